@@ -1,0 +1,112 @@
+/**
+ * `ca sign NAME` signs a request made by `new-cert`; `ca sign --csr FILE` signs one made elsewhere
+ * (Magnum's ca-sign), under SPEC's policy: the request supplies only CN, O and DNS/IP SANs, the
+ * profile supplies everything else.
+ */
+import { failure, usageError } from '../error.js';
+import { readRequest } from '../pki/csr.js';
+import type { Lifetime } from '../pki/validity.js';
+import { validateName } from '../pki/name.js';
+import { currentEntry } from '../store/index-file.js';
+import { loadProfile } from '../store/profiles.js';
+import { Store } from '../store/store.js';
+import { openAuthority, type PassphraseSource } from './authority.js';
+import { issueCertificate, type Issued } from './issue.js';
+
+export interface SignRequest {
+  storeDir: string;
+  name: string;
+  /** default: the profile given to new-cert */
+  profile?: string | undefined;
+  lifetime?: Lifetime | undefined;
+  caPassphrase?: PassphraseSource | undefined;
+  now: Date;
+}
+
+export async function signPending(req: SignRequest): Promise<Issued> {
+  const store = await Store.open(req.storeDir);
+  const { name } = req;
+  const index = await store.readIndex();
+  const pending = index.requests.find((r) => r.name === name);
+  if (!pending) {
+    if (currentEntry(index, name)) {
+      throw failure(`${name} is already signed`, `to issue it again, run \`ca new-cert --force ${name}\` then \`ca sign ${name}\``);
+    }
+    throw failure(`there is no request named ${name}`, `run \`ca new-cert ${name}\` first`);
+  }
+  const profile = await loadProfile(req.profile ?? pending.profile, store.dir);
+  if (profile.isCa) throw usageError(`the profile "${profile.name}" is the CA's own`, 'use server, client or peer');
+  const csrRef = store.csr(name);
+  const info = readRequest(await store.read(csrRef), csrRef.path);
+  const authority = await openAuthority(store, req.caPassphrase);
+  return issueCertificate({
+    store,
+    authority,
+    name,
+    profile,
+    subject: info.subject,
+    altNames: info.altNames,
+    publicKey: info.publicKey,
+    lifetime: req.lifetime,
+    now: req.now,
+    source: 'new-cert',
+    force: false,
+    signsPending: true,
+  });
+}
+
+
+export interface SignCsrRequest {
+  storeDir: string;
+  csr: Buffer;
+  /** the file it came from, for messages */
+  source: string;
+  name?: string | undefined;
+  profile: string;
+  lifetime?: Lifetime | undefined;
+  caPassphrase?: PassphraseSource | undefined;
+  force: boolean;
+  now: Date;
+}
+
+export interface SignCsrResult extends Issued {
+  ignored: string[];
+}
+
+export async function signExternal(req: SignCsrRequest): Promise<SignCsrResult> {
+  const info = readRequest(req.csr, req.source);
+  const store = await Store.open(req.storeDir);
+  const name = req.name ?? nameFromCommonName(info.subject.commonName);
+  const profile = await loadProfile(req.profile, store.dir);
+  if (profile.isCa) throw usageError(`the profile "${profile.name}" is the CA's own`, 'use server, client or peer');
+  const authority = await openAuthority(store, req.caPassphrase);
+  const issued = await issueCertificate({
+    store,
+    authority,
+    name,
+    profile,
+    // SPEC policy: from an outside request, only CN and O (OU is the cluster id, C is not taken).
+    subject: { commonName: info.subject.commonName || name, organization: info.subject.organization },
+    altNames: info.altNames,
+    publicKey: info.publicKey,
+    lifetime: req.lifetime,
+    now: req.now,
+    source: 'csr',
+    force: req.force,
+    files: [{ ref: store.csr(name), data: info.pem }],
+  });
+  const warnings = [...issued.warnings];
+  if (info.ignored.length > 0) warnings.push(`the request's ${info.ignored.join(', ')} names were not taken: only DNS and IP SANs are`);
+  return { ...issued, warnings, ignored: info.ignored };
+}
+
+function nameFromCommonName(cn: string): string {
+  try {
+    return validateName(cn);
+  } catch {
+    throw usageError(
+      `the request's common name ${JSON.stringify(cn)} cannot be used as a name in the store`,
+      'give a NAME: ca sign --csr FILE NAME',
+    );
+  }
+}

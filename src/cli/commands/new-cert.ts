@@ -1,0 +1,78 @@
+/** `ca new-cert NAME`: a key and a request in the store, for `ca sign` (etcd-ca's first step). */
+import type { Argv, CommandModule } from 'yargs';
+import { handler } from '../command.js';
+import { newSecret } from '../passphrase.js';
+import {
+  altNameOptions,
+  forceOption,
+  keyPassphraseOptions,
+  subjectOptions,
+  type AltNameArgs,
+  type GlobalArgs,
+  type KeyPassphraseArgs,
+  type SubjectArgs,
+} from '../options.js';
+
+interface Args extends GlobalArgs, KeyPassphraseArgs, SubjectArgs, AltNameArgs {
+  name: string;
+  'common-name'?: string;
+  profile: string;
+  force?: boolean;
+}
+
+export const newCertCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'new-cert <name>',
+  describe: 'generate a key and a certificate request, to be signed with `ca sign`',
+  builder: (y) => {
+    let b = y.positional('name', { type: 'string', demandOption: true, describe: 'name in the store (file names, export)' });
+    b = altNameOptions(b);
+    b = subjectOptions(b, 2048);
+    b = keyPassphraseOptions(b, 'encrypt the new key with this passphrase (default: not encrypted)');
+    b = forceOption(b, 'replace an existing request or certificate of this name');
+    return b
+      .option('common-name', { type: 'string', describe: 'subject CN', defaultDescription: 'first domain, else first IP, else NAME' })
+      .option('profile', { type: 'string', default: 'peer', describe: 'server, client or peer (serverAuth + clientAuth)' })
+      .group(['common-name', 'profile'], 'Subject and key:')
+      .example('ca new-cert --ip 10.0.0.1,127.0.0.1 --domain etcd1.local etcd1', 'a cluster member (peer)')
+      .example('ca new-cert --profile client alice', 'an API user (clientAuth only)') as Argv<Args>;
+  },
+  handler: handler<Args>(
+    (args) => `create request ${args.name}`,
+    async (args, ctx) => {
+      const { createRequest } = await import('../../ca/new-cert.js');
+      const { validateName } = await import('../../pki/name.js');
+      const { parseAltNames, splitList } = await import('../../pki/san.js');
+      const { parseKeyBits } = await import('../../pki/key.js');
+      const { parseSubject } = await import('../subject-args.js');
+      const name = validateName(args.name);
+      const altNames = parseAltNames(splitList(args.domain), splitList(args.ip));
+      const subject = parseSubject(args['common-name'] ?? name, args);
+      const keyBits = parseKeyBits(args['key-bits']);
+      const passphrase = await newSecret(ctx, undefined, {
+        flag: '--passphrase',
+        value: args.passphrase,
+        file: args['passphrase-file'],
+      });
+      const result = await createRequest({
+        storeDir: ctx.storeDir,
+        name,
+        altNames,
+        commonName: args['common-name'] === undefined ? undefined : subject.commonName,
+        organization: subject.organization,
+        country: subject.country,
+        keyBits,
+        profile: args.profile,
+        passphrase,
+        force: Boolean(args.force),
+        now: ctx.now,
+      });
+      if (ctx.json) {
+        ctx.out.json({ ...result, status: 'pending' });
+        return;
+      }
+      const sans = result.sans.length ? ` for ${result.sans.join(', ')}` : '';
+      ctx.out.success(`Created the key and request of ${name} (${result.profile})${sans}.`);
+      ctx.out.info(`Next: \`ca sign ${name}\`.`);
+    },
+  ),
+};

@@ -1,0 +1,61 @@
+/**
+ * What a command handler gets from the outside world: where the store is, the clock, whether a person
+ * is at a terminal, and where to write. Only the CLI layer reads argv, env and TTYs (STYLE.md).
+ */
+import { palette, type Palette } from '../ui/color.js';
+import type { GlobalArgs } from './options.js';
+
+export const DEFAULT_STORE = '.ca';
+
+export interface Output {
+  /** results: stdout */
+  result(text: string): void;
+  json(value: unknown): void;
+  /** messages: stderr, unless --quiet */
+  success(text: string): void;
+  info(text: string): void;
+  /** warnings: stderr, always */
+  warn(text: string): void;
+  colors: Palette;
+}
+
+export interface Context {
+  storeDir: string;
+  now: Date;
+  /** a person can answer a prompt */
+  interactive: boolean;
+  /** stderr is a terminal: progress may be drawn */
+  progress: boolean;
+  json: boolean;
+  verbose: boolean;
+  env: NodeJS.ProcessEnv;
+  out: Output;
+}
+
+export function colorEnabled(args: { color?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(process.stderr.isTTY) && args.color !== false && env.NO_COLOR === undefined;
+}
+
+export function createContext(args: GlobalArgs, env: NodeJS.ProcessEnv = process.env): Context {
+  const colors = palette(colorEnabled(args, env));
+  const quiet = Boolean(args.quiet);
+  const err = (line: string) => process.stderr.write(`${line}\n`);
+  const out: Output = {
+    result: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    success: (text) => quiet || err(`${colors.success('✔')} ${text}`),
+    info: (text) => quiet || err(text),
+    warn: (text) => err(`${colors.warning('warning:')} ${text}`),
+    colors,
+  };
+  return {
+    storeDir: args.store ?? env.CA_STORE ?? DEFAULT_STORE,
+    now: new Date(),
+    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    progress: Boolean(process.stderr.isTTY) && !quiet,
+    json: Boolean(args.json),
+    verbose: Boolean(args.verbose),
+    env,
+    out,
+  };
+}

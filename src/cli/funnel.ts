@@ -1,0 +1,45 @@
+/**
+ * The one place errors become output and exit statuses (SPEC "Output and errors"): one line,
+ * "error: failed to <action>: <cause>", then the hint on the same line; exit 1 for a failure, 2 for
+ * bad usage; a stack trace only with --verbose. Handlers never call process.exit.
+ */
+import { CaError } from '../error.js';
+import { palette } from '../ui/color.js';
+import { colorEnabled } from './context.js';
+
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export interface FunnelOptions {
+  verbose: boolean;
+  color?: boolean;
+}
+
+export function reportError(action: string, err: unknown, options: FunnelOptions): number {
+  if (isBrokenPipe(err)) return 0; // `ca export | head`: the reader left; nothing to report
+  const colors = palette(colorEnabled({ color: options.color }, process.env));
+  const cause = err instanceof CaError ? err.message : describeUnexpected(err);
+  const hint = err instanceof CaError && err.hint ? `; ${err.hint}` : '';
+  process.stderr.write(`${colors.error('error:')} failed to ${action}: ${cause}${hint}\n`);
+  if (options.verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return err instanceof CaError && err.kind === 'usage' ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+export function reportUsage(message: string, command: string | undefined): number {
+  const colors = palette(colorEnabled({}, process.env));
+  const help = command ? `ca ${command} --help` : 'ca --help';
+  process.stderr.write(`${colors.error('error:')} ${message}; run \`${help}\` for usage\n`);
+  return EXIT_USAGE;
+}
+
+function describeUnexpected(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code ? `${err.message} (${code})` : err.message;
+  }
+  return String(err);
+}
+
+export function isBrokenPipe(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+}

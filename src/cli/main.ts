@@ -1,0 +1,88 @@
+/**
+ * The `ca` command line: yargs set up once, one module per command, usage errors through the funnel.
+ * Command modules load their use cases lazily, so `ca --help` does not pay for node-forge.
+ */
+import { readFileSync } from 'node:fs';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { exportCommand } from './commands/export.js';
+import { initCommand } from './commands/init.js';
+import { newCertCommand } from './commands/new-cert.js';
+import { signCommand } from './commands/sign.js';
+import { reportUsage } from './funnel.js';
+import { globalOptions, type GlobalArgs } from './options.js';
+
+const EPILOGUE = `Examples, etcd-ca's workflow:
+  ca init --passphrase-file ca-pass.txt              create .ca/ with a CA whose key is encrypted
+  ca new-cert --ip 10.0.0.1 --domain etcd1 etcd1     a key and request for a cluster member
+  ca sign --passphrase-file ca-pass.txt etcd1        the CA signs it (serverAuth + clientAuth)
+  ca export --insecure etcd1 | tar xvf -             etcd1.crt, etcd1.key (0600) and ca.crt
+  ca new-cert --profile client alice && ca sign alice   a client certificate for an API user
+  ca sign --csr web.csr --profile server --out web.crt web   sign a CSR made elsewhere
+
+The store is ./.ca (--store DIR or CA_STORE to change it). Docs: docs/commands.md`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildParser(argv: string[]): Argv<GlobalArgs> {
+  // Known before yargs validates, so a usage error can point at the command's own --help.
+  const commandName = argv.find((a) => COMMANDS.includes(a));
+  const parser = globalOptions(yargs(argv))
+    .scriptName('ca')
+    .usage('ca <command> [options]\n\nA certificate authority for clusters: TLS and mutual-TLS certificates for etcd, Docker, Kubernetes and internal APIs.')
+    .command(initCommand)
+    .command(newCertCommand)
+    .command(signCommand)
+    .command(exportCommand)
+    .demandCommand(1, '')
+    .recommendCommands()
+    .strict()
+    .version(version())
+    .help()
+    .alias('help', 'h')
+    .epilogue(EPILOGUE)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .exitProcess(false)
+    .fail((message, err) => {
+      // Thrown, not printed here: with exitProcess(false) yargs would otherwise go on to run the
+      // handler after a validation error.
+      throw new UsageFailure(usageMessage(message || err?.message || 'invalid usage', commandName), commandName);
+    });
+  return parser as Argv<GlobalArgs>;
+}
+
+const COMMANDS = [initCommand, newCertCommand, signCommand, exportCommand].map((c) => String(c.command).split(' ')[0]!);
+
+/** yargs' wording for a missing positional names no argument; say which one is missing. */
+function usageMessage(message: string, command: string | undefined): string {
+  if (/^Not enough non-option arguments/.test(message)) {
+    return command ? `\`ca ${command}\` needs a NAME` : 'no command given';
+  }
+  return message.replace(/^Unknown argument/, 'unknown argument').replace(/^Unknown arguments/, 'unknown arguments');
+}
+
+class UsageFailure extends Error {
+  constructor(
+    message: string,
+    readonly command: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export async function main(argv: string[] = hideBin(process.argv)): Promise<void> {
+  const parser = buildParser(argv);
+  if (argv.length === 0) {
+    parser.showHelp((text) => process.stdout.write(`${text}\n`));
+    return;
+  }
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    if (!(err instanceof UsageFailure)) throw err;
+    process.exitCode = reportUsage(err.message, err.command);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Where passphrases come from (SPEC "Passphrases"): a flag, a file, an environment variable, or, only
+ * when a person is at the terminal, a hidden prompt. Without a terminal nothing is ever prompted, so
+ * a script can fail but never hang. A passphrase given on argv is visible to other users in `ps`,
+ * which earns a warning.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { usageError, failure } from '../error.js';
+import { askNewSecret, askSecret } from '../ui/prompt.js';
+import type { Context } from './context.js';
+
+export interface SecretFlags {
+  /** e.g. "--ca-passphrase" */
+  flag: string;
+  value?: string | undefined;
+  file?: string | undefined;
+  /** an environment variable, e.g. CA_PASSPHRASE */
+  env?: string | undefined;
+}
+
+/** A passphrase asked for only when it turns out to be needed (the key is encrypted). */
+export type SecretSource = () => Promise<string | undefined>;
+
+/** The first of the given sources that is set; undefined when none is. */
+export async function givenSecret(ctx: Context, ...sources: SecretFlags[]): Promise<string | undefined> {
+  const given = sources.flatMap((s) => [
+    ...(s.value !== undefined ? [{ from: s.flag, read: async () => s.value! }] : []),
+    ...(s.file !== undefined ? [{ from: `${s.flag}-file`, read: () => readSecretFile(s.file!, `${s.flag}-file`) }] : []),
+  ]);
+  if (given.length > 1) {
+    throw usageError(`${given.map((g) => g.from).join(' and ')} both give the passphrase`, 'give it once');
+  }
+  if (given.length === 1) {
+    if (given[0]!.from.endsWith('passphrase') || given[0]!.from.endsWith('password')) {
+      ctx.out.warn(`a secret given with ${given[0]!.from} is visible to other users in ps; prefer ${given[0]!.from}-file`);
+    }
+    return given[0]!.read();
+  }
+  for (const s of sources) {
+    if (s.env && ctx.env[s.env] !== undefined) return ctx.env[s.env];
+  }
+  return undefined;
+}
+
+/** For decrypting: what was given, else a prompt on a terminal, else nothing (the caller reports it). */
+export function secretSource(ctx: Context, prompt: string, ...sources: SecretFlags[]): SecretSource {
+  let cached: Promise<string | undefined> | undefined;
+  const given = givenSecret(ctx, ...sources);
+  given.catch(() => undefined); // reported when asked for
+  return () => {
+    cached ??= given.then((value) => {
+      if (value !== undefined) return value;
+      return ctx.interactive ? askSecret(prompt) : undefined;
+    });
+    return cached;
+  };
+}
+
+/** For a new key: what was given, else (on a terminal, when `ask` is set) a prompt asked twice. */
+export async function newSecret(ctx: Context, prompt: string | undefined, ...sources: SecretFlags[]): Promise<string | undefined> {
+  const value = await givenSecret(ctx, ...sources);
+  if (value !== undefined) return value;
+  if (prompt && ctx.interactive) return askNewSecret(prompt);
+  return undefined;
+}
+
+async function readSecretFile(path: string, flag: string): Promise<string> {
+  let text: string;
+  try {
+    if ((await stat(path)).isDirectory()) throw failure(`${flag} ${path} is a directory`, 'give the file that holds the passphrase');
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw failure(`${flag} ${path} does not exist`, 'check the path');
+    if (code === 'EACCES') throw failure(`${flag} ${path} cannot be read: permission denied`);
+    throw err;
+  }
+  // The first line, as openssl's -passin file: reads it; a trailing newline is not part of it.
+  const line = text.split(/\r?\n/)[0] ?? '';
+  if (line === '') throw failure(`${flag} ${path} is empty`, 'write the passphrase on its first line');
+  return line;
+}

@@ -1,0 +1,24 @@
+/**
+ * Hidden-input prompts on the terminal, through @inquirer/prompts (loaded only when a prompt is
+ * shown: it costs ~60 ms of start-up). Prompts are written to stderr so stdout stays for results.
+ */
+export async function askSecret(message: string): Promise<string> {
+  const { password } = await import('@inquirer/prompts');
+  return password({ message, mask: false }, { output: process.stderr });
+}
+
+/** Asks twice; an empty answer is allowed and means "none". */
+export async function askNewSecret(message: string): Promise<string> {
+  for (;;) {
+    const first = await askSecret(message);
+    if (first === '') return '';
+    const second = await askSecret('Again, to confirm:');
+    if (first === second) return first;
+    process.stderr.write('The two entries differ; try again.\n');
+  }
+}
+
+export async function askText(message: string, fallback: string): Promise<string> {
+  const { input } = await import('@inquirer/prompts');
+  return input({ message, default: fallback }, { output: process.stderr });
+}
