@@ -81,8 +81,9 @@ export async function issueCertificate(p: IssueParams): Promise<Issued> {
 
 /** A name is taken by an issued certificate or a pending request; only --force takes it again. */
 export function checkNameFree(index: Index, name: string, force: boolean, signsPending = false): void {
-  if (force) return;
-  if (!signsPending && index.requests.some((r) => r.name === name)) {
+  // Signing a pending request: new-cert already checked the name (or was given --force).
+  if (force || signsPending) return;
+  if (index.requests.some((r) => r.name === name)) {
     throw failure(`a request named ${name} already exists`, `sign it with \`ca sign ${name}\`, or pass --force to replace it`);
   }
   if (index.certificates.some((e) => e.name === name)) {

@@ -2,7 +2,7 @@
  * DNS names for dNSName SANs. RFC 5280 4.2.1.6 wants the preferred name syntax of RFC 1034 3.5
  * (letters, digits, hyphens; labels of 1-63 octets; at most 253 in all) in IA5String, so an
  * internationalised name is stored as its A-label (RFC 5891, "xn--"). A wildcard is allowed only as
- * the whole left-most label (RFC 6125 6.4.3), and not directly above a top-level name.
+ * the whole left-most label (RFC 6125 6.4.3).
  */
 import { domainToASCII } from 'node:url';
 import { usageError } from '../error.js';
@@ -30,8 +30,5 @@ export function parseDnsName(input: string): string {
   }
   const name = (wildcard ? '*.' : '') + ascii;
   if (name.length > 253) throw bad('it is longer than 253 characters');
-  if (wildcard && labels.length < 2) {
-    throw bad('a wildcard needs at least two labels after it', 'use *.example.com, not *.com');
-  }
   return name;
 }

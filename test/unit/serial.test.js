@@ -1,0 +1,22 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomSerial } from '../../dist/pki/serial.js';
+
+test('serials are 128 bits, positive as a DER INTEGER, minimally encoded, and unique', () => {
+  const seen = new Set();
+  for (let i = 0; i < 2000; i++) {
+    const hex = randomSerial(seen);
+    assert.equal(hex.length, 32);
+    const first = parseInt(hex.slice(0, 2), 16);
+    assert.ok(first > 0 && first < 0x80, `first octet ${first} keeps the integer positive and minimal`);
+    assert.ok(!seen.has(hex));
+    seen.add(hex);
+  }
+});
+
+test('a serial already taken is never returned', () => {
+  const taken = new Set();
+  const first = randomSerial();
+  taken.add(first);
+  for (let i = 0; i < 100; i++) assert.notEqual(randomSerial(taken), first);
+});

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KEY_MODE, PUBLIC_MODE, readKeyRef, writeAtomic } from '../../dist/store/file.js';
+import { withLock } from '../../dist/store/lock.js';
+import { CaError } from '../../dist/error.js';
+import { mode, tempDir } from '../helpers/ca.js';
+
+test('files get exactly their mode whatever the umask, and no temporary file is left', async (t) => {
+  const dir = tempDir(t);
+  for (const umask of [0o000, 0o022, 0o077]) {
+    const old = process.umask(umask);
+    try {
+      await writeAtomic({ path: join(dir, `k${umask}`), mode: KEY_MODE, label: 'k' }, 'secret');
+      await writeAtomic({ path: join(dir, `c${umask}`), mode: PUBLIC_MODE, label: 'c' }, 'cert');
+    } finally {
+      process.umask(old);
+    }
+    assert.equal(mode(join(dir, `k${umask}`)), 0o600, `key under umask ${umask.toString(8)}`);
+    assert.equal(mode(join(dir, `c${umask}`)), 0o644, `certificate under umask ${umask.toString(8)}`);
+  }
+  assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
+});
+
+test('nothing is overwritten unless asked; the old content survives a refused write', async (t) => {
+  const dir = tempDir(t);
+  const ref = { path: join(dir, 'a.key'), mode: KEY_MODE, label: 'a key' };
+  await writeAtomic(ref, 'first');
+  await assert.rejects(writeAtomic(ref, 'second'), (e) => e instanceof CaError && /already exists/.test(e.message) && /--force/.test(e.hint));
+  assert.equal(readFileSync(ref.path, 'utf8'), 'first');
+  await writeAtomic(ref, 'third', { overwrite: true });
+  assert.equal(readFileSync(ref.path, 'utf8'), 'third');
+  assert.deepEqual(readdirSync(dir), ['a.key']);
+});
+
+test('a key readable by others is refused with the chmod that fixes it', async (t) => {
+  const dir = tempDir(t);
+  const ref = { path: join(dir, 'ca.key'), mode: KEY_MODE, label: 'the CA key' };
+  await writeAtomic(ref, 'k');
+  chmodSync(ref.path, 0o644);
+  await assert.rejects(readKeyRef(ref), (e) => e instanceof CaError && /mode 0644/.test(e.message) && e.hint.includes(`chmod 600 ${ref.path}`));
+  chmodSync(ref.path, 0o600);
+  assert.equal(await readKeyRef(ref), 'k');
+});
+
+test('the lock serialises changes', async (t) => {
+  const dir = tempDir(t);
+  const log = [];
+  const job = (id) =>
+    withLock(dir, async () => {
+      log.push(`start ${id}`);
+      await sleep(20);
+      log.push(`end ${id}`);
+    });
+  await Promise.all([job(1), job(2), job(3)]);
+  for (let i = 0; i < log.length; i += 2) {
+    assert.equal(log[i].replace('start', ''), log[i + 1].replace('end', ''), `no interleaving: ${log.join(', ')}`);
+  }
+  assert.deepEqual(readdirSync(dir), []);
+});
+
+test("a lock left by a dead process is broken; a live holder's is waited for", async (t) => {
+  const dir = tempDir(t);
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+  const { hostname } = await import('node:os');
+  writeFileSync(join(dir, 'lock'), `${dead} ${hostname()} abc\n`);
+  assert.equal(await withLock(dir, async () => 'ran'), 'ran');
+
+  writeFileSync(join(dir, 'lock'), `1 ${hostname()} init\n`); // pid 1 is alive
+  await assert.rejects(
+    withLock(dir, async () => 'never', { timeoutMs: 100 }),
+    (e) => e instanceof CaError && /locked by another ca command \(pid 1\)/.test(e.message),
+  );
+});
