@@ -79,7 +79,7 @@ export function readRequest(input: Buffer | string, source: string): RequestInfo
   }
   const algorithm = keyAlgorithm(csrAsn1);
   if (algorithm !== 'RSA') {
-    throw failure(`${source} has a ${algorithm} key; only RSA keys are supported`, 'make the request with an RSA key (openssl req -newkey rsa:2048)');
+    throw failure(`the key of ${source} is ${algorithm}; only RSA keys are supported`, 'make the request with an RSA key (openssl req -newkey rsa:2048)');
   }
   let csr: CertificateRequest;
   try {
