@@ -4,7 +4,7 @@
  */
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { failure } from '../error.js';
-import { pki, type Certificate } from './forge.js';
+import { pki, unixLines, type Certificate } from './forge.js';
 import { buildExtensions } from './extensions.js';
 import { ipFromBytes } from './ip.js';
 import { keyIdentifier, toForgePublicKey } from './key.js';
@@ -67,7 +67,7 @@ export function buildCertificate(p: CertificateParams): string {
     }),
   );
   signCertificate(cert, signingKey);
-  return pki.certificateToPem(cert);
+  return unixLines(pki.certificateToPem(cert));
 }
 
 /**

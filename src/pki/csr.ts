@@ -7,7 +7,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { failure } from '../error.js';
-import { pki, asn1, type Asn1, type CertificateRequest } from './forge.js';
+import { pki, asn1, unixLines, type Asn1, type CertificateRequest } from './forge.js';
 import { ipFromBytes, parseIp } from './ip.js';
 import { parseDnsName } from './dns.js';
 import { toForgePublicKey } from './key.js';
@@ -33,7 +33,7 @@ export function buildRequest(p: RequestParams): string {
     csr.setAttributes([{ name: 'extensionRequest', extensions: [{ name: 'subjectAltName', altNames }] }]);
   }
   signRequest(csr, p.key);
-  return pki.certificationRequestToPem(csr);
+  return unixLines(pki.certificationRequestToPem(csr));
 }
 
 export interface RequestInfo {

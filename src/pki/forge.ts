@@ -19,3 +19,8 @@ export type CertificateRequest = forge.pki.CertificateSigningRequest;
 export type CertificateField = forge.pki.CertificateField;
 export type RsaPublicKey = forge.pki.rsa.PublicKey;
 export type Asn1 = forge.asn1.Asn1;
+
+/** forge armours PEM with CRLF line ends (RFC 7468 allows either); files and stdout get LF, as OpenSSL writes. */
+export function unixLines(pem: string): string {
+  return pem.replace(/\r\n/g, '\n');
+}

@@ -87,6 +87,7 @@ for (const [profile, eku] of Object.entries(LEAVES)) {
     assert.equal(x.subjectAltName, 'DNS:localhost, DNS:*.example, IP Address:127.0.0.1, IP Address:FD00:0:0:0:0:0:0:1');
     assert.equal(x.serialNumber, '7F0000000000000000000000000000AA');
     assert.equal(forge.pki.certificateFromPem(pem).version, 2, 'X.509 v3');
+    assert.ok(!pem.includes('\r'), 'PEM with LF line ends');
     assert.equal(new Date(x.validFrom).toISOString(), '2025-12-31T23:55:00.000Z');
   });
 }
