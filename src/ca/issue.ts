@@ -50,8 +50,14 @@ export interface Issued {
 export async function issueCertificate(p: IssueParams): Promise<Issued> {
   const lifetime = p.lifetime ?? { days: p.profile.days };
   const validity = computeValidity(p.now, lifetime, p.authority.notAfter);
-  const warnings = issueWarnings(p, validity);
-  const subject: Subject = { ...p.subject, organizationalUnit: p.store.meta.clusterId };
+  // A profile may fix the CN and add DNS names (flocker-ca's control-service).
+  const subject: Subject = {
+    ...p.subject,
+    commonName: p.profile.commonName ?? p.subject.commonName,
+    organizationalUnit: p.store.meta.clusterId,
+  };
+  const altNames = withProfileNames(p.altNames, p.profile);
+  const warnings = issueWarnings({ ...p, altNames }, validity);
   const certRef = p.store.cert(p.name);
 
   return p.store.change(async () => {
@@ -64,7 +70,7 @@ export async function issueCertificate(p: IssueParams): Promise<Issued> {
       serial: randomSerial(taken),
       validity,
       profile: p.profile,
-      altNames: p.altNames,
+      altNames,
       issuer: { certificatePem: p.authority.certPem, key: p.authority.key },
     });
     // Files first, the index last: a crash in between leaves files the index does not name, which
@@ -77,6 +83,11 @@ export async function issueCertificate(p: IssueParams): Promise<Issued> {
     await p.store.writeIndex(index);
     return { name: p.name, pem, entry, path: certRef.path, warnings };
   });
+}
+
+function withProfileNames(altNames: AltNames, profile: Profile): AltNames {
+  if (!profile.dnsNames?.length) return altNames;
+  return { ...altNames, dns: [...new Set([...profile.dnsNames, ...altNames.dns])] };
 }
 
 /** A name is taken by an issued certificate or a pending request; only --force takes it again. */

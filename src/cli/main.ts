@@ -5,6 +5,9 @@
 import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { createApiCertificateCommand } from './commands/create-api-certificate.js';
+import { createControlCertificateCommand } from './commands/create-control-certificate.js';
+import { createNodeCertificateCommand } from './commands/create-node-certificate.js';
 import { exportCommand } from './commands/export.js';
 import { initCommand } from './commands/init.js';
 import { newCertCommand } from './commands/new-cert.js';
@@ -19,6 +22,11 @@ const EPILOGUE = `Examples, etcd-ca's workflow:
   ca export --insecure etcd1 | tar xvf -             etcd1.crt, etcd1.key (0600) and ca.crt
   ca new-cert --profile client alice && ca sign alice   a client certificate for an API user
   ca sign --csr web.csr --profile server --out web.crt web   sign a CSR made elsewhere
+
+One step, flocker-ca's way:
+  ca create-api-certificate alice                     alice.crt, alice.key: an API user (clientAuth)
+  ca create-node-certificate --ip 10.0.0.5            node-<uuid>.crt/.key (serverAuth + clientAuth)
+  ca create-control-certificate control.example.com   the control service (serverAuth)
 
 The store is ./.ca (--store DIR or CA_STORE to change it). Docs: docs/commands.md`;
 
@@ -37,6 +45,9 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
     .command(newCertCommand)
     .command(signCommand)
     .command(exportCommand)
+    .command(createApiCertificateCommand)
+    .command(createNodeCertificateCommand)
+    .command(createControlCertificateCommand)
     .demandCommand(1, '')
     .recommendCommands()
     .strict()
@@ -54,7 +65,15 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
   return parser as Argv<GlobalArgs>;
 }
 
-const COMMANDS = [initCommand, newCertCommand, signCommand, exportCommand].map((c) => String(c.command).split(' ')[0]!);
+const COMMANDS = [
+  initCommand,
+  newCertCommand,
+  signCommand,
+  exportCommand,
+  createApiCertificateCommand,
+  createNodeCertificateCommand,
+  createControlCertificateCommand,
+].map((c) => String(c.command).split(' ')[0]!);
 
 /** yargs' wording for a missing positional names no argument; say which one is missing. */
 function usageMessage(message: string, command: string | undefined): string {

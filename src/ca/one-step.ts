@@ -1,0 +1,179 @@
+/**
+ * flocker-ca's one-step certificates: a key and a certificate in one command, kept in the store and
+ * written as NAME.crt and NAME.key (0600) to an output directory to hand over. `--count` issues many
+ * node certificates at once: keys are generated concurrently on every core (libuv's thread pool)
+ * and each certificate is signed and recorded as its key arrives, so an interruption leaves only
+ * whole certificates, each in the index.
+ */
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { failure, usageError } from '../error.js';
+import { encodePrivateKey, generateRsaKey, type KeyBits } from '../pki/key.js';
+import { isIP } from 'node:net';
+import { parseAltNames, type AltNames } from '../pki/san.js';
+import type { Lifetime } from '../pki/validity.js';
+import { validateName } from '../pki/name.js';
+import { exists } from '../store/file.js';
+import { loadProfile } from '../store/profiles.js';
+import { Store } from '../store/store.js';
+import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
+import { checkNameFree, issueCertificate } from './issue.js';
+import { writeOutputFile } from './output-file.js';
+import type { Profile } from '../pki/profile.js';
+
+/** Who a one-step certificate is for: its name in the store (and file names), profile, CN, SANs. */
+export interface Identity {
+  name: string;
+  profile: string;
+  commonName: string;
+  altNames: AltNames;
+}
+
+/** flocker-ca: API users are `user-USER` (clientAuth only). */
+export function apiIdentity(user: string): Identity {
+  const name = validateName(user, 'user name');
+  return { name, profile: 'api', commonName: `user-${name}`, altNames: { dns: [], ips: [] } };
+}
+
+/** flocker-ca: nodes are `node-<uuid>`; the name in the store is that unless given. */
+export function nodeIdentity(altNames: AltNames, name?: string): Identity {
+  const cn = `node-${randomUUID()}`;
+  return { name: name === undefined ? cn : validateName(name), profile: 'node', commonName: cn, altNames };
+}
+
+/** flocker-ca: the control service is `control-service`, reachable as HOST (a DNS name or an IP). */
+export function controlIdentity(host: string): Identity {
+  const altNames = isIP(host) ? parseAltNames([], [host]) : parseAltNames([host], []);
+  const shown = altNames.dns[0] ?? altNames.ips[0]!.text;
+  // An IPv6 address has colons, which a file name should not: control-fd00--1.
+  const name = validateName(`control-${shown.replace(/[^A-Za-z0-9._-]/g, '-')}`);
+  return { name, profile: 'control', commonName: 'control-service', altNames };
+}
+
+export interface OneStepRequest {
+  storeDir: string;
+  identities: Identity[];
+  keyBits: KeyBits;
+  /** encrypts the new keys */
+  passphrase?: string | undefined;
+  caPassphrase?: PassphraseSource | undefined;
+  lifetime?: Lifetime | undefined;
+  force: boolean;
+  outDir: string;
+  now: Date;
+  /** called after each certificate, for progress */
+  onIssued?: (done: number, total: number) => void;
+}
+
+export interface OneStepCertificate {
+  name: string;
+  commonName: string;
+  serial: string;
+  sans: string[];
+  notAfter: string;
+  certificate: string;
+  key: string;
+}
+
+export interface OneStepResult {
+  issued: OneStepCertificate[];
+  warnings: string[];
+}
+
+export async function issueOneStep(req: OneStepRequest): Promise<OneStepResult> {
+  const store = await Store.open(req.storeDir);
+  const profiles = new Map<string, Profile>();
+  for (const id of req.identities) if (!profiles.has(id.profile)) profiles.set(id.profile, await loadProfile(id.profile, store.dir));
+  const authority = await openAuthority(store, req.caPassphrase);
+  await checkTargets(store, req);
+
+  const issued: OneStepCertificate[] = [];
+  const warnings: string[] = [];
+  const work = req.identities.map((id) => () => issueOne(store, authority, profiles.get(id.profile)!, id, req));
+  await runPool(work, concurrency(req.identities.length), (one) => {
+    issued.push(one.certificate);
+    warnings.push(...one.warnings);
+    req.onIssued?.(issued.length, req.identities.length);
+  });
+  return { issued, warnings };
+}
+
+async function issueOne(store: Store, authority: Authority, profile: Profile, id: Identity, req: OneStepRequest) {
+  const key = await generateRsaKey(req.keyBits);
+  const keyPem = encodePrivateKey(key, req.passphrase);
+  const result = await issueCertificate({
+    store,
+    authority,
+    name: id.name,
+    profile,
+    subject: { commonName: id.commonName },
+    altNames: id.altNames,
+    publicKey: key,
+    lifetime: req.lifetime,
+    now: req.now,
+    source: 'one-step',
+    force: req.force,
+    files: [{ ref: store.key(id.name), data: keyPem }],
+  });
+  // The store and its index first: a certificate that exists is always recorded. The copies to
+  // hand over come after; if they are lost, `ca export NAME` gives them again.
+  const out = outputPaths(req.outDir, id.name);
+  await writeOutputFile({ path: out.certificate, data: result.pem, holdsKey: false, force: req.force });
+  await writeOutputFile({ path: out.key, data: keyPem, holdsKey: true, force: req.force });
+  const certificate: OneStepCertificate = {
+    name: id.name,
+    commonName: profile.commonName ?? id.commonName,
+    serial: result.entry.serial,
+    sans: result.entry.sans,
+    notAfter: result.entry.notAfter,
+    ...out,
+  };
+  return { certificate, warnings: result.warnings };
+}
+
+function outputPaths(outDir: string, name: string) {
+  const dir = resolve(outDir);
+  return { certificate: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+}
+
+/** Before any key is made: no name taken, no output file in the way (unless --force). */
+async function checkTargets(store: Store, req: OneStepRequest): Promise<void> {
+  if (!(await exists(resolve(req.outDir)))) {
+    throw usageError(`the output directory ${req.outDir} does not exist`, 'create it, or choose another --out');
+  }
+  if (req.force) return;
+  const index = await store.readIndex();
+  const names = new Set<string>();
+  for (const id of req.identities) {
+    if (names.has(id.name)) throw usageError(`the name ${id.name} is given twice`);
+    names.add(id.name);
+    checkNameFree(index, id.name, false);
+    const out = outputPaths(req.outDir, id.name);
+    for (const path of [out.certificate, out.key]) {
+      if (await exists(path)) throw failure(`${path} already exists`, 'pass --force to replace it, or choose another --out');
+    }
+  }
+}
+
+/** Key generation runs in libuv's thread pool: one job per core keeps every core busy. */
+function concurrency(total: number): number {
+  return Math.max(1, Math.min(total, availableParallelism()));
+}
+
+async function runPool<T>(jobs: (() => Promise<T>)[], width: number, onDone: (value: T) => void): Promise<void> {
+  let next = 0;
+  let firstError: unknown;
+  const worker = async () => {
+    while (next < jobs.length && firstError === undefined) {
+      const job = jobs[next++]!;
+      try {
+        onDone(await job());
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+  if (firstError !== undefined) throw firstError;
+}

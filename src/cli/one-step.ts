@@ -1,0 +1,93 @@
+/**
+ * What the three one-step commands (create-api-certificate, create-node-certificate,
+ * create-control-certificate) share: their options, and running and reporting the issuance.
+ */
+import type { Argv } from 'yargs';
+import type { Identity } from '../ca/one-step.js';
+import { startProgress } from '../ui/progress.js';
+import type { Context } from './context.js';
+import { newSecret, secretSource } from './passphrase.js';
+import {
+  caPassphraseOptions,
+  forceOption,
+  keyPassphraseOptions,
+  lifetimeOptions,
+  type CaPassphraseArgs,
+  type GlobalArgs,
+  type KeyPassphraseArgs,
+  type LifetimeArgs,
+} from './options.js';
+
+export interface OneStepArgs extends GlobalArgs, KeyPassphraseArgs, CaPassphraseArgs, LifetimeArgs {
+  'key-bits': string;
+  out: string;
+  force?: boolean;
+}
+
+export function oneStepOptions<T>(y: Argv<T>) {
+  let b = keyPassphraseOptions(y, 'encrypt the new key with this passphrase (default: not encrypted)');
+  b = caPassphraseOptions(b);
+  b = lifetimeOptions(b, '825 days');
+  b = forceOption(b, 'replace existing output files and issue again under a name already used');
+  return b
+    .option('key-bits', { type: 'string', default: '2048', describe: 'RSA key size: 2048, 3072 or 4096' })
+    .option('out', { type: 'string', default: '.', describe: 'directory to write NAME.crt and NAME.key to' })
+    .group(['key-bits'], 'Subject and key:')
+    .group(['out'], 'Output:');
+}
+
+/** Issues for `identities` and reports; `handOver` says what to do with one certificate's files. */
+export async function runOneStep(
+  args: OneStepArgs,
+  ctx: Context,
+  identities: Identity[],
+  handOver: (key: string) => string,
+  { jsonList = false } = {},
+): Promise<void> {
+  const { issueOneStep } = await import('../ca/one-step.js');
+  const { parseKeyBits } = await import('../pki/key.js');
+  const { parseLifetime } = await import('../pki/validity.js');
+  const keyBits = parseKeyBits(args['key-bits']);
+  const lifetime = parseLifetime(args.days, args.years);
+  const passphrase = await newSecret(ctx, undefined, { flag: '--passphrase', value: args.passphrase, file: args['passphrase-file'] });
+  const caPassphrase = secretSource(ctx, 'Passphrase of the CA key:', {
+    flag: '--ca-passphrase',
+    value: args['ca-passphrase'],
+    file: args['ca-passphrase-file'],
+    env: 'CA_PASSPHRASE',
+  });
+  const total = identities.length;
+  const progress = startProgress(
+    total > 1 ? `Issuing 0 of ${total} certificates…` : `Generating a ${keyBits}-bit RSA key…`,
+    ctx.progress && (total > 1 || keyBits > 2048),
+  );
+  const result = await issueOneStep({
+    storeDir: ctx.storeDir,
+    identities,
+    keyBits,
+    passphrase,
+    caPassphrase,
+    lifetime,
+    force: Boolean(args.force),
+    outDir: args.out,
+    now: ctx.now,
+    onIssued: (done) => progress.update(`Issuing ${done} of ${total} certificates…`),
+  }).finally(() => progress.stop());
+  // With --count, the same warning for every node is said once.
+  const names = result.issued.map((c) => c.name);
+  const said = total > 1 ? result.warnings.map((w) => names.reduce((text, n) => text.replace(n, 'every node certificate'), w)) : result.warnings;
+  [...new Set(said)].forEach((w) => ctx.out.warn(w));
+  if (ctx.json) {
+    ctx.out.json(jsonList ? result.issued : result.issued[0]);
+    return;
+  }
+  const shown = (path: string) => path.replace(`${process.cwd()}/`, '');
+  if (total === 1) {
+    const one = result.issued[0]!;
+    ctx.out.success(`Created ${shown(one.certificate)} and ${shown(one.key)}. ${handOver(shown(one.key))}`);
+  } else {
+    ctx.out.success(`Created ${total} certificates and keys in ${args.out} (their paths are on stdout).`);
+    ctx.out.info('Copy each pair to its node with ca.crt (`ca export | tar xvf -`); keep the .key files secret.');
+  }
+  for (const c of result.issued) ctx.out.result(shown(c.certificate));
+}
