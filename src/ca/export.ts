@@ -1,16 +1,27 @@
 /**
- * `ca export`: the files a member or user needs, as a list of entries the export writers turn into a
- * tar (or, later, PKCS#12 and PEM). Keys leave as stored unless `insecure` asks for them decrypted;
- * the CA key leaves only when asked for by name (SPEC "Commands").
+ * `ca export`: the files a member or user needs, as a tar archive, PEM text or a PKCS#12 file.
+ * Keys leave as stored unless `insecure` asks for them decrypted (PKCS#12 always holds the key
+ * decrypted inside its own encryption); the CA key leaves only when asked for (SPEC "Commands").
  */
-import { failure } from '../error.js';
-import { encodePrivateKey, isEncryptedPem } from '../pki/key.js';
-import { currentEntry } from '../store/index-file.js';
-import { KEY_MODE, PUBLIC_MODE } from '../store/file.js';
-import type { FileRef } from '../store/file.js';
-import { Store } from '../store/store.js';
+import { failure, usageError } from '../error.js';
+import { buildPkcs12, checkP12Password, type P12Encryption } from '../export/p12.js';
+
+export { P12_ENCRYPTIONS, parseP12Iterations } from '../export/p12.js';
 import { tarArchive } from '../export/tar.js';
+import { encodePrivateKey, isEncryptedPem } from '../pki/key.js';
+import { KEY_MODE, PUBLIC_MODE, type FileRef } from '../store/file.js';
+import { currentEntry } from '../store/index-file.js';
+import { Store } from '../store/store.js';
 import { CA_PASSPHRASE_SOURCES, unlockKey, type PassphraseSource } from './authority.js';
+
+export type ExportFormat = 'tar' | 'pem' | 'p12';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['tar', 'pem', 'p12'];
+
+export interface P12Options {
+  password: string;
+  encryption: P12Encryption;
+  iterations: number;
+}
 
 export interface ExportRequest {
   storeDir: string;
@@ -18,38 +29,70 @@ export interface ExportRequest {
   name?: string | undefined;
   /** write keys decrypted */
   insecure: boolean;
-  /** the exported key's passphrase, to decrypt it with `insecure` */
+  /** the exported key's passphrase, to decrypt it */
   passphrase?: PassphraseSource | undefined;
   /** the CA key's, for `includeCaKey` with `insecure` */
   caPassphrase?: PassphraseSource | undefined;
   includeCaKey: boolean;
-  format: 'tar';
+  format: ExportFormat;
+  /** with format p12 */
+  p12?: P12Options | undefined;
   /** the archive entries' time */
   now: Date;
 }
 
-export interface ExportEntry {
+export interface ExportResult {
+  /** the files inside, in order */
+  names: string[];
+  data: Buffer;
+  /** a private key is inside: written 0600 */
+  holdsKey: boolean;
+  /** tar and PKCS#12 are binary: never written to a terminal */
+  binary: boolean;
+  warnings: string[];
+}
+
+interface Entry {
   name: string;
   data: Buffer;
   mode: number;
   isKey: boolean;
 }
 
-export interface ExportResult {
-  /** the file names inside, in order */
-  names: string[];
-  /** the archive */
-  data: Buffer;
-  /** whether a private key is inside: such an archive is written 0600 */
-  holdsKey: boolean;
-  warnings: string[];
+export async function exportBundle(req: ExportRequest): Promise<ExportResult> {
+  if (req.format === 'p12' && (req.name === undefined || req.includeCaKey)) {
+    throw usageError('a PKCS#12 file holds one certificate and its key', 'give a NAME, without --include-ca-key');
+  }
+  if (req.format === 'p12') checkP12Password(req.p12?.password ?? '');
+  const store = await Store.open(req.storeDir);
+  const { entries, warnings } = await collect(store, req);
+  const names = entries.map((e) => e.name);
+  const holdsKey = entries.some((e) => e.isKey);
+  if (req.format === 'tar') {
+    return { names, data: await tarArchive(entries, req.now), holdsKey, binary: true, warnings };
+  }
+  if (req.format === 'pem') {
+    // TLS order (RFC 8446 4.4.2): the certificate, then its issuer; keys last.
+    const ordered = [...entries.filter((e) => !e.isKey), ...entries.filter((e) => e.isKey)];
+    return { names: ordered.map((e) => e.name), data: Buffer.concat(ordered.map((e) => e.data)), holdsKey, binary: false, warnings };
+  }
+  const key = entries.find((e) => e.isKey);
+  if (!key) throw failure(`${req.name} has no key in the store (it was signed from an outside request)`, 'export it as --format pem or tar');
+  const data = buildPkcs12({
+    keyPem: key.data.toString(),
+    certificatePem: entries[0]!.data.toString(),
+    caPem: entries.find((e) => e.name === 'ca.crt')!.data.toString(),
+    friendlyName: req.name!,
+    ...req.p12!,
+  });
+  return { names: [`${req.name}.p12`], data, holdsKey: true, binary: true, warnings };
 }
 
-export async function exportBundle(req: ExportRequest): Promise<ExportResult> {
-  const store = await Store.open(req.storeDir);
+async function collect(store: Store, req: ExportRequest): Promise<{ entries: Entry[]; warnings: string[] }> {
   const { name } = req;
-  const entries: ExportEntry[] = [];
+  const entries: Entry[] = [];
   const warnings: string[] = [];
+  const decrypt = req.insecure || req.format === 'p12';
   if (name !== undefined) {
     const index = await store.readIndex();
     if (!currentEntry(index, name)) {
@@ -59,24 +102,19 @@ export async function exportBundle(req: ExportRequest): Promise<ExportResult> {
     entries.push(await certEntry(store, `${name}.crt`, store.cert(name)));
     const keyRef = store.key(name);
     if (await store.has(keyRef)) {
-      entries.push(await keyEntry(store, `${name}.key`, keyRef, req.insecure, req.passphrase, `the key of ${name}`, '--passphrase or --passphrase-file'));
-    } else {
+      entries.push(await keyEntry(store, `${name}.key`, keyRef, decrypt, req.passphrase, `the key of ${name}`, '--passphrase or --passphrase-file'));
+    } else if (req.format !== 'p12') {
       warnings.push(`${name} was signed from an outside request: its key is not in the store, so none is exported`);
     }
   }
   entries.push(await certEntry(store, 'ca.crt', store.caCert));
   if (req.includeCaKey) {
-    entries.push(await keyEntry(store, 'ca.key', store.caKey, req.insecure, req.caPassphrase, 'the CA key', CA_PASSPHRASE_SOURCES));
+    entries.push(await keyEntry(store, 'ca.key', store.caKey, decrypt, req.caPassphrase, 'the CA key', CA_PASSPHRASE_SOURCES));
   }
-  return {
-    names: entries.map((e) => e.name),
-    data: await tarArchive(entries, req.now),
-    holdsKey: entries.some((e) => e.isKey),
-    warnings,
-  };
+  return { entries, warnings };
 }
 
-async function certEntry(store: Store, name: string, ref: FileRef): Promise<ExportEntry> {
+async function certEntry(store: Store, name: string, ref: FileRef): Promise<Entry> {
   return { name, data: Buffer.from(await store.read(ref)), mode: PUBLIC_MODE, isKey: false };
 }
 
@@ -84,13 +122,13 @@ async function keyEntry(
   store: Store,
   name: string,
   ref: FileRef,
-  insecure: boolean,
+  decrypt: boolean,
   passphrase: PassphraseSource | undefined,
   what: string,
   sources: string,
-): Promise<ExportEntry> {
+): Promise<Entry> {
   const pem = await store.readKey(ref);
   let data = pem;
-  if (insecure && isEncryptedPem(pem)) data = encodePrivateKey(await unlockKey(pem, passphrase, what, sources));
+  if (decrypt && isEncryptedPem(pem)) data = encodePrivateKey(await unlockKey(pem, passphrase, what, sources));
   return { name, data: Buffer.from(data), mode: KEY_MODE, isKey: true };
 }

@@ -1,7 +1,8 @@
-/** `ca export [NAME]`: certificates and keys as a tar on stdout or in a file (etcd-ca's export). */
+/** `ca export [NAME]`: certificates and keys as a tar, PEM or PKCS#12, on stdout or in a file. */
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
-import { secretSource } from '../passphrase.js';
+import type { Context } from '../context.js';
+import { newSecret, secretSource } from '../passphrase.js';
 import {
   caPassphraseOptions,
   forceOption,
@@ -15,41 +16,54 @@ interface Args extends GlobalArgs, KeyPassphraseArgs, CaPassphraseArgs {
   name?: string;
   insecure?: boolean;
   'include-ca-key'?: boolean;
-  format: string;
+  format: 'tar' | 'pem' | 'p12';
   out?: string;
   force?: boolean;
+  'p12-password'?: string;
+  'p12-password-file'?: string;
+  'p12-encryption': 'legacy' | 'aes256';
+  'p12-iterations': string;
 }
 
 export const exportCommand: CommandModule<GlobalArgs, Args> = {
   command: 'export [name]',
-  describe: 'write NAME.crt, NAME.key and ca.crt as a tar (ca.crt alone without NAME)',
+  describe: 'write NAME.crt, NAME.key and ca.crt as a tar, PEM or PKCS#12 (ca.crt alone without NAME)',
   builder: (y) => {
     let b = y.positional('name', { type: 'string', describe: 'the certificate to export' });
-    b = keyPassphraseOptions(b, "the exported key's passphrase, to write it decrypted with --insecure");
+    b = keyPassphraseOptions(b, "the exported key's passphrase, to decrypt it (--insecure, --format p12)");
     b = caPassphraseOptions(b);
     b = forceOption(b, 'replace an existing --out file');
     return b
-      .option('insecure', { type: 'boolean', describe: 'write keys decrypted' })
+      .option('format', { choices: ['tar', 'pem', 'p12'] as const, default: 'tar' as const, describe: 'tar archive, PEM text (certificate, CA, key) or PKCS#12' })
+      .option('out', { type: 'string', describe: 'write to this file instead of stdout (0600 when it holds a key)' })
+      .option('insecure', { type: 'boolean', describe: 'write keys decrypted (tar, pem)' })
       .option('include-ca-key', { type: 'boolean', describe: 'also export the CA key (it can issue certificates for the cluster)' })
-      .option('format', { type: 'string', choices: ['tar'], default: 'tar', describe: 'archive format' })
-      .option('out', { type: 'string', describe: 'write to this file instead of stdout' })
+      .option('p12-password', { type: 'string', describe: 'password of the PKCS#12 file (env CA_P12_PASSWORD; printable ASCII, never empty)' })
+      .option('p12-password-file', { type: 'string', describe: 'read it from the first line of a file' })
+      .option('p12-encryption', {
+        choices: ['legacy', 'aes256'] as const,
+        default: 'legacy' as const,
+        describe: 'legacy: 3DES + SHA-1 MAC, imported everywhere (macOS keychain, Windows, Java, OpenSSL 3); aes256: PBES2 AES-256 + SHA-256 MAC',
+      })
+      .option('p12-iterations', { type: 'string', default: '2048', describe: 'PBE and MAC iterations (at least 2048)' })
       .group(['format', 'out', 'insecure', 'include-ca-key'], 'Output:')
+      .group(['p12-password', 'p12-password-file', 'p12-encryption', 'p12-iterations'], 'PKCS#12:')
       .example('ca export | tar xvf -', 'ca.crt, for every member and client')
-      .example('ca export --insecure --passphrase-file p.txt etcd1 | tar xvf -', 'etcd1.crt, etcd1.key (decrypted) and ca.crt') as Argv<Args>;
+      .example('ca export --insecure --passphrase-file p.txt etcd1 | tar xvf -', 'etcd1.crt, etcd1.key (decrypted) and ca.crt')
+      .example('ca export alice --format p12 --p12-password-file pw.txt --out alice.p12', 'for the macOS keychain, Windows or Java') as Argv<Args>;
   },
   handler: handler<Args>(
     (args) => `export ${args.name ?? 'the CA certificate'}`,
     async (args, ctx) => {
       const { usageError } = await import('../../error.js');
       const { validateName } = await import('../../pki/name.js');
+      const { exportBundle, parseP12Iterations } = await import('../../ca/export.js');
       const name = args.name === undefined ? undefined : validateName(args.name);
-      if (args.out === undefined && process.stdout.isTTY) {
-        throw usageError(
-          'refusing to write a tar archive to the terminal',
-          `pipe it (\`ca export ${name ?? ''} | tar xvf -\`) or pass --out FILE`.replace('  |', ' |'),
-        );
+      if (args.out === undefined && process.stdout.isTTY && args.format !== 'pem') {
+        const pipe = args.format === 'tar' ? `\`ca export ${name ? `${name} ` : ''}| tar xvf -\`` : 'it to a file';
+        throw usageError(`refusing to write a ${args.format === 'tar' ? 'tar archive' : 'PKCS#12 file'} to the terminal`, `pipe ${pipe} or pass --out FILE`);
       }
-      const { exportBundle } = await import('../../ca/export.js');
+      const p12 = args.format === 'p12' ? await p12Options(args, ctx, parseP12Iterations) : undefined;
       const caSource = { flag: '--ca-passphrase', value: args['ca-passphrase'], file: args['ca-passphrase-file'], env: 'CA_PASSPHRASE' };
       const keySource = { flag: '--passphrase', value: args.passphrase, file: args['passphrase-file'] };
       const result = await exportBundle({
@@ -59,7 +73,8 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
         passphrase: secretSource(ctx, `Passphrase of the key of ${name}:`, keySource),
         caPassphrase: secretSource(ctx, 'Passphrase of the CA key:', caSource, ...(name ? [] : [keySource])),
         includeCaKey: Boolean(args['include-ca-key']),
-        format: 'tar',
+        format: args.format,
+        p12,
         now: ctx.now,
       });
       result.warnings.forEach((w) => ctx.out.warn(w));
@@ -73,7 +88,22 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       const { pipeline } = await import('node:stream/promises');
       const { Readable } = await import('node:stream');
       await pipeline(Readable.from([result.data]), process.stdout);
-      ctx.out.info(`Exported ${listing}${result.holdsKey ? '; keep the .key files secret' : ''}.`);
+      ctx.out.info(`Exported ${listing}${result.holdsKey ? '; keep the key secret' : ''}.`);
     },
   ),
 };
+
+async function p12Options(args: Args, ctx: Context, parseIterations: (v: unknown) => number) {
+  const { usageError } = await import('../../error.js');
+  const iterations = parseIterations(args['p12-iterations']);
+  const password = await newSecret(ctx, 'Password for the PKCS#12 file:', {
+    flag: '--p12-password',
+    value: args['p12-password'],
+    file: args['p12-password-file'],
+    env: 'CA_P12_PASSWORD',
+  });
+  if (password === undefined) {
+    throw usageError('a PKCS#12 file needs a password', 'pass --p12-password-file FILE or set CA_P12_PASSWORD');
+  }
+  return { password, encryption: args['p12-encryption'], iterations };
+}
