@@ -17,9 +17,9 @@ export interface Authority {
  */
 export type PassphraseSource = () => Promise<string | undefined>;
 
-export async function unlockKey(pem: string, passphrase: PassphraseSource | undefined, what: string, sources: string) {
+export async function unlockKey(pem: string, passphrase: PassphraseSource | undefined, what: string, sources: string, path?: string) {
   const secret = isEncryptedPem(pem) ? await passphrase?.() : undefined;
-  return decodePrivateKey(pem, secret, what, sources);
+  return decodePrivateKey(pem, secret, what, sources, path);
 }
 
 export const CA_PASSPHRASE_SOURCES = '--ca-passphrase, --ca-passphrase-file or CA_PASSPHRASE';
@@ -28,7 +28,7 @@ export async function openAuthority(store: Store, passphrase: PassphraseSource |
   const certPem = await store.read(store.caCert);
   const cert = readCertificate(certPem, store.caCert.path);
   const keyPem = await store.readKey(store.caKey);
-  const key = await unlockKey(keyPem, passphrase, 'the CA key', CA_PASSPHRASE_SOURCES);
+  const key = await unlockKey(keyPem, passphrase, 'the CA key', CA_PASSPHRASE_SOURCES, store.caKey.path);
   if (!keyMatchesCertificate(certPem, key)) {
     throw failure(`${store.caKey.path} is not the key of ${store.caCert.path}`, 'restore the matching pair from a backup');
   }

@@ -8,7 +8,8 @@ import { buildPkcs12, checkP12Password, type P12Encryption } from '../export/p12
 
 export { P12_ENCRYPTIONS, parseP12Iterations } from '../export/p12.js';
 import { tarArchive } from '../export/tar.js';
-import { encodePrivateKey, isEncryptedPem } from '../pki/key.js';
+import { readCertificate } from '../pki/certificate.js';
+import { decodePrivateKey, encodePrivateKey, isEncryptedPem } from '../pki/key.js';
 import { KEY_MODE, PUBLIC_MODE, type FileRef } from '../store/file.js';
 import { currentEntry } from '../store/index-file.js';
 import { Store } from '../store/store.js';
@@ -95,14 +96,15 @@ async function collect(store: Store, req: ExportRequest): Promise<{ entries: Ent
   const decrypt = req.insecure || req.format === 'p12';
   if (name !== undefined) {
     const index = await store.readIndex();
-    if (!currentEntry(index, name)) {
+    const entry = currentEntry(index, name);
+    if (!entry) {
       if (index.requests.some((r) => r.name === name)) throw failure(`${name} is not signed yet`, `run \`ca sign ${name}\` first`);
       throw failure(`there is no certificate named ${name}`, `check the name; the store's certificates are in ${store.dir}/certs`);
     }
     entries.push(await certEntry(store, `${name}.crt`, store.cert(name)));
-    const keyRef = store.key(name);
-    if (await store.has(keyRef)) {
-      entries.push(await keyEntry(store, `${name}.key`, keyRef, decrypt, req.passphrase, `the key of ${name}`, '--passphrase or --passphrase-file'));
+    // A certificate signed from an outside request has its key elsewhere; any other's key is here.
+    if (entry.source !== 'csr') {
+      entries.push(await keyEntry(store, `${name}.key`, store.key(name), decrypt, req.passphrase, `the key of ${name}`, '--passphrase or --passphrase-file'));
     } else if (req.format !== 'p12') {
       warnings.push(`${name} was signed from an outside request: its key is not in the store, so none is exported`);
     }
@@ -115,7 +117,9 @@ async function collect(store: Store, req: ExportRequest): Promise<{ entries: Ent
 }
 
 async function certEntry(store: Store, name: string, ref: FileRef): Promise<Entry> {
-  return { name, data: Buffer.from(await store.read(ref)), mode: PUBLIC_MODE, isKey: false };
+  const pem = await store.read(ref);
+  readCertificate(pem, ref.path); // a damaged certificate is reported, never handed over
+  return { name, data: Buffer.from(pem), mode: PUBLIC_MODE, isKey: false };
 }
 
 async function keyEntry(
@@ -129,6 +133,7 @@ async function keyEntry(
 ): Promise<Entry> {
   const pem = await store.readKey(ref);
   let data = pem;
-  if (decrypt && isEncryptedPem(pem)) data = encodePrivateKey(await unlockKey(pem, passphrase, what, sources));
+  if (!isEncryptedPem(pem)) decodePrivateKey(pem, undefined, what, sources, ref.path); // a damaged key is reported
+  else if (decrypt) data = encodePrivateKey(await unlockKey(pem, passphrase, what, sources, ref.path));
   return { name, data: Buffer.from(data), mode: KEY_MODE, isKey: true };
 }

@@ -20,7 +20,7 @@ export function reportError(action: string, err: unknown, options: FunnelOptions
   const colors = palette(colorEnabled({ color: options.color }, process.env));
   const cause = err instanceof CaError ? err.message : describeUnexpected(err);
   const hint = err instanceof CaError && err.hint ? `; ${err.hint}` : '';
-  process.stderr.write(`${colors.error('error:')} failed to ${action}: ${cause}${hint}\n`);
+  process.stderr.write(`${colors.error('error:')} ${oneLine(`failed to ${action}: ${cause}${hint}`)}\n`);
   if (options.verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return err instanceof CaError && err.kind === 'usage' ? EXIT_USAGE : EXIT_FAILURE;
 }
@@ -28,8 +28,17 @@ export function reportError(action: string, err: unknown, options: FunnelOptions
 export function reportUsage(message: string, command: string | undefined): number {
   const colors = palette(colorEnabled({}, process.env));
   const help = command ? `ca ${command} --help` : 'ca --help';
-  process.stderr.write(`${colors.error('error:')} ${message}; run \`${help}\` for usage\n`);
+  process.stderr.write(`${colors.error('error:')} ${oneLine(message)}; run \`${help}\` for usage\n`);
   return EXIT_USAGE;
+}
+
+/**
+ * Errors quote what the user typed; control characters in it (a newline, an escape sequence) are
+ * shown escaped, so an error stays one line and cannot drive the terminal.
+ */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 function describeUnexpected(err: unknown): string {

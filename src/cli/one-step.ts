@@ -48,7 +48,7 @@ export async function runOneStep(
   const { parseKeyBits } = await import('../pki/key.js');
   const { parseLifetime } = await import('../pki/validity.js');
   const keyBits = parseKeyBits(args['key-bits']);
-  const lifetime = parseLifetime(args.days, args.years);
+  const lifetime = parseLifetime(args.days, args.years, ctx.now);
   const passphrase = await newSecret(ctx, undefined, { flag: '--passphrase', value: args.passphrase, file: args['passphrase-file'] });
   const caPassphrase = secretSource(ctx, 'Passphrase of the CA key:', {
     flag: '--ca-passphrase',

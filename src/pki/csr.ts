@@ -6,7 +6,7 @@
  * recognised must not be ignored).
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { failure } from '../error.js';
+import { CaError, failure } from '../error.js';
 import { pki, asn1, unixLines, type Asn1, type CertificateRequest } from './forge.js';
 import { ipFromBytes, parseIp } from './ip.js';
 import { parseDnsName } from './dns.js';
@@ -68,8 +68,20 @@ const KEY_ALGORITHMS: Record<string, string> = {
 /** Minimum RSA size (NIST SP 800-131A: below 2048 bits is disallowed for signatures). */
 export const MIN_RSA_BITS = 2048;
 
-/** Accepts PEM text or DER bytes. */
+/**
+ * Accepts PEM text or DER bytes. Whatever the input, the result is a RequestInfo or a CaError:
+ * this is the boundary where bytes from outside meet node-forge, whose parsers throw plain errors.
+ */
 export function readRequest(input: Buffer | string, source: string): RequestInfo {
+  try {
+    return parseRequest(input, source);
+  } catch (err) {
+    if (err instanceof CaError) throw err;
+    throw failure(`${source} is not a valid certificate signing request (${(err as Error).message})`);
+  }
+}
+
+function parseRequest(input: Buffer | string, source: string): RequestInfo {
   const der = requestDer(input, source);
   let csrAsn1: Asn1;
   try {

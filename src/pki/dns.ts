@@ -18,7 +18,10 @@ export function parseDnsName(input: string): string {
   const wildcard = input.startsWith('*.');
   const body = wildcard ? input.slice(2) : input;
   if (body.includes('*')) throw bad('a wildcard is allowed only as the whole left-most label');
-  const ascii = /^[\x21-\x7e]*$/.test(body) ? body.toLowerCase() : domainToASCII(body);
+  // Plain ASCII is kept as given (lower-cased); anything else, and any "xn--" A-label, must pass
+  // IDNA (UTS #46) processing, which is what turns a Unicode name into its A-label form.
+  const plain = /^[\x21-\x7e]*$/.test(body) && !/(^|\.)xn--/i.test(body);
+  const ascii = plain ? body.toLowerCase() : domainToASCII(body);
   if (!ascii) throw bad('it is not a valid internationalised domain name');
   const labels = ascii.split('.');
   for (const label of labels) {

@@ -39,9 +39,10 @@ export function isEncryptedPem(pem: string): boolean {
 }
 
 /**
- * Opens a key. `what` names it in errors ("the CA key"); `flag` is where its passphrase comes from.
+ * Opens a key. `what` names it in errors ("the CA key"); `flag` is where its passphrase comes from;
+ * `path`, when known, is the file it was read from.
  */
-export function decodePrivateKey(pem: string, passphrase: string | undefined, what: string, flag: string): KeyObject {
+export function decodePrivateKey(pem: string, passphrase: string | undefined, what: string, flag: string, path?: string): KeyObject {
   if (isEncryptedPem(pem) && !passphrase) {
     throw failure(`${what} is encrypted and no passphrase was given`, `pass ${flag}`);
   }
@@ -50,7 +51,8 @@ export function decodePrivateKey(pem: string, passphrase: string | undefined, wh
     key = createPrivateKey(passphrase ? { key: pem, format: 'pem', passphrase } : { key: pem, format: 'pem' });
   } catch (err) {
     if (isEncryptedPem(pem)) throw failure(`wrong passphrase for ${what}`, `check ${flag}`);
-    throw failure(`${what} is not a readable private key (${(err as Error).message})`);
+    const where = path ? ` ${path}` : '';
+    throw failure(`${what}${where} is not a readable private key (${(err as Error).message})`, 'restore it from a backup');
   }
   if (key.asymmetricKeyType !== 'rsa') {
     throw failure(`${what} is a ${key.asymmetricKeyType} key; only RSA keys are supported`);

@@ -20,13 +20,16 @@ export interface Validity {
   clamped: boolean;
 }
 
-export function parseLifetime(days: unknown, years: unknown): Lifetime | undefined {
+/** Checks --days/--years, and that the period they give, counted from `now`, ends by 9999-12-31. */
+export function parseLifetime(days: unknown, years: unknown, now: Date): Lifetime | undefined {
   if (days !== undefined && years !== undefined) {
     throw usageError('--days and --years cannot be used together', 'give one of them');
   }
-  if (days !== undefined) return { days: positive(days, '--days') };
-  if (years !== undefined) return { years: positive(years, '--years') };
-  return undefined;
+  let lifetime: Lifetime | undefined;
+  if (days !== undefined) lifetime = { days: positive(days, '--days') };
+  if (years !== undefined) lifetime = { years: positive(years, '--years') };
+  if (lifetime) lifetimeEnd(now, lifetime);
+  return lifetime;
 }
 
 function positive(input: unknown, flag: string): number {

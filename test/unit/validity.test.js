@@ -27,11 +27,13 @@ test("a certificate is clamped to the CA's notAfter and says so", () => {
 test('zero, negative, fractional, non-numeric and beyond-9999 lifetimes are usage errors', () => {
   const usage = (err) => err instanceof CaError && err.kind === 'usage';
   for (const bad of ['0', '-1', '1.5', 'abc', '']) {
-    assert.throws(() => parseLifetime(bad, undefined), usage, `--days ${bad}`);
-    assert.throws(() => parseLifetime(undefined, bad), usage, `--years ${bad}`);
+    assert.throws(() => parseLifetime(bad, undefined, NOW), usage, `--days ${bad}`);
+    assert.throws(() => parseLifetime(undefined, bad, NOW), usage, `--years ${bad}`);
   }
-  assert.throws(() => parseLifetime('1', '1'), /cannot be used together/);
+  assert.throws(() => parseLifetime('1', '1', NOW), /cannot be used together/);
   assert.throws(() => computeValidity(NOW, { years: 8000 }), /9999-12-31/);
-  assert.deepEqual(parseLifetime('30', undefined), { days: 30 });
-  assert.equal(parseLifetime(undefined, undefined), undefined);
+  assert.throws(() => parseLifetime(undefined, '7974', NOW), (err) => err instanceof CaError && err.kind === 'usage' && /9999-12-31/.test(err.message));
+  assert.deepEqual(parseLifetime(undefined, '7973', NOW), { years: 7973 });
+  assert.deepEqual(parseLifetime('30', undefined, NOW), { days: 30 });
+  assert.equal(parseLifetime(undefined, undefined, NOW), undefined);
 });

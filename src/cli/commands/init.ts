@@ -47,7 +47,7 @@ export const initCommand: CommandModule<GlobalArgs, Args> = {
       const { parseLifetime } = await import('../../pki/validity.js');
       const subject = parseSubject(args.name ?? basename(process.cwd()), args);
       const keyBits = parseKeyBits(args['key-bits']);
-      const lifetime = parseLifetime(args.days, args.years);
+      const lifetime = parseLifetime(args.days, args.years, ctx.now);
       const pathLength = parsePathLength(args['path-length']);
       const passphrase = await newSecret(
         ctx,

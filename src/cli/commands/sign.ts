@@ -43,7 +43,7 @@ export const signCommand: CommandModule<GlobalArgs, Args> = {
       const { validateName } = await import('../../pki/name.js');
       const { parseLifetime } = await import('../../pki/validity.js');
       const { usageError } = await import('../../error.js');
-      const lifetime = parseLifetime(args.days, args.years);
+      const lifetime = parseLifetime(args.days, args.years, ctx.now);
       const caPassphrase = secretSource(
         ctx,
         'Passphrase of the CA key:',

@@ -1,0 +1,122 @@
+// Bad input: one line saying what was wrong and what to do, exit 1 (2 for usage), no stack trace,
+// nothing on stdout, and the store byte-for-byte unchanged. One table, one checksum per case.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { X509Certificate } from 'node:crypto';
+import { ca, caOk, treeDigest } from '../helpers/ca.js';
+
+const CA_PASS = 'the-ca-passphrase';
+const isRoot = process.getuid?.() === 0;
+let dir;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'clusterca-bad-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const env = { env: { CA_PASSPHRASE: CA_PASS } };
+  caOk(dir, ['init', '--key-bits', '2048'], env);
+  caOk(dir, ['new-cert', '--ip', '10.0.0.1', 'pending']);
+  caOk(dir, ['new-cert', '--ip', '10.0.0.2', 'done']);
+  caOk(dir, ['sign', 'done'], env);
+  writeFileSync(join(dir, 'empty.txt'), '');
+  writeFileSync(join(dir, 'wrong.txt'), 'not-it\n');
+  writeFileSync(join(dir, 'locked.txt'), `${CA_PASS}\n`, { mode: 0o000 });
+  mkdirSync(join(dir, 'a-directory'));
+});
+
+const USAGE = 2;
+const FAIL = 1;
+const CASES = [
+  // SANs
+  [USAGE, ['new-cert', '--ip', '10.0.0.256', 'x'], /invalid IP address "10\.0\.0\.256"/],
+  [USAGE, ['new-cert', '--ip', '1.2.3', 'x'], /invalid IP address "1\.2\.3"/],
+  [USAGE, ['new-cert', '--ip', 'fd00::g', 'x'], /invalid IP address "fd00::g"/],
+  [USAGE, ['new-cert', '--ip', 'fe80::1%eth0', 'x'], /invalid IP address "fe80::1%eth0"/],
+  [USAGE, ['new-cert', '--ip', '10.0.0.1:2379', 'x'], /invalid IP address "10\.0\.0\.1:2379"; give the address without a port/],
+  [USAGE, ['new-cert', '--domain', 'my host.example', 'x'], /invalid DNS name "my host\.example": it contains white space/],
+  [USAGE, ['new-cert', '--domain=-etcd.example', 'x'], /labels hold only letters, digits and inner hyphens/],
+  [USAGE, ['new-cert', '--domain', 'etcd-.example', 'x'], /labels hold only letters, digits and inner hyphens/],
+  [USAGE, ['new-cert', '--domain', `${'a'.repeat(64)}.example`, 'x'], /a label is longer than 63 characters/],
+  [USAGE, ['new-cert', '--domain', `${'abcdefghi.'.repeat(25)}example`, 'x'], /longer than 253 characters/],
+  [USAGE, ['new-cert', '--domain', 'api.*.example', 'x'], /a wildcard is allowed only as the whole left-most label/],
+  [USAGE, ['new-cert', '--domain', 'a*.example', 'x'], /a wildcard is allowed only as the whole left-most label/],
+  [USAGE, ['new-cert', '--domain', 'xn--a.example', 'x'], /not a valid internationalised domain name|labels hold only/],
+  // names
+  [USAGE, ['new-cert', 'a/b'], /invalid name "a\/b"/],
+  [USAGE, ['new-cert', '..'], /invalid name "\.\."/],
+  [USAGE, ['new-cert', '../etc'], /invalid name/],
+  [USAGE, ['new-cert', 'tab\there'], /invalid name/],
+  [USAGE, ['new-cert', 'new\nline'], /invalid name/],
+  [USAGE, ['new-cert', 'ca'], /the name "ca" is reserved for the CA itself/],
+  [USAGE, ['new-cert', ''], /a name is required|needs a NAME/],
+  [USAGE, ['new-cert', 'n'.repeat(65)], /invalid name/],
+  [USAGE, ['create-api-certificate', '../alice'], /invalid user name/],
+  // keys, profiles, validity, subject
+  [USAGE, ['new-cert', '--key-bits', '1024', 'x'], /invalid key size "1024"; use --key-bits 2048, 3072 or 4096/],
+  [USAGE, ['new-cert', '--key-bits', 'big', 'x'], /invalid key size "big"/],
+  [USAGE, ['new-cert', '--profile', 'web', 'x'], /unknown profile "web"; use one of: api, client, control, node, peer, server/],
+  [USAGE, ['new-cert', '--profile', 'ca', 'x'], /the profile "ca" is the CA's own/],
+  [USAGE, ['sign', '--days', '0', 'pending'], /invalid --days "0"; --days takes a whole number of at least 1/],
+  [USAGE, ['sign', '--days', '-30', 'pending'], /invalid --days "-30"/],
+  [USAGE, ['sign', '--days', 'soon', 'pending'], /invalid --days "soon"/],
+  [USAGE, ['sign', '--years', '0', 'pending'], /invalid --years "0"/],
+  [USAGE, ['sign', '--years', '9000', 'pending'], /the validity period ends after 9999-12-31/],
+  [USAGE, ['init', '--force', '--country', 'UK'], /invalid country "UK": not an ISO 3166-1 alpha-2 code; the United Kingdom is GB/],
+  [USAGE, ['init', '--force', '--country', 'Germany'], /invalid country "Germany"/],
+  [USAGE, ['init', '--force', '--path-length', '-1'], /invalid --path-length "-1"/],
+  [USAGE, ['new-cert', '--organization', '', 'x'], /invalid organization ""/],
+  // command line
+  [USAGE, ['frobnicate'], /unknown argument: frobnicate; run `ca --help` for usage/],
+  [USAGE, ['new-cert', 'x', '--bogus'], /unknown argument: bogus; run `ca new-cert --help` for usage/],
+  [USAGE, ['sign', '--days', '10', '--years', '1', 'pending'], /--days and --years cannot be used together/],
+  [USAGE, ['sign', '--ca-passphrase', 'a', '--ca-passphrase-file', 'wrong.txt', 'pending'], /--ca-passphrase and --ca-passphrase-file both give the passphrase/],
+  [USAGE, ['export', 'done', '--format', 'zip'], /Invalid values|invalid values/i],
+  [USAGE, ['sign'], /give the NAME of the request to sign, or --csr FILE/],
+  // passphrases
+  [FAIL, ['sign', '--ca-passphrase-file', 'missing.txt', 'pending'], /--ca-passphrase-file missing\.txt does not exist/],
+  [FAIL, ['sign', '--ca-passphrase-file', 'empty.txt', 'pending'], /--ca-passphrase-file empty\.txt is empty; write the passphrase on its first line/],
+  [FAIL, ['sign', '--ca-passphrase-file', 'a-directory', 'pending'], /--ca-passphrase-file a-directory is a directory/],
+  ...(isRoot ? [] : [[FAIL, ['sign', '--ca-passphrase-file', 'locked.txt', 'pending'], /cannot be read: permission denied/]]),
+  [FAIL, ['sign', '--ca-passphrase-file', 'wrong.txt', 'pending'], /wrong passphrase for the CA key; check --ca-passphrase/],
+  [FAIL, ['sign', 'pending'], /the CA key is encrypted and no passphrase was given; pass --ca-passphrase, --ca-passphrase-file or CA_PASSPHRASE/],
+  // names and the store
+  [FAIL, ['sign', '--ca-passphrase-file', 'wrong.txt', 'nobody'], /there is no request named nobody; run `ca new-cert nobody` first/],
+  [FAIL, ['new-cert', 'done'], /a certificate named done already exists/],
+  [FAIL, ['new-cert', 'pending'], /a request named pending already exists/],
+  [FAIL, ['init'], /a CA store already exists in \.ca; pass --force/],
+  [FAIL, ['export', 'pending'], /pending is not signed yet; run `ca sign pending` first/],
+  [FAIL, ['export', 'nobody'], /there is no certificate named nobody/],
+  [FAIL, ['sign', '--csr', 'wrong.txt', 'x'], /is not a certificate signing request|not a valid certificate signing request/],
+];
+
+test('every bad input: the right exit status, one error line, nothing on stdout, the store unchanged', () => {
+  const store = join(dir, '.ca');
+  for (const [status, args, why] of CASES) {
+    const before = treeDigest(store);
+    const r = ca(dir, args);
+    const label = `ca ${args.join(' ')}`;
+    assert.equal(r.status, status, `${label}: exit ${r.status}\n${r.stderr}`);
+    assert.equal(r.out, '', `${label}: nothing on stdout`);
+    const lines = r.stderr.split('\n').filter((l) => l && !l.startsWith('warning:'));
+    assert.equal(lines.length, 1, `${label}: one line\n${r.stderr}`);
+    assert.match(lines[0], /^error: /, label);
+    assert.match(lines[0], why, label);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, `${label}: no stack trace`);
+    assert.equal(treeDigest(store), before, `${label}: the store is unchanged`);
+  }
+});
+
+test('--verbose adds the stack trace', () => {
+  const r = ca(dir, ['sign', '--verbose', 'pending']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^error: failed to sign pending: the CA key is encrypted/);
+  assert.match(r.stderr, /\n\s+at /);
+});
+
+test('international domain names are accepted and stored as punycode', () => {
+  caOk(dir, ['new-cert', '--domain', 'bücher.example', 'idn']);
+  caOk(dir, ['sign', 'idn'], { env: { CA_PASSPHRASE: CA_PASS } });
+  const cert = new X509Certificate(readFileSync(join(dir, '.ca/certs/idn.crt')));
+  assert.equal(cert.subjectAltName, 'DNS:xn--bcher-kva.example');
+});
