@@ -99,7 +99,7 @@ async function collect(store: Store, req: ExportRequest): Promise<{ entries: Ent
     const entry = currentEntry(index, name);
     if (!entry) {
       if (index.requests.some((r) => r.name === name)) throw failure(`${name} is not signed yet`, `run \`ca sign ${name}\` first`);
-      throw failure(`there is no certificate named ${name}`, `check the name; the store's certificates are in ${store.dir}/certs`);
+      throw failure(`there is no certificate named ${name}`, 'run `ca list` to see the names in the store');
     }
     entries.push(await certEntry(store, `${name}.crt`, store.cert(name)));
     // A certificate signed from an outside request has its key elsewhere; any other's key is here.

@@ -37,6 +37,8 @@ export interface IssueParams {
   files?: { ref: FileRef; data: string }[];
   /** a pending request of this name is what is being signed, not a conflict */
   signsPending?: boolean;
+  /** the serial of the certificate this one replaces (`ca renew`): marked superseded */
+  supersedes?: string | undefined;
 }
 
 export interface Issued {
@@ -78,6 +80,8 @@ export async function issueCertificate(p: IssueParams): Promise<Issued> {
     for (const f of p.files ?? []) await p.store.write(f.ref, f.data, { overwrite: true });
     await p.store.write(certRef, pem, { overwrite: true });
     const entry = indexEntry(p.name, p.profile.name, pem, certRef.path, p.source);
+    const replaced = index.certificates.find((e) => e.serial === p.supersedes && e.status === 'valid');
+    if (replaced) replaced.status = 'superseded';
     index.certificates.push(entry);
     index.requests = index.requests.filter((r) => r.name !== p.name);
     await p.store.writeIndex(index);

@@ -8,7 +8,15 @@ import { hideBin } from 'yargs/helpers';
 import { createApiCertificateCommand } from './commands/create-api-certificate.js';
 import { createControlCertificateCommand } from './commands/create-control-certificate.js';
 import { createNodeCertificateCommand } from './commands/create-node-certificate.js';
+import { chainCommand } from './commands/chain.js';
+import { crlCommand } from './commands/crl.js';
 import { exportCommand } from './commands/export.js';
+import { listCommand } from './commands/list.js';
+import { renewCommand } from './commands/renew.js';
+import { revokeCommand } from './commands/revoke.js';
+import { showCommand } from './commands/show.js';
+import { statusCommand } from './commands/status.js';
+import { verifyCommand } from './commands/verify.js';
 import { initCommand } from './commands/init.js';
 import { newCertCommand } from './commands/new-cert.js';
 import { signCommand } from './commands/sign.js';
@@ -27,6 +35,12 @@ One step, flocker-ca's way:
   ca create-api-certificate alice                     alice.crt, alice.key: an API user (clientAuth)
   ca create-node-certificate --ip 10.0.0.5            node-<uuid>.crt/.key (serverAuth + clientAuth)
   ca create-control-certificate control.example.com   the control service (serverAuth)
+
+After issuance:
+  ca list                                   every certificate and request, with its status
+  ca verify server1.crt --host 10.0.0.1     is it valid for this cluster and host?
+  ca revoke --reason keyCompromise alice    revoke, and write a fresh .ca/crl.pem
+  ca status || alert                        exit 1 when anything expires within 30 days
 
 The store is ./.ca (--store DIR or CA_STORE to change it). Docs: docs/commands.md`;
 
@@ -48,6 +62,14 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
     .command(createApiCertificateCommand)
     .command(createNodeCertificateCommand)
     .command(createControlCertificateCommand)
+    .command(listCommand)
+    .command(showCommand)
+    .command(chainCommand)
+    .command(verifyCommand)
+    .command(revokeCommand)
+    .command(crlCommand)
+    .command(renewCommand)
+    .command(statusCommand)
     .demandCommand(1, '')
     .recommendCommands()
     .strict()
@@ -73,6 +95,14 @@ const COMMANDS = [
   createApiCertificateCommand,
   createNodeCertificateCommand,
   createControlCertificateCommand,
+  listCommand,
+  showCommand,
+  chainCommand,
+  verifyCommand,
+  revokeCommand,
+  crlCommand,
+  renewCommand,
+  statusCommand,
 ].map((c) => String(c.command).split(' ')[0]!);
 
 /** yargs' wording for a missing positional names no argument; say which one is missing. */

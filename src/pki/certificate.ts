@@ -91,11 +91,11 @@ export interface CertificateSummary {
   isCa: boolean;
 }
 
-export function readCertificate(pem: string, source: string): X509Certificate {
+export function readCertificate(input: string | Buffer, source: string): X509Certificate {
   try {
-    return new X509Certificate(pem);
+    return new X509Certificate(input);
   } catch {
-    throw failure(`${source} is not a readable PEM certificate`);
+    throw failure(`${source} is not a readable certificate (PEM or DER)`);
   }
 }
 

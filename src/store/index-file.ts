@@ -7,7 +7,8 @@ import { failure } from '../error.js';
 
 export const INDEX_VERSION = 1;
 
-export type CertificateStatus = 'valid' | 'revoked';
+/** valid: in force; revoked: by `ca revoke`; superseded: replaced by `ca renew`. */
+export type CertificateStatus = 'valid' | 'revoked' | 'superseded';
 
 export interface IndexEntry {
   name: string;
@@ -24,6 +25,8 @@ export interface IndexEntry {
   fingerprint: string;
   status: CertificateStatus;
   revokedAt: string | null;
+  /** an RFC 5280 5.3.1 reason name, when revoked */
+  revocationReason?: string | null;
   /** how it was made: "new-cert", "csr" (an external request), "one-step" */
   source: string;
 }
@@ -40,10 +43,12 @@ export interface Index {
   version: number;
   certificates: IndexEntry[];
   requests: PendingRequest[];
+  /** the number of the last CRL written (RFC 5280 5.2.3: it only ever grows) */
+  crlNumber?: number;
 }
 
 export function emptyIndex(): Index {
-  return { version: INDEX_VERSION, certificates: [], requests: [] };
+  return { version: INDEX_VERSION, certificates: [], requests: [], crlNumber: 0 };
 }
 
 export function parseIndex(text: string, path: string): Index {
@@ -70,10 +75,17 @@ export function serializeIndex(index: Index): string {
   return `${JSON.stringify(index, null, 2)}\n`;
 }
 
-/** The certificate currently in force under a name: the latest one issued. */
+/** The certificate currently under a name: the latest one issued (it may be revoked). */
 export function currentEntry(index: Index, name: string): IndexEntry | undefined {
   for (let i = index.certificates.length - 1; i >= 0; i--) {
     if (index.certificates[i]!.name === name) return index.certificates[i];
   }
   return undefined;
+}
+
+/** The latest entry of each name, in the order the names first appeared. */
+export function currentEntries(index: Index): IndexEntry[] {
+  const latest = new Map<string, IndexEntry>();
+  for (const e of index.certificates) latest.set(e.name, e);
+  return [...latest.values()];
 }

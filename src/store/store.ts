@@ -60,6 +60,9 @@ export class Store {
   get caKey(): FileRef {
     return storeFile(this.dir, 'ca.key', KEY_MODE, 'the CA key');
   }
+  get crl(): FileRef {
+    return storeFile(this.dir, 'crl.pem', PUBLIC_MODE, 'the CRL');
+  }
   get index(): FileRef {
     return storeFile(this.dir, 'index.json', PUBLIC_MODE, 'the index');
   }

@@ -18,7 +18,7 @@ before(() => {
 
 const corrupt = (path) => writeFileSync(path, readFileSync(path, 'utf8').slice(0, 200).replace(/[A-Z]/g, '?'));
 const DAMAGES = [
-  ['a corrupt ca.crt', (s) => corrupt(join(s, 'ca.crt')), ['sign', 'pending'], /\.ca\/ca\.crt is not a readable PEM certificate/],
+  ['a corrupt ca.crt', (s) => corrupt(join(s, 'ca.crt')), ['sign', 'pending'], /\.ca\/ca\.crt is not a readable certificate \(PEM or DER\)/],
   ['a missing ca.crt', (s) => unlinkSync(join(s, 'ca.crt')), ['sign', 'pending'], /the CA certificate is missing: .*\.ca\/ca\.crt does not exist/],
   ['a corrupt ca.key', (s) => corrupt(join(s, 'ca.key')), ['sign', 'pending'], /the CA key .*\.ca\/ca\.key is not a readable private key/],
   ['a missing ca.key', (s) => unlinkSync(join(s, 'ca.key')), ['create-api-certificate', 'bob'], /the CA key is missing: .*\.ca\/ca\.key does not exist/],
@@ -27,7 +27,7 @@ const DAMAGES = [
   ['an index.json of another shape', (s) => writeFileSync(join(s, 'index.json'), '[]'), ['create-api-certificate', 'bob'], /the index .*index\.json is damaged: expected an object/],
   ['a missing index.json', (s) => unlinkSync(join(s, 'index.json')), ['sign', 'pending'], /the index is missing: .*index\.json does not exist/],
   ['a corrupt store.json', (s) => writeFileSync(join(s, 'store.json'), 'nope'), ['export'], /store\.json is damaged/],
-  ['a corrupt certificate', (s) => corrupt(join(s, 'certs/alice.crt')), ['export', 'alice'], /certs\/alice\.crt is not a readable PEM certificate/],
+  ['a corrupt certificate', (s) => corrupt(join(s, 'certs/alice.crt')), ['export', 'alice'], /certs\/alice\.crt is not a readable certificate \(PEM or DER\)/],
   ['a missing certificate', (s) => unlinkSync(join(s, 'certs/alice.crt')), ['export', 'alice'], /certificate alice is missing: .*certs\/alice\.crt does not exist/],
   ['a missing key', (s) => unlinkSync(join(s, 'keys/alice.key')), ['export', 'alice'], /the key of alice is missing: .*keys\/alice\.key does not exist/],
   ['a corrupt key', (s) => corrupt(join(s, 'keys/alice.key')), ['export', '--format', 'pem', 'alice'], /the key of alice .*keys\/alice\.key is not a readable private key/],

@@ -1,0 +1,69 @@
+/** `ca list`, `ca show`, `ca chain`, `ca status`: reading the store, never changing it. */
+import { failure } from '../error.js';
+import { describeCertificate, type CertificateDescription } from '../pki/describe.js';
+import { currentEntries, currentEntry, type IndexEntry, type PendingRequest } from '../store/index-file.js';
+import { Store } from '../store/store.js';
+import { daysLeft, stateOf, type State } from './state.js';
+
+export type Listed = (IndexEntry & { state: State }) | (PendingRequest & { status: 'pending'; state: 'pending' });
+
+/** Every certificate issued (superseded ones included) and every pending request. */
+export async function listCertificates(req: { storeDir: string; now: Date; withinDays?: number }): Promise<Listed[]> {
+  const store = await Store.open(req.storeDir);
+  const index = await store.readIndex();
+  return [
+    ...index.certificates.map((e) => ({ ...e, state: stateOf(e, req.now, req.withinDays) })),
+    ...index.requests.map((r) => ({ ...r, status: 'pending' as const, state: 'pending' as const })),
+  ];
+}
+
+export interface Shown {
+  entry: IndexEntry & { state: State };
+  pem: string;
+  description: CertificateDescription;
+}
+
+/** NAME's current certificate; `ca` is the CA's own. */
+export async function showCertificate(req: { storeDir: string; name: string; now: Date }): Promise<Shown> {
+  const store = await Store.open(req.storeDir);
+  const index = await store.readIndex();
+  const entry = currentEntry(index, req.name);
+  if (!entry) {
+    if (index.requests.some((r) => r.name === req.name)) throw failure(`${req.name} is not signed yet`, `run \`ca sign ${req.name}\` first`);
+    throw failure(`there is no certificate named ${req.name}`, 'run `ca list` to see the names in the store');
+  }
+  const ref = req.name === 'ca' ? store.caCert : store.cert(req.name);
+  const pem = await store.read(ref);
+  return { entry: { ...entry, state: stateOf(entry, req.now) }, pem, description: describeCertificate(pem, req.now) };
+}
+
+/** TLS order (RFC 8446 4.4.2): the certificate, then the CA that issued it. */
+export async function certificateChain(req: { storeDir: string; name: string; now: Date }): Promise<string> {
+  const shown = await showCertificate(req);
+  if (req.name === 'ca') return shown.pem;
+  const store = await Store.open(req.storeDir);
+  return shown.pem + (await store.read(store.caCert));
+}
+
+export interface StatusReport {
+  ca: { notAfter: string; daysLeft: number; state: State };
+  /** current certificates expired or expiring within the window, soonest first */
+  attention: { name: string; profile: string; notAfter: string; daysLeft: number; state: State }[];
+  withinDays: number;
+  ok: boolean;
+}
+
+export async function statusReport(req: { storeDir: string; now: Date; withinDays: number }): Promise<StatusReport> {
+  const store = await Store.open(req.storeDir);
+  const index = await store.readIndex();
+  const current = currentEntries(index);
+  const caEntry = current.find((e) => e.name === 'ca');
+  if (!caEntry) throw failure(`the index ${store.index.path} has no entry for the CA`, 'restore it from a backup');
+  const ca = { notAfter: caEntry.notAfter, daysLeft: daysLeft(caEntry, req.now), state: stateOf(caEntry, req.now, req.withinDays) };
+  const attention = current
+    .filter((e) => e.name !== 'ca')
+    .map((e) => ({ name: e.name, profile: e.profile, notAfter: e.notAfter, daysLeft: daysLeft(e, req.now), state: stateOf(e, req.now, req.withinDays) }))
+    .filter((e) => e.state === 'expired' || e.state === 'expiring')
+    .sort((a, b) => a.notAfter.localeCompare(b.notAfter));
+  return { ca, attention, withinDays: req.withinDays, ok: ca.state === 'valid' && attention.length === 0 };
+}

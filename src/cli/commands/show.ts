@@ -1,0 +1,44 @@
+/** `ca show NAME`: one certificate in words (or --pem, --json). */
+import type { Argv, CommandModule } from 'yargs';
+import { handler } from '../command.js';
+import type { GlobalArgs } from '../options.js';
+
+interface Args extends GlobalArgs {
+  name: string;
+  pem?: boolean;
+}
+
+export const showCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'show <name>',
+  describe: 'show one certificate: subject, issuer, serial, SANs, usages, validity, fingerprint',
+  builder: (y) =>
+    y
+      .positional('name', { type: 'string', demandOption: true, describe: 'a certificate in the store (ca: the CA)' })
+      .option('pem', { type: 'boolean', describe: 'print the certificate as PEM instead' })
+      .example('ca show server1', 'a readable summary')
+      .example('ca show --pem ca > ca.crt', "the CA's certificate") as Argv<Args>,
+  handler: handler<Args>(
+    (args) => `show ${args.name}`,
+    async (args, ctx) => {
+      const { showCertificate } = await import('../../ca/inspect.js');
+      const { entry, pem, description: d } = await showCertificate({ storeDir: ctx.storeDir, name: args.name, now: ctx.now });
+      if (args.pem) return ctx.out.result(pem);
+      if (ctx.json) return ctx.out.json({ name: entry.name, profile: entry.profile, status: entry.status, state: entry.state, ...d });
+      const rows: [string, string][] = [
+        ['Name', `${entry.name} (${entry.profile}, ${entry.state})`],
+        ['Subject', d.subject],
+        ['Issuer', d.issuer],
+        ['Serial', d.serial],
+        ['SANs', d.sans.join(', ') || '-'],
+        ['Key usage', d.keyUsage.join(', ') || '-'],
+        ['Extended usage', d.extKeyUsage.join(', ') || '-'],
+        ['CA', d.isCa ? `yes, path length ${d.pathLength ?? 'unlimited'}` : 'no'],
+        ['Valid', `${d.notBefore} to ${d.notAfter} (${d.daysLeft >= 0 ? `${d.daysLeft} days left` : `expired ${-d.daysLeft} days ago`})`],
+        ['SHA-256', d.fingerprint],
+        ['Key', d.keyBits ? `RSA ${d.keyBits} bits` : '-'],
+      ];
+      if (entry.status === 'revoked') rows.push(['Revoked', `${entry.revokedAt} (${entry.revocationReason ?? 'unspecified'})`]);
+      ctx.out.result(rows.map(([k, v]) => `${`${k}:`.padEnd(16)}${v}`).join('\n'));
+    },
+  ),
+};
