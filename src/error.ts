@@ -8,12 +8,15 @@ export type ErrorKind = 'usage' | 'failure';
 export class CaError extends Error {
   readonly kind: ErrorKind;
   readonly hint: string | undefined;
+  /** set when the same command with --force would go ahead (the CLI may ask instead) */
+  readonly needsForce: boolean;
 
-  constructor(kind: ErrorKind, message: string, hint?: string) {
+  constructor(kind: ErrorKind, message: string, hint?: string, needsForce = false) {
     super(message);
     this.name = 'CaError';
     this.kind = kind;
     this.hint = hint;
+    this.needsForce = needsForce;
   }
 }
 
@@ -25,4 +28,9 @@ export function usageError(message: string, hint?: string): CaError {
 /** A command that could not do its job: exit status 1. */
 export function failure(message: string, hint?: string): CaError {
   return new CaError('failure', message, hint);
+}
+
+/** Something exists that only --force may replace: exit status 1, or a question on a terminal. */
+export function alreadyExists(message: string, hint: string): CaError {
+  return new CaError('failure', message, hint, true);
 }

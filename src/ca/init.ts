@@ -43,6 +43,11 @@ export function parsePathLength(input: unknown): number {
   return n;
 }
 
+/** Whether `init` may go ahead in `dir`: asked before anything is prompted for or generated. */
+export async function checkInit(dir: string, force: boolean): Promise<void> {
+  await checkNewStore(dir, force);
+}
+
 export async function initCa(req: InitRequest): Promise<InitResult> {
   await checkNewStore(req.dir, req.force);
   const profile = await loadProfile('ca');

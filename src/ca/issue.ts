@@ -4,7 +4,7 @@
  * OU, the warnings and the order of writes are the same for all of them.
  */
 import type { KeyObject } from 'node:crypto';
-import { failure } from '../error.js';
+import { alreadyExists } from '../error.js';
 import { buildCertificate, summarizeCertificate } from '../pki/certificate.js';
 import { hasServerAuth, type Profile } from '../pki/profile.js';
 import type { AltNames } from '../pki/san.js';
@@ -99,10 +99,10 @@ export function checkNameFree(index: Index, name: string, force: boolean, signsP
   // Signing a pending request: new-cert already checked the name (or was given --force).
   if (force || signsPending) return;
   if (index.requests.some((r) => r.name === name)) {
-    throw failure(`a request named ${name} already exists`, `sign it with \`ca sign ${name}\`, or pass --force to replace it`);
+    throw alreadyExists(`a request named ${name} already exists`, `sign it with \`ca sign ${name}\`, or pass --force to replace it`);
   }
   if (index.certificates.some((e) => e.name === name)) {
-    throw failure(`a certificate named ${name} already exists`, 'choose another name, or pass --force to issue a new one under it');
+    throw alreadyExists(`a certificate named ${name} already exists`, 'choose another name, or pass --force to issue a new one under it');
   }
 }
 

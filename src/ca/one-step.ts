@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { failure, usageError } from '../error.js';
+import { alreadyExists, usageError } from '../error.js';
 import { encodePrivateKey, generateRsaKey, type KeyBits } from '../pki/key.js';
 import { isIP } from 'node:net';
 import { parseAltNames, type AltNames } from '../pki/san.js';
@@ -151,7 +151,7 @@ async function checkTargets(store: Store, req: OneStepRequest): Promise<void> {
     checkNameFree(index, id.name, false);
     const out = outputPaths(req.outDir, id.name);
     for (const path of [out.certificate, out.key]) {
-      if (await exists(path)) throw failure(`${path} already exists`, 'pass --force to replace it, or choose another --out');
+      if (await exists(path)) throw alreadyExists(`${path} already exists`, 'pass --force to replace it, or choose another --out');
     }
   }
 }

@@ -30,6 +30,8 @@ export interface Context {
   verbose: boolean;
   env: NodeJS.ProcessEnv;
   out: Output;
+  /** answers typed at prompts, by prompt, so a command run again does not ask twice */
+  answers: Map<string, Promise<string | undefined>>;
 }
 
 export function colorEnabled(args: { color?: boolean }, env: NodeJS.ProcessEnv): boolean {
@@ -57,5 +59,6 @@ export function createContext(args: GlobalArgs, env: NodeJS.ProcessEnv = process
     verbose: Boolean(args.verbose),
     env,
     out,
+    answers: new Map(),
   };
 }

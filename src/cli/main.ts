@@ -23,24 +23,13 @@ import { signCommand } from './commands/sign.js';
 import { reportUsage } from './funnel.js';
 import { globalOptions, type GlobalArgs } from './options.js';
 
-const EPILOGUE = `Examples, etcd-ca's workflow:
-  ca init --passphrase-file ca-pass.txt              create .ca/ with a CA whose key is encrypted
-  ca new-cert --ip 10.0.0.1 --domain etcd1 etcd1     a key and request for a cluster member
-  ca sign --passphrase-file ca-pass.txt etcd1        the CA signs it (serverAuth + clientAuth)
-  ca export --insecure etcd1 | tar xvf -             etcd1.crt, etcd1.key (0600) and ca.crt
-  ca new-cert --profile client alice && ca sign alice   a client certificate for an API user
-  ca sign --csr web.csr --profile server --out web.crt web   sign a CSR made elsewhere
-
-One step, flocker-ca's way:
-  ca create-api-certificate alice                     alice.crt, alice.key: an API user (clientAuth)
-  ca create-node-certificate --ip 10.0.0.5            node-<uuid>.crt/.key (serverAuth + clientAuth)
-  ca create-control-certificate control.example.com   the control service (serverAuth)
-
-After issuance:
-  ca list                                   every certificate and request, with its status
-  ca verify server1.crt --host 10.0.0.1     is it valid for this cluster and host?
-  ca revoke --reason keyCompromise alice    revoke, and write a fresh .ca/crl.pem
-  ca status || alert                        exit 1 when anything expires within 30 days
+const EPILOGUE = `Examples:
+  ca init --passphrase-file ca-pass.txt             create ./.ca with a CA whose key is encrypted
+  ca new-cert --ip 10.0.0.1 etcd1 && ca sign etcd1  a cluster member (serverAuth + clientAuth)
+  ca export --insecure etcd1 | tar xvf -            etcd1.crt, etcd1.key (0600) and ca.crt
+  ca create-api-certificate alice                   alice.crt + alice.key for an API user
+  ca export alice --format p12 --out alice.p12      for the macOS keychain, Windows or Java
+  ca status || alert                                exit 1 when anything expires within 30 days
 
 The store is ./.ca (--store DIR or CA_STORE to change it). Docs: docs/commands.md`;
 
@@ -54,7 +43,7 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
   const commandName = argv.find((a) => COMMANDS.includes(a));
   const parser = globalOptions(yargs(argv))
     .scriptName('ca')
-    .usage('ca <command> [options]\n\nA certificate authority for clusters: TLS and mutual-TLS certificates for etcd, Docker, Kubernetes and internal APIs.')
+    .usage('ca <command> [options]\n\nA TLS certificate authority for clusters: etcd, Docker, Kubernetes, APIs.')
     .command(initCommand)
     .command(newCertCommand)
     .command(signCommand)
@@ -70,6 +59,7 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
     .command(crlCommand)
     .command(renewCommand)
     .command(statusCommand)
+    .completion('completion', 'print a shell completion script: ca completion >> ~/.bashrc')
     .demandCommand(1, '')
     .recommendCommands()
     .strict()
@@ -77,7 +67,7 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
     .help()
     .alias('help', 'h')
     .epilogue(EPILOGUE)
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(Math.min(120, process.stdout.columns || 120))
     .exitProcess(false)
     .fail((message, err) => {
       // Thrown, not printed here: with exitProcess(false) yargs would otherwise go on to run the
@@ -103,7 +93,7 @@ const COMMANDS = [
   crlCommand,
   renewCommand,
   statusCommand,
-].map((c) => String(c.command).split(' ')[0]!);
+].map((c) => String(c.command).split(' ')[0]!).concat('completion');
 
 /** yargs' wording for a missing positional names no argument; say which one is missing. */
 function usageMessage(message: string, command: string | undefined): string {

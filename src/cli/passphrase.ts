@@ -50,18 +50,27 @@ export function secretSource(ctx: Context, prompt: string, ...sources: SecretFla
   return () => {
     cached ??= given.then((value) => {
       if (value !== undefined) return value;
-      return ctx.interactive ? askSecret(prompt) : undefined;
+      return ctx.interactive ? remembered(ctx, prompt, () => askSecret(prompt)) : undefined;
     });
     return cached;
   };
 }
 
-/** For a new key: what was given, else (on a terminal, when `ask` is set) a prompt asked twice. */
+/** For a new key: what was given, else (on a terminal, when there is a prompt) asked twice. */
 export async function newSecret(ctx: Context, prompt: string | undefined, ...sources: SecretFlags[]): Promise<string | undefined> {
   const value = await givenSecret(ctx, ...sources);
   if (value !== undefined) return value;
-  if (prompt && ctx.interactive) return askNewSecret(prompt);
+  if (prompt && ctx.interactive) return remembered(ctx, prompt, () => askNewSecret(prompt));
   return undefined;
+}
+
+function remembered(ctx: Context, prompt: string, ask: () => Promise<string>): Promise<string | undefined> {
+  let answer = ctx.answers.get(prompt);
+  if (!answer) {
+    answer = ask();
+    ctx.answers.set(prompt, answer);
+  }
+  return answer;
 }
 
 async function readSecretFile(path: string, flag: string): Promise<string> {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { failure } from '../error.js';
+import { alreadyExists, failure } from '../error.js';
 
 export const KEY_MODE = 0o600;
 export const PUBLIC_MODE = 0o644;
@@ -55,7 +55,7 @@ export async function writeAtomic(ref: FileRef, data: string | Uint8Array, optio
   } catch (err) {
     await unlink(temp).catch(() => undefined);
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw failure(`${ref.path} already exists`, 'pass --force to replace it');
+      throw alreadyExists(`${ref.path} already exists`, 'pass --force to replace it');
     }
     throw err;
   }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { failure } from '../error.js';
+import { alreadyExists, failure } from '../error.js';
 import {
   DIR_MODE,
   KEY_MODE,
@@ -188,7 +188,7 @@ export async function createStore(p: NewStore): Promise<{ dir: string; replaced?
 export async function checkNewStore(dir: string, force: boolean): Promise<'none' | 'empty' | 'store'> {
   const existing = await existingStore(resolve(dir));
   if (existing === 'store' && !force) {
-    throw failure(`a CA store already exists in ${dir}`, 'pass --force to replace it (the old store is kept beside it)');
+    throw alreadyExists(`a CA store already exists in ${dir}`, 'pass --force to replace it (the old store is kept beside it)');
   }
   return existing;
 }

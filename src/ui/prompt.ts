@@ -22,3 +22,8 @@ export async function askText(message: string, fallback: string): Promise<string
   const { input } = await import('@inquirer/prompts');
   return input({ message, default: fallback }, { output: process.stderr });
 }
+
+export async function askConfirm(message: string): Promise<boolean> {
+  const { confirm } = await import('@inquirer/prompts');
+  return confirm({ message, default: false }, { output: process.stderr });
+}

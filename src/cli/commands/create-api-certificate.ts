@@ -10,7 +10,7 @@ interface Args extends OneStepArgs {
 
 export const createApiCertificateCommand: CommandModule<GlobalArgs, Args> = {
   command: 'create-api-certificate <user>',
-  describe: 'key + client certificate for an API user (clientAuth, CN user-USER) in one step',
+  describe: 'key + certificate for an API user (clientAuth), in one step',
   builder: (y) =>
     oneStepOptions(y.positional('user', { type: 'string', demandOption: true, describe: 'the API user' }))
       .example('ca create-api-certificate alice', 'alice.crt and alice.key in the working directory')

@@ -10,10 +10,10 @@ interface Args extends OneStepArgs {
 
 export const createControlCertificateCommand: CommandModule<GlobalArgs, Args> = {
   command: 'create-control-certificate <host>',
-  describe: 'key + server certificate for the control service (serverAuth, CN control-service) in one step',
+  describe: 'key + certificate for the control service (serverAuth), in one step',
   builder: (y) =>
     oneStepOptions(y.positional('host', { type: 'string', demandOption: true, describe: 'DNS name or IP the service is reached at' }))
-      .example('ca create-control-certificate control.example.com', 'control-control.example.com.crt and .key')
+      .example('ca create-control-certificate ctl.example', 'control-ctl.example.crt and .key')
       .example('ca create-control-certificate 10.0.0.2', 'SANs DNS:control-service and IP:10.0.0.2') as Argv<Args>,
   handler: handler<Args>(
     (args) => `create the control certificate for ${args.host}`,

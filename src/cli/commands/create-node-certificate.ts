@@ -14,12 +14,12 @@ const MAX_COUNT = 10000;
 
 export const createNodeCertificateCommand: CommandModule<GlobalArgs, Args> = {
   command: 'create-node-certificate',
-  describe: 'key + certificate for a cluster node (serverAuth + clientAuth, CN node-UUID) in one step',
+  describe: 'key + certificate for a node (serverAuth + clientAuth), in one step',
   builder: (y) =>
     altNameOptions(oneStepOptions(y))
       .option('name', { type: 'string', describe: 'name in the store and of the files', defaultDescription: 'node-UUID' })
       .option('count', { type: 'string', default: '1', describe: 'issue this many at once, keys generated on every core' })
-      .example('ca create-node-certificate --ip 10.0.0.5 --domain node5.internal', 'node-<uuid>.crt and .key')
+      .example('ca create-node-certificate --ip 10.0.0.5', 'node-<uuid>.crt and .key')
       .example('ca create-node-certificate --count 20 --out nodes', '20 node certificates in ./nodes') as Argv<Args>,
   handler: handler<Args>(
     () => 'create the node certificate',

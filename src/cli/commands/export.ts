@@ -27,7 +27,7 @@ interface Args extends GlobalArgs, KeyPassphraseArgs, CaPassphraseArgs {
 
 export const exportCommand: CommandModule<GlobalArgs, Args> = {
   command: 'export [name]',
-  describe: 'write NAME.crt, NAME.key and ca.crt as a tar, PEM or PKCS#12 (ca.crt alone without NAME)',
+  describe: 'NAME.crt, NAME.key and ca.crt as tar, PEM or PKCS#12',
   builder: (y) => {
     let b = y.positional('name', { type: 'string', describe: 'the certificate to export' });
     b = keyPassphraseOptions(b, "the exported key's passphrase, to decrypt it (--insecure, --format p12)");
@@ -43,14 +43,14 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       .option('p12-encryption', {
         choices: ['legacy', 'aes256'] as const,
         default: 'legacy' as const,
-        describe: 'legacy: 3DES + SHA-1 MAC, imported everywhere (macOS keychain, Windows, Java, OpenSSL 3); aes256: PBES2 AES-256 + SHA-256 MAC',
+        describe: 'legacy (3DES, SHA-1 MAC) imports everywhere; aes256 (PBES2, SHA-256 MAC) not into macOS',
       })
       .option('p12-iterations', { type: 'string', default: '2048', describe: 'PBE and MAC iterations (at least 2048)' })
       .group(['format', 'out', 'insecure', 'include-ca-key'], 'Output:')
       .group(['p12-password', 'p12-password-file', 'p12-encryption', 'p12-iterations'], 'PKCS#12:')
       .example('ca export | tar xvf -', 'ca.crt, for every member and client')
-      .example('ca export --insecure --passphrase-file p.txt etcd1 | tar xvf -', 'etcd1.crt, etcd1.key (decrypted) and ca.crt')
-      .example('ca export alice --format p12 --p12-password-file pw.txt --out alice.p12', 'for the macOS keychain, Windows or Java') as Argv<Args>;
+      .example('ca export --insecure etcd1 | tar xvf -', 'etcd1.crt, etcd1.key (decrypted), ca.crt')
+      .example('ca export alice --format p12 --out alice.p12', 'for the macOS keychain, Windows, Java') as Argv<Args>;
   },
   handler: handler<Args>(
     (args) => `export ${args.name ?? 'the CA certificate'}`,

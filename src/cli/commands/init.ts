@@ -41,11 +41,15 @@ export const initCommand: CommandModule<GlobalArgs, Args> = {
   handler: handler<Args>(
     () => 'create the CA',
     async (args, ctx) => {
-      const { initCa, parsePathLength } = await import('../../ca/init.js');
+      const { checkInit, initCa, parsePathLength } = await import('../../ca/init.js');
       const { parseSubject } = await import('../subject-args.js');
       const { parseKeyBits } = await import('../../pki/key.js');
       const { parseLifetime } = await import('../../pki/validity.js');
-      const subject = parseSubject(args.name ?? basename(process.cwd()), args);
+      const { askText } = await import('../../ui/prompt.js');
+      parseSubject(args.name ?? basename(process.cwd()), args); // bad flags are reported before any question
+      await checkInit(ctx.storeDir, Boolean(args.force));
+      const name = args.name ?? (ctx.interactive ? await askText('Name of the CA:', basename(process.cwd())) : basename(process.cwd()));
+      const subject = parseSubject(name, args);
       const keyBits = parseKeyBits(args['key-bits']);
       const lifetime = parseLifetime(args.days, args.years, ctx.now);
       const pathLength = parsePathLength(args['path-length']);

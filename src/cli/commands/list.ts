@@ -6,11 +6,11 @@ import { renderTable } from '../table.js';
 
 export const listCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'list',
-  describe: 'list certificates and pending requests: name, profile, status, expiry, SANs',
+  describe: 'certificates and pending requests, with their status',
   builder: (y) =>
     y
       .example('ca list', 'a table on a terminal, tab-separated columns when piped')
-      .example("ca list --json | jq '.[] | select(.state == \"expiring\") | .name'", 'the names of certificates about to expire') as Argv<GlobalArgs>,
+      .example("ca list | awk '$3 == \"expiring\"'", 'certificates about to expire') as Argv<GlobalArgs>,
   handler: handler<GlobalArgs>(
     () => 'list the certificates',
     async (_args, ctx) => {

@@ -22,7 +22,7 @@ interface Args extends GlobalArgs, KeyPassphraseArgs, SubjectArgs, AltNameArgs {
 
 export const newCertCommand: CommandModule<GlobalArgs, Args> = {
   command: 'new-cert <name>',
-  describe: 'generate a key and a certificate request, to be signed with `ca sign`',
+  describe: 'a key and a certificate request, for `ca sign`',
   builder: (y) => {
     let b = y.positional('name', { type: 'string', demandOption: true, describe: 'name in the store (file names, export)' });
     b = altNameOptions(b);

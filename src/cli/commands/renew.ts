@@ -20,7 +20,7 @@ interface Args extends GlobalArgs, KeyPassphraseArgs, CaPassphraseArgs, Lifetime
 
 export const renewCommand: CommandModule<GlobalArgs, Args> = {
   command: 'renew <name>',
-  describe: 'a new certificate with the same subject, SANs and profile; the old one is marked superseded',
+  describe: 'the same certificate with a new serial and validity',
   builder: (y) => {
     let b = y.positional('name', { type: 'string', demandOption: true, describe: 'the certificate to renew' });
     b = lifetimeOptions(b, "the profile's (825 days)");

@@ -12,7 +12,7 @@ interface Args extends GlobalArgs, CaPassphraseArgs {
 
 export const revokeCommand: CommandModule<GlobalArgs, Args> = {
   command: 'revoke <name>',
-  describe: 'revoke a certificate (RFC 5280 reason codes) and write a fresh CRL',
+  describe: 'revoke a certificate and write a fresh CRL',
   builder: (y) =>
     caPassphraseOptions(y.positional('name', { type: 'string', demandOption: true, describe: 'the certificate to revoke' }))
       .option('reason', {

@@ -10,7 +10,7 @@ interface Args extends GlobalArgs {
 
 export const showCommand: CommandModule<GlobalArgs, Args> = {
   command: 'show <name>',
-  describe: 'show one certificate: subject, issuer, serial, SANs, usages, validity, fingerprint',
+  describe: 'one certificate: names, usages, validity, fingerprint',
   builder: (y) =>
     y
       .positional('name', { type: 'string', demandOption: true, describe: 'a certificate in the store (ca: the CA)' })

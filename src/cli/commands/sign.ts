@@ -23,7 +23,7 @@ interface Args extends GlobalArgs, KeyPassphraseArgs, CaPassphraseArgs, Lifetime
 
 export const signCommand: CommandModule<GlobalArgs, Args> = {
   command: 'sign [name]',
-  describe: 'sign a pending request (or an outside CSR with --csr) with the CA',
+  describe: 'sign a pending request, or an outside CSR (--csr), with the CA',
   builder: (y) => {
     let b = y.positional('name', { type: 'string', describe: 'the request to sign; with --csr, the name to record' });
     b = lifetimeOptions(b, '825 days');
@@ -35,7 +35,7 @@ export const signCommand: CommandModule<GlobalArgs, Args> = {
       .option('csr', { type: 'string', describe: 'sign this PKCS#10 request (PEM or DER) made elsewhere' })
       .option('out', { type: 'string', describe: 'with --csr: write the certificate here instead of stdout' })
       .example('ca sign etcd1', 'sign the request made by `ca new-cert etcd1`')
-      .example('ca sign --csr web.csr --profile server --out web.crt web', 'sign a CSR made by openssl req') as Argv<Args>;
+      .example('ca sign --csr web.csr --profile server web', 'a CSR made by openssl req') as Argv<Args>;
   },
   handler: handler<Args>(
     (args) => (args.csr ? `sign ${args.csr}` : `sign ${args.name ?? 'the request'}`),

@@ -9,11 +9,11 @@ interface Args extends GlobalArgs {
 
 export const statusCommand: CommandModule<GlobalArgs, Args> = {
   command: 'status',
-  describe: "the CA's expiry and every certificate expired or expiring soon; exit 1 if any",
+  describe: 'what expires soon; exit 1 if anything does',
   builder: (y) =>
     y
       .option('within', { type: 'string', default: '30', describe: 'days ahead that count as expiring' })
-      .example('ca status || mail -s "certificates expiring" ops@example.com', 'from cron')
+      .example('ca status || mail -s expiring ops@example.com', 'from cron')
       .example('ca status --within 60 --json', 'for monitoring') as Argv<Args>,
   handler: handler<Args>(
     () => 'report the status',

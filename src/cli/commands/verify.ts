@@ -11,7 +11,7 @@ interface Args extends GlobalArgs {
 
 export const verifyCommand: CommandModule<GlobalArgs, Args> = {
   command: 'verify <file>',
-  describe: "check a certificate against the store's CA: signature, validity, revocation, usage, host",
+  describe: 'check a certificate: signature, expiry, revocation, usage, host',
   builder: (y) =>
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'a certificate, PEM or DER, from the store or anywhere' })

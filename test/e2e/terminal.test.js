@@ -1,0 +1,105 @@
+// A person at a terminal, driven through tmux: `ca init` asks for the CA's name and its passphrase
+// (twice, not echoed) and encrypts the key with it; a binary export to the terminal is refused; an
+// existing store is replaced only when the person says yes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPrivateKey } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CA_BIN, needs, run, tempDir } from '../helpers/ca.js';
+
+const skip = needs('tmux', 'tmux');
+const SECRET = 'Tmux-Typed-Passphrase-42';
+
+function terminal(t, dir) {
+  const socket = `clusterca-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const tmux = (...args) => run('tmux', ['-L', socket, ...args]);
+  t.after(() => tmux('kill-server'));
+  let n = 0;
+  return {
+    /** Runs a shell command in a new 120x40 window; the shell prints EXIT=<status> when done. */
+    start(command) {
+      const name = `w${n++}`;
+      const shell = `cd '${dir}' && ${command}; echo EXIT=$?; sleep 60`;
+      const r = n === 1
+        ? tmux('new-session', '-d', '-s', 'ca', '-n', name, '-x', '120', '-y', '40', shell)
+        : tmux('new-window', '-t', 'ca', '-n', name, shell);
+      assert.equal(r.status, 0, r.stderr);
+      return {
+        screen: () => tmux('capture-pane', '-p', '-t', `ca:${name}`).stdout,
+        type: (text) => tmux('send-keys', '-t', `ca:${name}`, '-l', text),
+        enter: () => tmux('send-keys', '-t', `ca:${name}`, 'Enter'),
+        async waitFor(pattern, what) {
+          for (let i = 0; i < 150; i++) {
+            const screen = this.screen();
+            if (pattern.test(screen)) return screen;
+            await sleep(100);
+          }
+          throw new Error(`timed out waiting for ${what}; the screen:\n${this.screen()}`);
+        },
+      };
+    },
+  };
+}
+
+const ca = `'${process.execPath}' '${CA_BIN}'`;
+
+test('init on a terminal: asks for the name and the passphrase twice, never echoes it, encrypts the key', { skip, timeout: 60_000 }, async (t) => {
+  const dir = tempDir(t, 'terminal-cluster-');
+  const term = terminal(t, dir);
+  const w = term.start(`${ca} init --key-bits 2048`);
+  await w.waitFor(/Name of the CA/, 'the name prompt');
+  w.enter(); // the default: the directory's name
+  await w.waitFor(/Passphrase for the CA key/, 'the passphrase prompt');
+  w.type(SECRET);
+  w.enter();
+  await w.waitFor(/Again, to confirm/, 'the confirmation prompt');
+  w.type(SECRET);
+  w.enter();
+  const screen = await w.waitFor(/EXIT=\d+/, 'the end of ca init');
+  assert.match(screen, /EXIT=0/);
+  assert.match(screen, /Created the CA "terminal-cluster-/);
+  assert.ok(!screen.includes(SECRET), `the passphrase was echoed:\n${screen}`);
+  assert.doesNotMatch(screen, /\x1b\[/, 'capture-pane shows text, not escape codes');
+  const keyPem = readFileSync(join(dir, '.ca/ca.key'), 'utf8');
+  assert.match(keyPem, /ENCRYPTED PRIVATE KEY/);
+  assert.ok(createPrivateKey({ key: keyPem, passphrase: SECRET }));
+});
+
+test('a tar or PKCS#12 export to the terminal is refused with the way out', { skip, timeout: 60_000 }, async (t) => {
+  const dir = tempDir(t);
+  run(process.execPath, [CA_BIN, 'init', '--key-bits', '2048'], { cwd: dir });
+  const term = terminal(t, dir);
+  const tarWindow = term.start(`${ca} export`);
+  let screen = await tarWindow.waitFor(/EXIT=\d+/, 'ca export');
+  assert.match(screen, /error: failed to export the CA certificate: refusing to write a tar archive to the terminal; pipe/);
+  assert.match(screen, /EXIT=2/);
+  const p12Window = term.start(`${ca} create-api-certificate -q alice >/dev/null && ${ca} export alice --format p12 --p12-password x`);
+  screen = await p12Window.waitFor(/EXIT=\d+/, 'ca export --format p12');
+  assert.match(screen, /refusing to write a PKCS#12 file to the terminal/);
+});
+
+test('an existing store is replaced only after a yes; passphrases are asked once even then', { skip, timeout: 60_000 }, async (t) => {
+  const dir = tempDir(t);
+  run(process.execPath, [CA_BIN, 'init', '--key-bits', '2048', 'first'], { cwd: dir });
+  const term = terminal(t, dir);
+  const no = term.start(`${ca} init --key-bits 2048 second`);
+  await no.waitFor(/already exists.*Replace it\?/, 'the question');
+  no.type('n');
+  no.enter();
+  let screen = await no.waitFor(/EXIT=\d+/, 'the answer no');
+  assert.match(screen, /EXIT=1/);
+  assert.match(readFileSync(join(dir, '.ca/ca.crt'), 'utf8'), /CERTIFICATE/);
+  const yes = term.start(`${ca} init --key-bits 2048 second`);
+  await yes.waitFor(/Replace it\?/, 'the question');
+  yes.type('y');
+  yes.enter();
+  await yes.waitFor(/Passphrase for the CA key/, 'the passphrase prompt');
+  yes.enter(); // empty: unencrypted
+  screen = await yes.waitFor(/EXIT=\d+/, 'the new store');
+  assert.match(screen, /EXIT=0/);
+  assert.match(screen, /warning: the CA key is stored unencrypted/);
+  assert.ok(readdirSync(dir).some((n) => n.startsWith('.ca.replaced-')), 'the old store is kept');
+  assert.ok(existsSync(join(dir, '.ca/ca.key')));
+});
