@@ -51,7 +51,8 @@ export function createContext(args: GlobalArgs, env: NodeJS.ProcessEnv = process
     colors,
   };
   return {
-    storeDir: args.store ?? env.CA_STORE ?? DEFAULT_STORE,
+    // An empty CA_STORE (`CA_STORE= ca …`) means unset, not the working directory.
+    storeDir: args.store ?? (env.CA_STORE || DEFAULT_STORE),
     now: new Date(),
     interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
     progress: Boolean(process.stderr.isTTY) && !quiet,
