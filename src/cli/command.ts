@@ -14,12 +14,12 @@ export function handler<A extends GlobalArgs & { force?: boolean | undefined }>(
   body: (args: A, ctx: Context) => Promise<number | void>,
 ): (args: A) => Promise<void> {
   return async (args: A) => {
-    const ctx = createContext(args);
+    const ctx = await createContext(args);
     try {
       const status = await confirmingForce(args, ctx, body);
       if (typeof status === 'number') process.exitCode = status;
     } catch (err) {
-      process.exitCode = reportError(action(args), err, { verbose: ctx.verbose, color: args.color });
+      process.exitCode = reportError(action(args), err, { verbose: ctx.verbose, colors: ctx.out.colors });
     }
   };
 }

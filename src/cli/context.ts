@@ -2,7 +2,7 @@
  * What a command handler gets from the outside world: where the store is, the clock, whether a person
  * is at a terminal, and where to write. Only the CLI layer reads argv, env and TTYs (STYLE.md).
  */
-import { palette, type Palette } from '../ui/color.js';
+import { loadPalette, type Palette } from '../ui/color.js';
 import type { GlobalArgs } from './options.js';
 
 export const DEFAULT_STORE = '.ca';
@@ -38,8 +38,8 @@ export function colorEnabled(args: { color?: boolean }, env: NodeJS.ProcessEnv):
   return Boolean(process.stderr.isTTY) && args.color !== false && env.NO_COLOR === undefined;
 }
 
-export function createContext(args: GlobalArgs, env: NodeJS.ProcessEnv = process.env): Context {
-  const colors = palette(colorEnabled(args, env));
+export async function createContext(args: GlobalArgs, env: NodeJS.ProcessEnv = process.env): Promise<Context> {
+  const colors = await loadPalette(colorEnabled(args, env));
   const quiet = Boolean(args.quiet);
   const err = (line: string) => process.stderr.write(`${line}\n`);
   const out: Output = {

@@ -4,7 +4,7 @@
  * bad usage; a stack trace only with --verbose. Handlers never call process.exit.
  */
 import { CaError } from '../error.js';
-import { palette } from '../ui/color.js';
+import { PLAIN, loadPalette, type Palette } from '../ui/color.js';
 import { colorEnabled } from './context.js';
 
 export const EXIT_FAILURE = 1;
@@ -12,12 +12,12 @@ export const EXIT_USAGE = 2;
 
 export interface FunnelOptions {
   verbose: boolean;
-  color?: boolean;
+  colors: Palette;
 }
 
 export function reportError(action: string, err: unknown, options: FunnelOptions): number {
   if (isBrokenPipe(err)) return 0; // `ca export | head`: the reader left; nothing to report
-  const colors = palette(colorEnabled({ color: options.color }, process.env));
+  const { colors } = options;
   const cause = err instanceof CaError ? err.message : describeUnexpected(err);
   const hint = err instanceof CaError && err.hint ? `; ${err.hint}` : '';
   process.stderr.write(`${colors.error('error:')} ${oneLine(`failed to ${action}: ${cause}${hint}`)}\n`);
@@ -25,8 +25,8 @@ export function reportError(action: string, err: unknown, options: FunnelOptions
   return err instanceof CaError && err.kind === 'usage' ? EXIT_USAGE : EXIT_FAILURE;
 }
 
-export function reportUsage(message: string, command: string | undefined): number {
-  const colors = palette(colorEnabled({}, process.env));
+export async function reportUsage(message: string, command: string | undefined, color?: boolean): Promise<number> {
+  const colors = await loadPalette(colorEnabled({ color }, process.env)).catch(() => PLAIN);
   const help = command ? `ca ${command} --help` : 'ca --help';
   process.stderr.write(`${colors.error('error:')} ${oneLine(message)}; run \`${help}\` for usage\n`);
   return EXIT_USAGE;

@@ -122,6 +122,6 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
     await parser.parseAsync();
   } catch (err) {
     if (!(err instanceof UsageFailure)) throw err;
-    process.exitCode = reportUsage(err.message, err.command);
+    process.exitCode = await reportUsage(err.message, err.command, !argv.includes('--no-color'));
   }
 }

@@ -1,9 +1,8 @@
 /**
  * Colour for the words people scan for (success, warning, error). Only on a terminal, never with
- * NO_COLOR (no-color.org) or --no-color: piped output has no escape codes.
+ * NO_COLOR (no-color.org) or --no-color: piped output has no escape codes. chalk is loaded only
+ * when colour is on, so scripts do not pay for it at start-up.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
-
 export interface Palette {
   success(text: string): string;
   warning(text: string): string;
@@ -12,8 +11,13 @@ export interface Palette {
   dim(text: string): string;
 }
 
-export function palette(enabled: boolean): Palette {
-  const chalk: ChalkInstance = new Chalk({ level: enabled ? 1 : 0 });
+const same = (text: string) => text;
+export const PLAIN: Palette = { success: same, warning: same, error: same, strong: same, dim: same };
+
+export async function loadPalette(enabled: boolean): Promise<Palette> {
+  if (!enabled) return PLAIN;
+  const { Chalk } = await import('chalk');
+  const chalk = new Chalk({ level: 1 });
   return {
     success: (t) => chalk.green(t),
     warning: (t) => chalk.yellow(t),
