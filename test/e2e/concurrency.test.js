@@ -18,12 +18,15 @@ test('8 processes issuing into one store at once: 8 successes, 8 distinct serial
   assert.equal(new Set(index.certificates.map((e) => e.serial)).size, 9);
 });
 
-test('a mix at once: requests, signing, one-step issuance and exports', async (t) => {
+test('a mix at once: requests, signing, one-step issuance, revocations and exports', async (t) => {
   const dir = tempDir(t);
   caOk(dir, ['init', '--key-bits', '2048']);
   for (let i = 0; i < 3; i++) caOk(dir, ['new-cert', '--ip', `10.0.1.${i}`, `pre${i}`]);
   caOk(dir, ['create-api-certificate', 'exported']);
+  for (const u of ['gone0', 'gone1']) caOk(dir, ['create-api-certificate', u]);
   const jobs = [
+    ['revoke', 'gone0'],
+    ['revoke', '--reason', 'superseded', 'gone1'],
     ...[0, 1, 2].map((i) => ['sign', `pre${i}`]),
     ...[0, 1].map((i) => ['new-cert', '--ip', `10.0.2.${i}`, `req${i}`]),
     ['create-node-certificate', '--count', '3', '--ip', '10.0.3.1'],
@@ -34,7 +37,9 @@ test('a mix at once: requests, signing, one-step issuance and exports', async (t
   const runs = await Promise.all(jobs.map((args) => caAsync(dir, args)));
   runs.forEach((r, i) => assert.equal(r.status, 0, `${jobs[i].join(' ')}: ${r.stderr}`));
   const index = JSON.parse(readFileSync(join(dir, '.ca/index.json'), 'utf8'));
-  assert.equal(index.certificates.length, 1 + 1 + 3 + 3 + 1);
+  assert.equal(index.certificates.length, 1 + 3 + 3 + 3 + 1);
   assert.equal(new Set(index.certificates.map((e) => e.serial)).size, index.certificates.length);
   assert.deepEqual(index.requests.map((r) => r.name).sort(), ['req0', 'req1']);
+  assert.deepEqual(index.certificates.filter((e) => e.status === 'revoked').map((e) => e.name).sort(), ['gone0', 'gone1']);
+  assert.equal(index.crlNumber, 2, 'each revocation wrote its own CRL');
 });

@@ -13,7 +13,8 @@ export const chainCommand: CommandModule<GlobalArgs, Args> = {
   builder: (y) =>
     y
       .positional('name', { type: 'string', demandOption: true, describe: 'a certificate in the store' })
-      .example('ca chain web > web-chain.pem', 'for servers that take one file with the chain') as Argv<Args>,
+      .example('ca chain web > web-chain.pem', 'for servers that take one file with the chain (nginx)')
+      .example('ca chain web | openssl verify -CAfile .ca/ca.crt', 'check it with OpenSSL') as Argv<Args>,
   handler: handler<Args>(
     (args) => `print the chain of ${args.name}`,
     async (args, ctx) => {

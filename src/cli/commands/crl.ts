@@ -14,7 +14,8 @@ export const crlCommand: CommandModule<GlobalArgs, Args> = {
   builder: (y) =>
     caPassphraseOptions(y)
       .option('days', { type: 'string', default: '30', describe: 'days until nextUpdate' })
-      .example('ca crl > crl.pem', 'a fresh CRL (run it from cron before nextUpdate)') as Argv<Args>,
+      .example('ca crl > crl.pem', 'a fresh CRL (run it from cron before nextUpdate)')
+      .example('ca crl --days 7 --json | jq .number', 'a weekly CRL; its number') as Argv<Args>,
   handler: handler<Args>(
     () => 'write the CRL',
     async (args, ctx) => {

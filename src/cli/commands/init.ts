@@ -36,7 +36,8 @@ export const initCommand: CommandModule<GlobalArgs, Args> = {
     return b
       .option('path-length', { type: 'string', default: '0', describe: 'how many intermediate CAs may sit below this one' })
       .example('ca init --organization Acme', 'a CA named after the directory, key unencrypted')
-      .example('ca init --passphrase-file pass.txt prod-cluster', 'a CA whose key is encrypted') as Argv<Args>;
+      .example('ca init --passphrase-file pass.txt prod-cluster', 'a CA whose key is encrypted')
+      .example('ca init --store /srv/pki/etcd --key-bits 3072 --years 5 etcd', 'another store, a smaller key, 5 years') as Argv<Args>;
   },
   handler: handler<Args>(
     () => 'create the CA',
