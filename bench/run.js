@@ -8,7 +8,7 @@
 //   BENCH_RUNS=21 npm run bench      pairs per single-certificate comparison (default 15)
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem, tmpdir } from 'node:os';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -161,10 +161,10 @@ const rssTable = rss.map(([label, mib]) => `| ${label} | ${mib.toFixed(1)} | ${m
 const marker = '<!-- analysis: kept by bench/run.js -->';
 let analysis = '';
 try {
-  const old = (await import('node:fs')).readFileSync(join(ROOT, 'docs/performance.md'), 'utf8');
-  analysis = old.includes(marker) ? old.slice(old.indexOf(marker)) : '';
+  const old = readFileSync(join(ROOT, 'docs/performance.md'), 'utf8');
+  if (old.includes(marker)) analysis = old.slice(old.indexOf(marker));
 } catch {
-  analysis = '';
+  // first run: no analysis yet
 }
 writeFileSync(
   join(ROOT, 'docs/performance.md'),

@@ -6,7 +6,7 @@ import type { Argv } from 'yargs';
 import type { Identity } from '../ca/one-step.js';
 import { startProgress } from '../ui/progress.js';
 import type { Context } from './context.js';
-import { newSecret, secretSource } from './passphrase.js';
+import { CA_PROMPT, caFlags, keyFlags, newSecret, secretSource } from './passphrase.js';
 import {
   caPassphraseOptions,
   forceOption,
@@ -49,13 +49,8 @@ export async function runOneStep(
   const { parseLifetime } = await import('../pki/validity.js');
   const keyBits = parseKeyBits(args['key-bits']);
   const lifetime = parseLifetime(args.days, args.years, ctx.now);
-  const passphrase = await newSecret(ctx, undefined, { flag: '--passphrase', value: args.passphrase, file: args['passphrase-file'] });
-  const caPassphrase = secretSource(ctx, 'Passphrase of the CA key:', {
-    flag: '--ca-passphrase',
-    value: args['ca-passphrase'],
-    file: args['ca-passphrase-file'],
-    env: 'CA_PASSPHRASE',
-  });
+  const passphrase = await newSecret(ctx, undefined, keyFlags(args));
+  const caPassphrase = secretSource(ctx, CA_PROMPT, caFlags(args));
   const total = identities.length;
   const progress = startProgress(
     total > 1 ? `Issuing 0 of ${total} certificates…` : `Generating a ${keyBits}-bit RSA key…`,

@@ -18,6 +18,18 @@ export interface SecretFlags {
   env?: string | undefined;
 }
 
+/** The CA key's sources (SPEC: --ca-passphrase always means the CA key; env CA_PASSPHRASE). */
+export function caFlags(args: { 'ca-passphrase'?: string | undefined; 'ca-passphrase-file'?: string | undefined }): SecretFlags {
+  return { flag: '--ca-passphrase', value: args['ca-passphrase'], file: args['ca-passphrase-file'], env: 'CA_PASSPHRASE' };
+}
+
+/** The sources of the passphrase of the key a command works on. */
+export function keyFlags(args: { passphrase?: string | undefined; 'passphrase-file'?: string | undefined }): SecretFlags {
+  return { flag: '--passphrase', value: args.passphrase, file: args['passphrase-file'] };
+}
+
+export const CA_PROMPT = 'Passphrase of the CA key:';
+
 /** A passphrase asked for only when it turns out to be needed (the key is encrypted). */
 export type SecretSource = () => Promise<string | undefined>;
 

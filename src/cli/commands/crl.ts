@@ -1,7 +1,7 @@
 /** `ca crl`: write and print a fresh CRL. */
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
-import { secretSource } from '../passphrase.js';
+import { CA_PROMPT, caFlags, secretSource } from '../passphrase.js';
 import { caPassphraseOptions, type CaPassphraseArgs, type GlobalArgs } from '../options.js';
 
 interface Args extends GlobalArgs, CaPassphraseArgs {
@@ -22,12 +22,7 @@ export const crlCommand: CommandModule<GlobalArgs, Args> = {
       const { issueCrl } = await import('../../ca/revoke.js');
       const { parseLifetime } = await import('../../pki/validity.js');
       const days = (parseLifetime(args.days, undefined, ctx.now) as { days: number }).days;
-      const caPassphrase = secretSource(ctx, 'Passphrase of the CA key:', {
-        flag: '--ca-passphrase',
-        value: args['ca-passphrase'],
-        file: args['ca-passphrase-file'],
-        env: 'CA_PASSPHRASE',
-      });
+      const caPassphrase = secretSource(ctx, CA_PROMPT, caFlags(args));
       const crl = await issueCrl({ storeDir: ctx.storeDir, days, caPassphrase, now: ctx.now });
       if (ctx.json) return ctx.out.json({ path: crl.path, number: crl.number, revoked: crl.revokedCount, nextUpdate: crl.nextUpdate, crl: crl.pem });
       ctx.out.result(crl.pem);

@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
 import type { Context } from '../context.js';
-import { newSecret, secretSource } from '../passphrase.js';
+import { CA_PROMPT, caFlags, keyFlags, newSecret, secretSource } from '../passphrase.js';
 import {
   caPassphraseOptions,
   forceOption,
@@ -64,14 +64,15 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
         throw usageError(`refusing to write a ${args.format === 'tar' ? 'tar archive' : 'PKCS#12 file'} to the terminal`, `pipe ${pipe} or pass --out FILE`);
       }
       const p12 = args.format === 'p12' ? await p12Options(args, ctx, parseP12Iterations) : undefined;
-      const caSource = { flag: '--ca-passphrase', value: args['ca-passphrase'], file: args['ca-passphrase-file'], env: 'CA_PASSPHRASE' };
-      const keySource = { flag: '--passphrase', value: args.passphrase, file: args['passphrase-file'] };
+      const caSource = caFlags(args);
+      const keySource = keyFlags(args);
       const result = await exportBundle({
         storeDir: ctx.storeDir,
         name,
         insecure: Boolean(args.insecure),
         passphrase: secretSource(ctx, `Passphrase of the key of ${name}:`, keySource),
-        caPassphrase: secretSource(ctx, 'Passphrase of the CA key:', caSource, ...(name ? [] : [keySource])),
+        // Without NAME the exported key is the CA's: --passphrase means it too.
+        caPassphrase: secretSource(ctx, CA_PROMPT, caSource, ...(name ? [] : [keySource])),
         includeCaKey: Boolean(args['include-ca-key']),
         format: args.format,
         p12,

@@ -2,7 +2,7 @@
 import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
-import { newSecret } from '../passphrase.js';
+import { caFlags, keyFlags, newSecret } from '../passphrase.js';
 import { startProgress } from '../../ui/progress.js';
 import {
   caPassphraseOptions,
@@ -57,8 +57,8 @@ export const initCommand: CommandModule<GlobalArgs, Args> = {
       const passphrase = await newSecret(
         ctx,
         'Passphrase for the CA key (empty for none):',
-        { flag: '--passphrase', value: args.passphrase, file: args['passphrase-file'] },
-        { flag: '--ca-passphrase', value: args['ca-passphrase'], file: args['ca-passphrase-file'], env: 'CA_PASSPHRASE' },
+        keyFlags(args),
+        caFlags(args),
       );
       const progress = startProgress(`Generating a ${keyBits}-bit RSA key for the CA…`, ctx.progress && keyBits > 2048);
       const result = await initCa({

@@ -1,7 +1,7 @@
 /** `ca new-cert NAME`: a key and a request in the store, for `ca sign` (etcd-ca's first step). */
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
-import { newSecret } from '../passphrase.js';
+import { keyFlags, newSecret } from '../passphrase.js';
 import {
   altNameOptions,
   forceOption,
@@ -48,11 +48,7 @@ export const newCertCommand: CommandModule<GlobalArgs, Args> = {
       const altNames = parseAltNames(splitList(args.domain), splitList(args.ip));
       const subject = parseSubject(args['common-name'] ?? name, args);
       const keyBits = parseKeyBits(args['key-bits']);
-      const passphrase = await newSecret(ctx, undefined, {
-        flag: '--passphrase',
-        value: args.passphrase,
-        file: args['passphrase-file'],
-      });
+      const passphrase = await newSecret(ctx, undefined, keyFlags(args));
       const result = await createRequest({
         storeDir: ctx.storeDir,
         name,

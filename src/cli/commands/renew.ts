@@ -1,7 +1,7 @@
 /** `ca renew NAME`: the same certificate again with a new serial and validity (optionally a new key). */
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
-import { newSecret, secretSource } from '../passphrase.js';
+import { CA_PROMPT, caFlags, keyFlags, newSecret, secretSource } from '../passphrase.js';
 import {
   caPassphraseOptions,
   keyPassphraseOptions,
@@ -46,13 +46,8 @@ export const renewCommand: CommandModule<GlobalArgs, Args> = {
         throw usageError('--key-bits and --passphrase go with --new-key', 'without --new-key the key stays as it is');
       }
       const keyBits = args['key-bits'] === undefined ? undefined : parseKeyBits(args['key-bits']);
-      const passphrase = args['new-key'] ? await newSecret(ctx, undefined, { flag: '--passphrase', value: args.passphrase, file: args['passphrase-file'] }) : undefined;
-      const caPassphrase = secretSource(ctx, 'Passphrase of the CA key:', {
-        flag: '--ca-passphrase',
-        value: args['ca-passphrase'],
-        file: args['ca-passphrase-file'],
-        env: 'CA_PASSPHRASE',
-      });
+      const passphrase = args['new-key'] ? await newSecret(ctx, undefined, keyFlags(args)) : undefined;
+      const caPassphrase = secretSource(ctx, CA_PROMPT, caFlags(args));
       const issued = await renewCertificate({
         storeDir: ctx.storeDir,
         name,

@@ -1,7 +1,7 @@
 /** `ca revoke NAME`: mark a certificate revoked and write a fresh CRL. */
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
-import { secretSource } from '../passphrase.js';
+import { CA_PROMPT, caFlags, secretSource } from '../passphrase.js';
 import { caPassphraseOptions, type CaPassphraseArgs, type GlobalArgs } from '../options.js';
 
 interface Args extends GlobalArgs, CaPassphraseArgs {
@@ -32,12 +32,7 @@ export const revokeCommand: CommandModule<GlobalArgs, Args> = {
       const name = args.name === 'ca' ? 'ca' : validateName(args.name);
       const reason = parseReason(args.reason);
       const crlDays = (parseLifetime(args['crl-days'], undefined, ctx.now) as { days: number }).days;
-      const caPassphrase = secretSource(ctx, 'Passphrase of the CA key:', {
-        flag: '--ca-passphrase',
-        value: args['ca-passphrase'],
-        file: args['ca-passphrase-file'],
-        env: 'CA_PASSPHRASE',
-      });
+      const caPassphrase = secretSource(ctx, CA_PROMPT, caFlags(args));
       const { entry, crl } = await revokeCertificate({ storeDir: ctx.storeDir, name, reason, caPassphrase, crlDays, now: ctx.now });
       if (ctx.json) return ctx.out.json({ ...entry, crl: { path: crl.path, number: crl.number, nextUpdate: crl.nextUpdate } });
       ctx.out.success(`Revoked ${name} (serial ${entry.serial}, ${reason}).`);

@@ -1,7 +1,7 @@
 /** `ca sign NAME` and `ca sign --csr FILE [NAME]`: the CA signs a request. */
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
-import { secretSource } from '../passphrase.js';
+import { CA_PROMPT, caFlags, keyFlags, secretSource } from '../passphrase.js';
 import {
   caPassphraseOptions,
   forceOption,
@@ -44,12 +44,8 @@ export const signCommand: CommandModule<GlobalArgs, Args> = {
       const { parseLifetime } = await import('../../pki/validity.js');
       const { usageError } = await import('../../error.js');
       const lifetime = parseLifetime(args.days, args.years, ctx.now);
-      const caPassphrase = secretSource(
-        ctx,
-        'Passphrase of the CA key:',
-        { flag: '--ca-passphrase', value: args['ca-passphrase'], file: args['ca-passphrase-file'], env: 'CA_PASSPHRASE' },
-        { flag: '--passphrase', value: args.passphrase, file: args['passphrase-file'] },
-      );
+      // etcd-ca took the CA's passphrase as --passphrase; both are accepted, once.
+      const caPassphrase = secretSource(ctx, CA_PROMPT, caFlags(args), keyFlags(args));
       if (args.csr === undefined) {
         if (args.name === undefined) throw usageError('give the NAME of the request to sign, or --csr FILE');
         if (args.out !== undefined) throw usageError('--out goes with --csr', 'the certificate of NAME is written to the store');
