@@ -89,7 +89,7 @@ function parseRequest(input: Buffer | string, source: string): RequestInfo {
   } catch (err) {
     throw failure(`${source} is not a certificate signing request in PEM or DER (${(err as Error).message})`);
   }
-  const algorithm = keyAlgorithm(csrAsn1);
+  const algorithm = keyAlgorithm(csrAsn1, source);
   if (algorithm !== 'RSA') {
     throw failure(`the key of ${source} is ${algorithm}; only RSA keys are supported`, 'make the request with an RSA key (openssl req -newkey rsa:2048)');
   }
@@ -140,7 +140,7 @@ function pemBlocks(text: string): { type: string; der: Buffer }[] {
 }
 
 /** CertificationRequest → certificationRequestInfo → subjectPKInfo → algorithm → OID. */
-function keyAlgorithm(csr: Asn1): string {
+function keyAlgorithm(csr: Asn1, source: string): string {
   try {
     const info = (csr.value as Asn1[])[0]!;
     const spki = (info.value as Asn1[])[2]!;
@@ -148,7 +148,7 @@ function keyAlgorithm(csr: Asn1): string {
     const oid = asn1.derToOid((algId.value as Asn1[])[0]!.value as string);
     return KEY_ALGORITHMS[oid] ?? `unknown (${oid})`;
   } catch {
-    throw failure('the request is not a PKCS#10 certificate signing request');
+    throw failure(`${source} is not a PKCS#10 certificate signing request`);
   }
 }
 

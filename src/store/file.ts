@@ -111,7 +111,7 @@ export async function readKeyRef(ref: FileRef): Promise<string> {
 }
 
 function readFailure(ref: FileRef, err: NodeJS.ErrnoException): Error {
-  if (err.code === 'ENOENT') return failure(`${ref.label} is missing: ${ref.path} does not exist`);
+  if (err.code === 'ENOENT') return failure(`${ref.label} is missing: ${ref.path} does not exist`, 'restore it from a backup');
   if (err.code === 'EACCES') return failure(`${ref.label} ${ref.path} cannot be read: permission denied`);
   if (err.code === 'EISDIR') return failure(`${ref.label} ${ref.path} is a directory`);
   return err;
