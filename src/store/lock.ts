@@ -9,9 +9,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { open, readFile, unlink } from 'node:fs/promises';
+import { link, open, readFile, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { failure } from '../error.js';
 import { isStalePid } from './process.js';
@@ -59,19 +59,39 @@ async function acquire(path: string, timeoutMs: number): Promise<() => Promise<v
   }
 }
 
+/**
+ * Creates `path` holding `content`, or returns false if it exists. The content is written to a
+ * temporary file first and hard-linked into place (link(2) fails atomically if the name is taken),
+ * so a lock file always names its owner: a process killed between creating the file and writing
+ * it cannot leave an empty lock that no one can judge. The temporary is written outside the lock,
+ * so it carries its owner's pid (`lock.<pid>.<random>`): only a dead owner's is removed
+ * (`isAbandonedLockTemp`).
+ */
 async function create(path: string, content: string): Promise<boolean> {
+  const temp = join(dirname(path), `${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
-    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-    try {
-      await handle.writeFile(content);
-    } finally {
-      await handle.close();
-    }
+    await handle.writeFile(content);
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temp, path);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
+  } finally {
+    await unlink(temp).catch(() => undefined);
   }
+}
+
+const LOCK_TEMP = /^lock(?:\.break)?\.(\d+)\.[0-9a-f]{12}$/;
+
+/** A lock temporary (see create) whose owner is dead. */
+export function isAbandonedLockTemp(name: string): boolean {
+  const m = LOCK_TEMP.exec(name);
+  return m !== null && isStalePid(Number(m[1]));
 }
 
 /** A holder written by a process of this host that is gone. Another host's lock is never guessed at. */

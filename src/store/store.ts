@@ -20,7 +20,7 @@ import {
   type WriteOptions,
 } from './file.js';
 import { parseIndex, serializeIndex, type Index } from './index-file.js';
-import { withLock } from './lock.js';
+import { isAbandonedLockTemp, withLock } from './lock.js';
 import { isStalePid } from './process.js';
 
 export const STORE_FORMAT = 1;
@@ -101,7 +101,8 @@ export class Store {
 
   /**
    * Runs a change under the store's lock. Temporary files found once the lock is held belong to a
-   * writer that died (every write happens under the lock), so they are removed first.
+   * writer that died (every write happens under the lock), so they are removed first; so are lock
+   * temporaries whose owner is dead.
    */
   change<T>(fn: () => Promise<T>): Promise<T> {
     return withLock(this.dir, async () => {
@@ -115,7 +116,8 @@ export class Store {
       const dir = join(this.dir, sub);
       const names = await readdir(dir).catch(() => [] as string[]);
       for (const name of names) {
-        if (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) await unlink(join(dir, name)).catch(() => undefined);
+        const abandoned = (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) || isAbandonedLockTemp(name);
+        if (abandoned) await unlink(join(dir, name)).catch(() => undefined);
       }
     }
   }

@@ -75,3 +75,16 @@ test("a lock left by a dead process is broken; a live holder's is waited for", a
     (e) => e instanceof CaError && /locked by another ca command \(pid 1\)/.test(e.message),
   );
 });
+
+test('regression: a lock is never empty; a killed waiter leaves only a temporary, removed by the next change', async (t) => {
+  const { caOk } = await import('../helpers/ca.js');
+  const dir = tempDir(t);
+  caOk(dir, ['init', '--key-bits', '2048']);
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+  // What a process killed inside the lock's create() leaves: its temporary, never an empty lock.
+  writeFileSync(join(dir, '.ca', `lock.${dead}.0123456789ab`), `${dead} host token\n`);
+  writeFileSync(join(dir, '.ca', `lock.${process.pid}.0123456789ab`), 'a live waiter: kept\n');
+  caOk(dir, ['new-cert', 'x']);
+  const left = readdirSync(join(dir, '.ca')).filter((n) => n.startsWith('lock'));
+  assert.deepEqual(left, [`lock.${process.pid}.0123456789ab`]);
+});
