@@ -3,7 +3,10 @@
  * (Magnum's ca-sign), under SPEC's policy: the request supplies only CN, O and DNS/IP SANs, the
  * profile supplies everything else.
  */
-import { failure, usageError } from '../error.js';
+import { alreadyExists, failure, usageError } from '../error.js';
+import { resolve } from 'node:path';
+import { exists } from '../store/file.js';
+import { writeOutputFile } from './output-file.js';
 import { readRequest } from '../pki/csr.js';
 import type { Lifetime } from '../pki/validity.js';
 import { validateName } from '../pki/name.js';
@@ -66,11 +69,15 @@ export interface SignCsrRequest {
   lifetime?: Lifetime | undefined;
   caPassphrase?: PassphraseSource | undefined;
   force: boolean;
+  /** also write the certificate here (0644) */
+  out?: string | undefined;
   now: Date;
 }
 
 export interface SignCsrResult extends Issued {
   ignored: string[];
+  /** the absolute path of `out`, when given */
+  outPath?: string | undefined;
 }
 
 export async function signExternal(req: SignCsrRequest): Promise<SignCsrResult> {
@@ -80,6 +87,10 @@ export async function signExternal(req: SignCsrRequest): Promise<SignCsrResult> 
   const profile = await loadProfile(req.profile, store.dir);
   if (profile.isCa) throw usageError(`the profile "${profile.name}" is the CA's own`, 'use server, client or peer');
   const authority = await openAuthority(store, req.caPassphrase);
+  // Checked before signing: a refused --out must not leave a certificate recorded behind it.
+  if (req.out !== undefined && !req.force && (await exists(resolve(req.out)))) {
+    throw alreadyExists(`${req.out} already exists`, 'pass --force to replace it');
+  }
   const issued = await issueCertificate({
     store,
     authority,
@@ -97,7 +108,8 @@ export async function signExternal(req: SignCsrRequest): Promise<SignCsrResult> 
   });
   const warnings = [...issued.warnings];
   if (info.ignored.length > 0) warnings.push(`the request's ${info.ignored.join(', ')} names were not taken: only DNS and IP SANs are`);
-  return { ...issued, warnings, ignored: info.ignored };
+  const outPath = req.out === undefined ? undefined : await writeOutputFile({ path: req.out, data: issued.pem, holdsKey: false, force: req.force });
+  return { ...issued, warnings, ignored: info.ignored, outPath };
 }
 
 function nameFromCommonName(cn: string): string {

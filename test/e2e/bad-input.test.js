@@ -23,6 +23,8 @@ before(() => {
   writeFileSync(join(dir, 'wrong.txt'), 'not-it\n');
   writeFileSync(join(dir, 'locked.txt'), `${CA_PASS}\n`, { mode: 0o000 });
   mkdirSync(join(dir, 'a-directory'));
+  writeFileSync(join(dir, 'right.txt'), `${CA_PASS}\n`);
+  writeFileSync(join(dir, 'outside.csr'), readFileSync(join(dir, '.ca/csrs/pending.csr')));
 });
 
 const USAGE = 2;
@@ -88,6 +90,7 @@ const CASES = [
   [FAIL, ['export', 'pending'], /pending is not signed yet; run `ca sign pending` first/],
   [FAIL, ['export', 'nobody'], /there is no certificate named nobody/],
   [FAIL, ['sign', '--csr', 'wrong.txt', 'x'], /is not a certificate signing request|not a valid certificate signing request/],
+  [FAIL, ['sign', '--csr', 'outside.csr', '--out', 'wrong.txt', '--ca-passphrase-file', 'right.txt', 'outside'], /wrong\.txt already exists; pass --force/],
 ];
 
 test('every bad input: the right exit status, one error line, nothing on stdout, the store unchanged', () => {

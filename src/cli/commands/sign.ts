@@ -66,7 +66,6 @@ export const signCommand: CommandModule<GlobalArgs, Args> = {
       }
       const { readFile } = await import('node:fs/promises');
       const { signExternal } = await import('../../ca/sign.js');
-      const { writeOutputFile } = await import('../../ca/output-file.js');
       const name = args.name === undefined ? undefined : validateName(args.name);
       const csr = await readFile(args.csr).catch((err: NodeJS.ErrnoException) => {
         throw usageError(`cannot read --csr ${args.csr}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
@@ -80,12 +79,12 @@ export const signCommand: CommandModule<GlobalArgs, Args> = {
         lifetime,
         caPassphrase,
         force: Boolean(args.force),
+        out: args.out,
         now: ctx.now,
       });
       issued.warnings.forEach((w) => ctx.out.warn(w));
       if (args.out !== undefined) {
-        const path = await writeOutputFile({ path: args.out, data: issued.pem, holdsKey: false, force: Boolean(args.force) });
-        if (ctx.json) return ctx.out.json({ ...issued.entry, path: issued.path, out: path });
+        if (ctx.json) return ctx.out.json({ ...issued.entry, path: issued.path, out: issued.outPath });
         ctx.out.success(`Signed ${args.csr} as ${issued.name} (${issued.entry.profile}): wrote ${args.out}.`);
         return;
       }
