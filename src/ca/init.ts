@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { usageError } from '../error.js';
 import { buildCertificate } from '../pki/certificate.js';
-import { encodePrivateKey, type KeyBits } from '../pki/key.js';
+import { encodePrivateKey, generateRsaKey, type KeyBits } from '../pki/key.js';
 import { randomSerial } from '../pki/serial.js';
 import { computeValidity, type Lifetime } from '../pki/validity.js';
 import type { Subject } from '../pki/subject.js';
@@ -10,7 +10,6 @@ import { emptyIndex } from '../store/index-file.js';
 import { loadProfile } from '../store/profiles.js';
 import { STORE_FORMAT, checkNewStore, createStore } from '../store/store.js';
 import { indexEntry } from './issue.js';
-import { newKey } from './new-key.js';
 
 export interface InitRequest {
   dir: string;
@@ -54,7 +53,7 @@ export async function initCa(req: InitRequest): Promise<InitResult> {
   const profile = await loadProfile('ca');
   const validity = computeValidity(req.now, req.lifetime ?? DEFAULT_CA_LIFETIME);
   const clusterId = randomUUID();
-  const key = await newKey(req.keyBits);
+  const key = await generateRsaKey(req.keyBits);
   const certPem = buildCertificate({
     subject: { ...req.subject, organizationalUnit: clusterId },
     publicKey: key,

@@ -5,11 +5,10 @@
  */
 import { usageError } from '../error.js';
 import { buildRequest } from '../pki/csr.js';
-import { encodePrivateKey, type KeyBits } from '../pki/key.js';
+import { encodePrivateKey, generateRsaKey, type KeyBits } from '../pki/key.js';
 import { altNamesText, type AltNames } from '../pki/san.js';
 import { subjectText, type Subject } from '../pki/subject.js';
 import { loadProfile } from '../store/profiles.js';
-import { newKey } from './new-key.js';
 import { Store } from '../store/store.js';
 import { checkNameFree } from './issue.js';
 
@@ -55,7 +54,7 @@ export async function createRequest(req: NewCertRequest): Promise<NewCertResult>
     organizationalUnit: store.meta.clusterId,
     country: req.country,
   };
-  const key = await newKey(req.keyBits);
+  const key = await generateRsaKey(req.keyBits);
   const csrPem = buildRequest({ subject, altNames: req.altNames, key });
   const keyPem = encodePrivateKey(key, req.passphrase);
   const sans = altNamesText(req.altNames);

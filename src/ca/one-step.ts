@@ -16,7 +16,6 @@ import type { Lifetime } from '../pki/validity.js';
 import { validateName } from '../pki/name.js';
 import { exists } from '../store/file.js';
 import { loadProfile } from '../store/profiles.js';
-import { newKey } from './new-key.js';
 import { Store } from '../store/store.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
 import { checkNameFree, issueCertificate } from './issue.js';
@@ -101,7 +100,7 @@ export async function issueOneStep(req: OneStepRequest): Promise<OneStepResult> 
 }
 
 async function issueOne(store: Store, authority: Authority, profile: Profile, id: Identity, req: OneStepRequest) {
-  const key = req.identities.length === 1 ? await newKey(req.keyBits) : await generateRsaKey(req.keyBits);
+  const key = await generateRsaKey(req.keyBits);
   const keyPem = encodePrivateKey(key, req.passphrase);
   const result = await issueCertificate({
     store,

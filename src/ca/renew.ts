@@ -5,14 +5,13 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { failure, usageError } from '../error.js';
-import { encodePrivateKey, type KeyBits } from '../pki/key.js';
+import { encodePrivateKey, generateRsaKey, type KeyBits } from '../pki/key.js';
 import { parseAltNames } from '../pki/san.js';
 import { subjectFromAttributes } from '../pki/subject.js';
 import { pki } from '../pki/forge.js';
 import type { Lifetime } from '../pki/validity.js';
 import { currentEntry } from '../store/index-file.js';
 import { loadProfile } from '../store/profiles.js';
-import { newKey } from './new-key.js';
 import { Store } from '../store/store.js';
 import { openAuthority, type PassphraseSource } from './authority.js';
 import { issueCertificate, type Issued } from './issue.js';
@@ -45,7 +44,7 @@ export async function renewCertificate(req: RenewRequest): Promise<Issued & { ne
   const profile = await loadProfile(entry.profile, store.dir);
   const authority = await openAuthority(store, req.caPassphrase);
 
-  const key = req.newKey ? await newKey(req.keyBits ?? (old.publicKey.asymmetricKeyDetails?.modulusLength as KeyBits) ?? 2048) : undefined;
+  const key = req.newKey ? await generateRsaKey(req.keyBits ?? (old.publicKey.asymmetricKeyDetails?.modulusLength as KeyBits) ?? 2048) : undefined;
   const sans = entry.sans;
   const issued = await issueCertificate({
     store,

@@ -23,16 +23,10 @@ export function parseKeyBits(input: unknown): KeyBits {
   return bits as KeyBits;
 }
 
-/**
- * An RSA key from OpenSSL, on libuv's thread pool. RSA generation is a prime search whose time
- * varies widely from key to key (2048 bits here: median ~0.2 s, 1 in 10 over 0.5 s). With `race`,
- * that many generations run at once on separate cores and the first to finish is kept, which cuts
- * the median and most of the tail (docs/performance.md) when one key is all a command needs.
- */
-export async function generateRsaKey(bits: KeyBits, race = 1): Promise<KeyObject> {
-  const one = async () => (await generate('rsa', { modulusLength: bits, publicExponent: 0x10001 })).privateKey;
-  if (race <= 1) return one();
-  return Promise.any(Array.from({ length: race }, one));
+/** An RSA key from OpenSSL, generated on libuv's thread pool. */
+export async function generateRsaKey(bits: KeyBits): Promise<KeyObject> {
+  const { privateKey } = await generate('rsa', { modulusLength: bits, publicExponent: 0x10001 });
+  return privateKey;
 }
 
 /** An empty or missing passphrase means "not encrypted" (SPEC "Passphrases"), never the empty string. */
