@@ -186,7 +186,7 @@ maximum resident set size.
 
 ## Ratios
 
-| comparison (A / B) | median A/B | goal | | A median (s) | B median (s) | pairs |
+| comparison (A / B) | median A/B | goal | status | A median (s) | B median (s) | pairs |
 |---|---|---|---|---|---|---|
 ${table}
 
