@@ -56,7 +56,7 @@ export function decodePrivateKey(pem: string, passphrase: string | undefined, wh
     throw failure(`${what}${where} is not a readable private key (${(err as Error).message})`, 'restore it from a backup');
   }
   if (key.asymmetricKeyType !== 'rsa') {
-    throw failure(`${what} is a ${key.asymmetricKeyType} key; only RSA keys are supported`);
+    throw failure(`${what} is not an RSA key (it is ${key.asymmetricKeyType?.toUpperCase()}); only RSA keys are supported`);
   }
   return key;
 }

@@ -21,7 +21,8 @@ export const revokeCommand: CommandModule<GlobalArgs, Args> = {
         defaultDescription: 'unspecified',
       })
       .option('crl-days', { type: 'string', default: '30', describe: "days until the new CRL's nextUpdate" })
-      .example('ca revoke --reason keyCompromise alice', 'alice.key leaked: revoke, then publish .ca/crl.pem') as Argv<Args>,
+      .example('ca revoke --reason keyCompromise alice', 'alice.key leaked: revoke, then publish .ca/crl.pem')
+      .example('ca revoke --reason cessationOfOperation node-3', 'a node taken out of the cluster') as Argv<Args>,
   handler: handler<Args>(
     (args) => `revoke ${args.name}`,
     async (args, ctx) => {
