@@ -11,7 +11,7 @@ import { tarArchive } from '../export/tar.js';
 import { readCertificate } from '../pki/certificate.js';
 import { decodePrivateKey, encodePrivateKey, isEncryptedPem } from '../pki/key.js';
 import { KEY_MODE, PUBLIC_MODE, type FileRef } from '../store/file.js';
-import { currentEntry } from '../store/index-file.js';
+import { requireEntry } from '../store/index-file.js';
 import { Store } from '../store/store.js';
 import { CA_PASSPHRASE_SOURCES, unlockKey, type PassphraseSource } from './authority.js';
 
@@ -96,11 +96,7 @@ async function collect(store: Store, req: ExportRequest): Promise<{ entries: Ent
   const decrypt = req.insecure || req.format === 'p12';
   if (name !== undefined) {
     const index = await store.readIndex();
-    const entry = currentEntry(index, name);
-    if (!entry) {
-      if (index.requests.some((r) => r.name === name)) throw failure(`${name} is not signed yet`, `run \`ca sign ${name}\` first`);
-      throw failure(`there is no certificate named ${name}`, 'run `ca list` to see the names in the store');
-    }
+    const entry = requireEntry(index, name);
     entries.push(await certEntry(store, `${name}.crt`, store.cert(name)));
     // A certificate signed from an outside request has its key elsewhere; any other's key is here.
     if (entry.source !== 'csr') {

@@ -1,7 +1,7 @@
 /** `ca list`, `ca show`, `ca chain`, `ca status`: reading the store, never changing it. */
 import { failure } from '../error.js';
 import { describeCertificate, type CertificateDescription } from '../pki/describe.js';
-import { currentEntries, currentEntry, type IndexEntry, type PendingRequest } from '../store/index-file.js';
+import { currentEntries, requireEntry, type IndexEntry, type PendingRequest } from '../store/index-file.js';
 import { Store } from '../store/store.js';
 import { daysLeft, stateOf, type State } from './state.js';
 
@@ -27,11 +27,7 @@ export interface Shown {
 export async function showCertificate(req: { storeDir: string; name: string; now: Date }): Promise<Shown> {
   const store = await Store.open(req.storeDir);
   const index = await store.readIndex();
-  const entry = currentEntry(index, req.name);
-  if (!entry) {
-    if (index.requests.some((r) => r.name === req.name)) throw failure(`${req.name} is not signed yet`, `run \`ca sign ${req.name}\` first`);
-    throw failure(`there is no certificate named ${req.name}`, 'run `ca list` to see the names in the store');
-  }
+  const entry = requireEntry(index, req.name);
   const ref = req.name === 'ca' ? store.caCert : store.cert(req.name);
   const pem = await store.read(ref);
   return { entry: { ...entry, state: stateOf(entry, req.now) }, pem, description: describeCertificate(pem, req.now) };

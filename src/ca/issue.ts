@@ -4,7 +4,8 @@
  * OU, the warnings and the order of writes are the same for all of them.
  */
 import type { KeyObject } from 'node:crypto';
-import { alreadyExists } from '../error.js';
+import { alreadyExists, usageError } from '../error.js';
+import { loadProfile } from '../store/profiles.js';
 import { buildCertificate, summarizeCertificate } from '../pki/certificate.js';
 import { hasServerAuth, type Profile } from '../pki/profile.js';
 import type { AltNames } from '../pki/san.js';
@@ -15,6 +16,13 @@ import type { FileRef } from '../store/file.js';
 import type { Index, IndexEntry } from '../store/index-file.js';
 import type { Store } from '../store/store.js';
 import type { Authority } from './authority.js';
+
+/** A profile to issue with: any but the CA's own. */
+export async function issuingProfile(name: string, storeDir: string): Promise<Profile> {
+  const profile = await loadProfile(name, storeDir);
+  if (profile.isCa) throw usageError(`the profile "${profile.name}" is the CA's own`, 'use server, client or peer');
+  return profile;
+}
 
 /** Apple's limit for TLS server certificates issued after 2020-09-01 (support.apple.com/HT211025). */
 export const APPLE_MAX_SERVER_DAYS = 825;

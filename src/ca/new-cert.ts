@@ -3,14 +3,12 @@
  * two-step workflow). The key is generated before the lock is taken, so slow key generation never
  * holds up other commands.
  */
-import { usageError } from '../error.js';
 import { buildRequest } from '../pki/csr.js';
 import { encodePrivateKey, generateRsaKey, type KeyBits } from '../pki/key.js';
 import { altNamesText, type AltNames } from '../pki/san.js';
 import { subjectText, type Subject } from '../pki/subject.js';
-import { loadProfile } from '../store/profiles.js';
 import { Store } from '../store/store.js';
-import { checkNameFree } from './issue.js';
+import { checkNameFree, issuingProfile } from './issue.js';
 
 export interface NewCertRequest {
   storeDir: string;
@@ -44,8 +42,7 @@ export function defaultCommonName(name: string, altNames: AltNames): string {
 export async function createRequest(req: NewCertRequest): Promise<NewCertResult> {
   const store = await Store.open(req.storeDir);
   const { name } = req;
-  const profile = await loadProfile(req.profile, store.dir);
-  if (profile.isCa) throw usageError(`the profile "${profile.name}" is the CA's own`, 'use server, client or peer');
+  const profile = await issuingProfile(req.profile, store.dir);
   checkNameFree(await store.readIndex(), name, req.force);
 
   const subject: Subject = {

@@ -10,7 +10,7 @@ import { parseAltNames } from '../pki/san.js';
 import { subjectFromAttributes } from '../pki/subject.js';
 import { pki } from '../pki/forge.js';
 import type { Lifetime } from '../pki/validity.js';
-import { currentEntry } from '../store/index-file.js';
+import { requireEntry } from '../store/index-file.js';
 import { loadProfile } from '../store/profiles.js';
 import { Store } from '../store/store.js';
 import { openAuthority, type PassphraseSource } from './authority.js';
@@ -31,8 +31,7 @@ export interface RenewRequest {
 export async function renewCertificate(req: RenewRequest): Promise<Issued & { newKey: boolean }> {
   const store = await Store.open(req.storeDir);
   if (req.name === 'ca') throw usageError('the CA is not renewed with `ca renew`', 'make a new CA with `ca init --force`');
-  const entry = currentEntry(await store.readIndex(), req.name);
-  if (!entry) throw failure(`there is no certificate named ${req.name}`, 'run `ca list` to see the names in the store');
+  const entry = requireEntry(await store.readIndex(), req.name);
   if (entry.status === 'revoked') throw failure(`${req.name} is revoked`, `issue a new one: \`ca new-cert --force ${req.name}\``);
   if (req.newKey && entry.source === 'csr') {
     throw usageError(`${req.name} was signed from an outside request: its key is not here to replace`, 'sign a new request with `ca sign --csr FILE --force NAME`');
@@ -57,7 +56,7 @@ export async function renewCertificate(req: RenewRequest): Promise<Issued & { ne
       sans.filter((s) => s.startsWith('IP:')).map((s) => s.slice(3)),
     ),
     publicKey: key ?? old.publicKey,
-    lifetime: req.lifetime ?? { days: profile.days },
+    lifetime: req.lifetime,
     now: req.now,
     source: entry.source,
     force: true,

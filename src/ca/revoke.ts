@@ -4,7 +4,7 @@
  */
 import { failure } from '../error.js';
 import { buildCrl } from '../pki/crl.js';
-import { currentEntry, type Index, type IndexEntry } from '../store/index-file.js';
+import { requireEntry, type Index, type IndexEntry } from '../store/index-file.js';
 import { Store } from '../store/store.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
 
@@ -34,8 +34,7 @@ export async function revokeCertificate(req: RevokeRequest): Promise<{ entry: In
   const authority = await openAuthority(store, req.caPassphrase);
   return store.change(async () => {
     const index = await store.readIndex();
-    const entry = currentEntry(index, req.name);
-    if (!entry) throw failure(`there is no certificate named ${req.name}`, 'run `ca list` to see the names in the store');
+    const entry = requireEntry(index, req.name);
     if (entry.status === 'revoked') throw failure(`${req.name} is already revoked (since ${entry.revokedAt})`);
     entry.status = 'revoked';
     entry.revokedAt = req.now.toISOString();

@@ -3,18 +3,17 @@
  * (Magnum's ca-sign), under SPEC's policy: the request supplies only CN, O and DNS/IP SANs, the
  * profile supplies everything else.
  */
-import { alreadyExists, failure, usageError } from '../error.js';
 import { resolve } from 'node:path';
-import { exists } from '../store/file.js';
-import { writeOutputFile } from './output-file.js';
+import { alreadyExists, failure, usageError } from '../error.js';
 import { readRequest } from '../pki/csr.js';
-import type { Lifetime } from '../pki/validity.js';
 import { validateName } from '../pki/name.js';
+import type { Lifetime } from '../pki/validity.js';
+import { exists } from '../store/file.js';
 import { currentEntry } from '../store/index-file.js';
-import { loadProfile } from '../store/profiles.js';
 import { Store } from '../store/store.js';
 import { openAuthority, type PassphraseSource } from './authority.js';
-import { issueCertificate, type Issued } from './issue.js';
+import { issueCertificate, issuingProfile, type Issued } from './issue.js';
+import { writeOutputFile } from './output-file.js';
 
 export interface SignRequest {
   storeDir: string;
@@ -37,8 +36,7 @@ export async function signPending(req: SignRequest): Promise<Issued> {
     }
     throw failure(`there is no request named ${name}`, `run \`ca new-cert ${name}\` first`);
   }
-  const profile = await loadProfile(req.profile ?? pending.profile, store.dir);
-  if (profile.isCa) throw usageError(`the profile "${profile.name}" is the CA's own`, 'use server, client or peer');
+  const profile = await issuingProfile(req.profile ?? pending.profile, store.dir);
   const csrRef = store.csr(name);
   const info = readRequest(await store.read(csrRef), csrRef.path);
   const authority = await openAuthority(store, req.caPassphrase);
@@ -84,8 +82,7 @@ export async function signExternal(req: SignCsrRequest): Promise<SignCsrResult> 
   const info = readRequest(req.csr, req.source);
   const store = await Store.open(req.storeDir);
   const name = req.name ?? nameFromCommonName(info.subject.commonName);
-  const profile = await loadProfile(req.profile, store.dir);
-  if (profile.isCa) throw usageError(`the profile "${profile.name}" is the CA's own`, 'use server, client or peer');
+  const profile = await issuingProfile(req.profile, store.dir);
   const authority = await openAuthority(store, req.caPassphrase);
   // Checked before signing: a refused --out must not leave a certificate recorded behind it.
   if (req.out !== undefined && !req.force && (await exists(resolve(req.out)))) {

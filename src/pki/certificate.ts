@@ -50,7 +50,7 @@ export function buildCertificate(p: CertificateParams): string {
   if (p.issuer) {
     const caCert = pki.certificateFromPem(p.issuer.certificatePem);
     cert.setIssuer(caCert.subject.attributes);
-    authorityKeyId = subjectKeyIdOf(p.issuer.certificatePem, p.issuer.key);
+    authorityKeyId = subjectKeyIdOf(caCert, p.issuer.key);
     signingKey = p.issuer.key;
   } else {
     if (!p.selfKey) throw new Error('a self-signed certificate needs its own key');
@@ -74,8 +74,7 @@ export function buildCertificate(p: CertificateParams): string {
  * The CA's key identifier as its certificate states it (RFC 5280 4.2.1.1: the AKI of an issued
  * certificate equals the issuer's SKI), computed from the key when the CA certificate has none.
  */
-function subjectKeyIdOf(caPem: string, caKey: KeyObject): Buffer {
-  const ca = pki.certificateFromPem(caPem);
+function subjectKeyIdOf(ca: Certificate, caKey: KeyObject): Buffer {
   const ski = ca.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | null;
   return ski?.subjectKeyIdentifier ? Buffer.from(ski.subjectKeyIdentifier, 'hex') : keyIdentifier(createPublicKey(caKey));
 }

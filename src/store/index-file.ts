@@ -83,6 +83,14 @@ export function currentEntry(index: Index, name: string): IndexEntry | undefined
   return undefined;
 }
 
+/** NAME's current entry, or the error that says why there is none. */
+export function requireEntry(index: Index, name: string): IndexEntry {
+  const entry = currentEntry(index, name);
+  if (entry) return entry;
+  if (index.requests.some((r) => r.name === name)) throw failure(`${name} is not signed yet`, `run \`ca sign ${name}\` first`);
+  throw failure(`there is no certificate named ${name}`, 'run `ca list` to see the names in the store');
+}
+
 /** The latest entry of each name, in the order the names first appeared. */
 export function currentEntries(index: Index): IndexEntry[] {
   const latest = new Map<string, IndexEntry>();

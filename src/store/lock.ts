@@ -23,6 +23,11 @@ export interface LockOptions {
 
 const HOST = hostname();
 
+/** What a lock file holds: its owner (pid, host) and a nonce that tells two owners apart. */
+function ownerToken(): string {
+  return `${process.pid} ${HOST} ${randomBytes(8).toString('hex')}\n`;
+}
+
 export async function withLock<T>(dir: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const release = await acquire(join(dir, 'lock'), options.timeoutMs ?? 60_000);
   try {
@@ -33,7 +38,7 @@ export async function withLock<T>(dir: string, fn: () => Promise<T>, options: Lo
 }
 
 async function acquire(path: string, timeoutMs: number): Promise<() => Promise<void>> {
-  const token = `${process.pid} ${HOST} ${randomBytes(8).toString('hex')}\n`;
+  const token = ownerToken();
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     if (await create(path, token)) {
@@ -102,8 +107,7 @@ function isStale(content: string): boolean {
 
 async function breakStale(path: string, seen: string): Promise<void> {
   const guard = `${path}.break`;
-  const token = `${process.pid} ${HOST} ${randomBytes(8).toString('hex')}\n`;
-  if (!(await create(guard, token))) {
+  if (!(await create(guard, ownerToken()))) {
     const holder = await readFile(guard, 'utf8').catch(() => '');
     if (holder && isStale(holder)) await unlink(guard).catch(() => undefined);
     await sleep(5);
