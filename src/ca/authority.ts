@@ -1,12 +1,15 @@
-/** Opening the CA: its certificate and its key, checked to belong together. */
+/** Opening the CA: its certificate and its key, checked to belong together and to be able to sign. */
 import type { KeyObject } from 'node:crypto';
 import { failure } from '../error.js';
-import { keyMatchesCertificate, readCertificate } from '../pki/certificate.js';
 import { decodePrivateKey, isEncryptedPem } from '../pki/key.js';
+import { subjectOf, type Subject } from '../pki/subject.js';
+import { openCertificate, type ParsedCertificate } from '../pki/x509.js';
 import type { Store } from '../store/store.js';
 
 export interface Authority {
   certPem: string;
+  certificate: ParsedCertificate;
+  subject: Subject;
   key: KeyObject;
   notAfter: Date;
 }
@@ -24,13 +27,32 @@ export async function unlockKey(pem: string, passphrase: PassphraseSource | unde
 
 export const CA_PASSPHRASE_SOURCES = '--ca-passphrase, --ca-passphrase-file or CA_PASSPHRASE';
 
-export async function openAuthority(store: Store, passphrase: PassphraseSource | undefined): Promise<Authority> {
+export interface OpenOptions {
+  /** the time signing happens at: the CA must be valid then */
+  now: Date;
+  /** `ca renew ca`: an expired CA certificate may be renewed with its own key */
+  allowExpired?: boolean;
+}
+
+export async function openAuthority(store: Store, passphrase: PassphraseSource | undefined, options: OpenOptions): Promise<Authority> {
   const certPem = await store.read(store.caCert);
-  const cert = readCertificate(certPem, store.caCert.path);
+  const { x509, parsed } = openCertificate(certPem, store.caCert.path);
+  // RFC 5280 6.1.4 (k), (n): only a certificate with cA and keyCertSign may issue. A leaf put in
+  // place of ca.crt would otherwise sign certificates that no verifier accepts.
+  if (!parsed.isCa || !parsed.keyUsage.includes('keyCertSign')) {
+    throw failure(`${store.caCert.path} is not a CA certificate (no basicConstraints CA:TRUE with keyCertSign)`, 'restore the CA certificate from a backup');
+  }
+  const notAfter = new Date(x509.validTo);
+  if (!options.allowExpired && options.now.getTime() > notAfter.getTime()) {
+    throw failure(`the CA certificate expired on ${notAfter.toISOString()}`, 'renew it with `ca renew ca` (same key: what it issued keeps verifying)');
+  }
+  if (options.now.getTime() < new Date(x509.validFrom).getTime()) {
+    throw failure(`the CA certificate is not valid before ${new Date(x509.validFrom).toISOString()}`, "check this machine's clock");
+  }
   const keyPem = await store.readKey(store.caKey);
   const key = await unlockKey(keyPem, passphrase, 'the CA key', CA_PASSPHRASE_SOURCES, store.caKey.path);
-  if (!keyMatchesCertificate(certPem, key)) {
+  if (!x509.checkPrivateKey(key)) {
     throw failure(`${store.caKey.path} is not the key of ${store.caCert.path}`, 'restore the matching pair from a backup');
   }
-  return { certPem, key, notAfter: new Date(cert.validTo) };
+  return { certPem, certificate: parsed, subject: subjectOf(parsed.subject), key, notAfter };
 }

@@ -8,10 +8,11 @@ import { buildPkcs12, checkP12Password, type P12Encryption } from '../export/p12
 
 export { P12_ENCRYPTIONS, parseP12Iterations } from '../export/p12.js';
 import { tarArchive } from '../export/tar.js';
-import { readCertificate } from '../pki/certificate.js';
+import { X509Certificate, createPublicKey } from 'node:crypto';
+import { readCertificate } from '../pki/x509.js';
 import { decodePrivateKey, encodePrivateKey, isEncryptedPem } from '../pki/key.js';
 import { KEY_MODE, PUBLIC_MODE, type FileRef } from '../store/file.js';
-import { requireEntry } from '../store/index-file.js';
+import { requireEntry, type IndexEntry } from '../store/index-file.js';
 import { Store } from '../store/store.js';
 import { CA_PASSPHRASE_SOURCES, unlockKey, type PassphraseSource } from './authority.js';
 
@@ -95,39 +96,72 @@ async function collect(store: Store, req: ExportRequest): Promise<{ entries: Ent
   const warnings: string[] = [];
   const decrypt = req.insecure || req.format === 'p12';
   if (name !== undefined) {
-    const index = await store.readIndex();
-    const entry = requireEntry(index, name);
-    entries.push(await certEntry(store, `${name}.crt`, store.cert(name)));
-    // A certificate signed from an outside request has its key elsewhere; any other's key is here.
-    if (entry.source !== 'csr') {
-      entries.push(await keyEntry(store, `${name}.key`, store.key(name), decrypt, req.passphrase, `the key of ${name}`, '--passphrase or --passphrase-file'));
+    const { entry, certPem, keyPem, pending } = await currentPair(store, name);
+    entries.push({ name: `${name}.crt`, data: Buffer.from(certPem), mode: PUBLIC_MODE, isKey: false });
+    if (keyPem !== undefined) {
+      entries.push(await keyEntry(`${name}.key`, keyPem, store.key(name), decrypt, req.passphrase, `the key of ${name}`, '--passphrase or --passphrase-file'));
     } else if (req.format !== 'p12') {
       warnings.push(`${name} was signed from an outside request: its key is not in the store, so none is exported`);
     }
+    if (pending) warnings.push(`a newer request for ${name} is pending; this is the certificate in force (serial ${entry.serial}) and its key`);
+    if (entry.status === 'revoked') warnings.push(`${name} is revoked (since ${entry.revokedAt}): peers that check the CRL refuse it`);
   }
-  entries.push(await certEntry(store, 'ca.crt', store.caCert));
+  entries.push(await certEntry(store));
   if (req.includeCaKey) {
-    entries.push(await keyEntry(store, 'ca.key', store.caKey, decrypt, req.caPassphrase, 'the CA key', CA_PASSPHRASE_SOURCES));
+    entries.push(await keyEntry('ca.key', await store.readKey(store.caKey), store.caKey, decrypt, req.caPassphrase, 'the CA key', CA_PASSPHRASE_SOURCES));
   }
   return { entries, warnings };
 }
 
-async function certEntry(store: Store, name: string, ref: FileRef): Promise<Entry> {
-  const pem = await store.read(ref);
-  readCertificate(pem, ref.path); // a damaged certificate is reported, never handed over
-  return { name, data: Buffer.from(pem), mode: PUBLIC_MODE, isKey: false };
+/**
+ * NAME's certificate in force and the key that matches it (SPEC: an export always gives a
+ * certificate with its own key). A change committed by a concurrent or interrupted command may not
+ * have brought keys/ in line yet; then the store is brought in line under the lock and read again.
+ */
+async function currentPair(store: Store, name: string, settled = false): Promise<{ entry: IndexEntry; certPem: string; keyPem?: string; pending: boolean }> {
+  const index = await store.readIndex();
+  const entry = requireEntry(index, name);
+  const certPem = await store.certificatePem(entry);
+  readCertificate(certPem, store.issued(entry.serial).path); // a damaged certificate is reported, never handed over
+  const pending = index.requests.some((r) => r.name === name);
+  if (!entry.hasKey) return { entry, certPem, pending };
+  const keyPem = await store.readKey(store.key(name));
+  if (keyFits(certPem, keyPem)) return { entry, certPem, keyPem, pending };
+  if (!settled && index.applying.some((a) => a.name === name)) {
+    await store.change(async () => undefined);
+    return currentPair(store, name, true);
+  }
+  throw failure(`the key in ${store.key(name).path} does not match certificate ${entry.serial} of ${name}`, 'restore the store from a backup');
+}
+
+/**
+ * Compares the public halves. An encrypted key is taken as it is (its passphrase is asked later),
+ * and an unreadable one too: keyEntry reports it as such.
+ */
+function keyFits(certPem: string, keyPem: string): boolean {
+  if (isEncryptedPem(keyPem)) return true;
+  try {
+    return new X509Certificate(certPem).publicKey.equals(createPublicKey(keyPem));
+  } catch {
+    return true;
+  }
+}
+
+async function certEntry(store: Store): Promise<Entry> {
+  const pem = await store.read(store.caCert);
+  readCertificate(pem, store.caCert.path); // a damaged certificate is reported, never handed over
+  return { name: 'ca.crt', data: Buffer.from(pem), mode: PUBLIC_MODE, isKey: false };
 }
 
 async function keyEntry(
-  store: Store,
   name: string,
+  pem: string,
   ref: FileRef,
   decrypt: boolean,
   passphrase: PassphraseSource | undefined,
   what: string,
   sources: string,
 ): Promise<Entry> {
-  const pem = await store.readKey(ref);
   let data = pem;
   if (!isEncryptedPem(pem)) decodePrivateKey(pem, undefined, what, sources, ref.path); // a damaged key is reported
   else if (decrypt) data = encodePrivateKey(await unlockKey(pem, passphrase, what, sources, ref.path));

@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { usageError } from '../error.js';
 import { buildCertificate } from '../pki/certificate.js';
-import { encodePrivateKey, generateRsaKey, type KeyBits } from '../pki/key.js';
+import { encodePrivateKey, generateKey } from '../pki/key.js';
+import type { KeySpec } from '../pki/key-type.js';
+import { noAltNames } from '../pki/san.js';
 import { randomSerial } from '../pki/serial.js';
 import { computeValidity, type Lifetime } from '../pki/validity.js';
 import type { Subject } from '../pki/subject.js';
@@ -15,7 +17,7 @@ export interface InitRequest {
   dir: string;
   /** CN, O, C of the CA; OU becomes the new cluster id */
   subject: Subject;
-  keyBits: KeyBits;
+  keySpec: KeySpec;
   lifetime?: Lifetime | undefined;
   pathLength: number;
   passphrase?: string | undefined;
@@ -53,24 +55,24 @@ export async function initCa(req: InitRequest): Promise<InitResult> {
   const profile = await loadProfile('ca');
   const validity = computeValidity(req.now, req.lifetime ?? DEFAULT_CA_LIFETIME);
   const clusterId = randomUUID();
-  const key = await generateRsaKey(req.keyBits);
+  const key = await generateKey(req.keySpec);
   const certPem = buildCertificate({
     subject: { ...req.subject, organizationalUnit: clusterId },
     publicKey: key,
     serial: randomSerial(),
     validity,
     profile,
-    altNames: { dns: [], ips: [] },
+    altNames: noAltNames(),
     selfKey: key,
     pathLength: req.pathLength,
   });
-  const index = emptyIndex();
+  const lifetime = req.lifetime ?? DEFAULT_CA_LIFETIME;
   const { dir, replaced } = await createStore({
     dir: req.dir,
-    meta: { format: STORE_FORMAT, name: req.subject.commonName, clusterId, createdAt: req.now.toISOString() },
+    meta: { format: STORE_FORMAT, name: req.subject.commonName, clusterId, createdAt: req.now.toISOString(), caLifetime: lifetime },
     caCertPem: certPem,
     caKeyPem: encodePrivateKey(key, req.passphrase),
-    index: { ...index, certificates: [indexEntry('ca', 'ca', certPem, 'ca.crt', 'init')] },
+    index: { ...emptyIndex(), certificates: [indexEntry({ name: 'ca', profile: 'ca', pem: certPem, source: 'init', hasKey: true })] },
     force: req.force,
     now: req.now,
   });

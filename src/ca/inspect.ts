@@ -1,7 +1,7 @@
 /** `ca list`, `ca show`, `ca chain`, `ca status`: reading the store, never changing it. */
 import { failure } from '../error.js';
 import { describeCertificate, type CertificateDescription } from '../pki/describe.js';
-import { currentEntries, requireEntry, type IndexEntry, type PendingRequest } from '../store/index-file.js';
+import { currentEntries, entryBySerial, requireEntry, type IndexEntry, type PendingRequest } from '../store/index-file.js';
 import { Store } from '../store/store.js';
 import { daysLeft, stateOf, type State } from './state.js';
 
@@ -23,14 +23,20 @@ export interface Shown {
   description: CertificateDescription;
 }
 
-/** NAME's current certificate; `ca` is the CA's own. */
-export async function showCertificate(req: { storeDir: string; name: string; now: Date }): Promise<Shown> {
+/** A certificate by NAME (its current one; `ca` is the CA's own) or by serial (any ever issued). */
+export async function showCertificate(req: { storeDir: string; name?: string | undefined; serial?: string | undefined; now: Date }): Promise<Shown> {
   const store = await Store.open(req.storeDir);
   const index = await store.readIndex();
-  const entry = requireEntry(index, req.name);
-  const ref = req.name === 'ca' ? store.caCert : store.cert(req.name);
-  const pem = await store.read(ref);
-  return { entry: { ...entry, state: stateOf(entry, req.now) }, pem, description: describeCertificate(pem, req.now) };
+  let entry: IndexEntry;
+  if (req.serial !== undefined) {
+    const found = entryBySerial(index, req.serial);
+    if (!found) throw failure(`no certificate with serial ${req.serial} was issued by this CA`, 'run `ca list --json` to see every serial');
+    entry = found;
+  } else {
+    entry = requireEntry(index, req.name ?? '');
+  }
+  const pem = await store.certificatePem(entry);
+  return { entry: { ...entry, state: stateOf(entry, req.now) }, pem, description: describeCertificate(pem, req.now, `certificate ${entry.serial}`) };
 }
 
 /** TLS order (RFC 8446 4.4.2): the certificate, then the CA that issued it. */

@@ -1,31 +1,45 @@
 /**
  * The one place a certificate is signed and recorded. Every issuing command (sign, sign --csr, the
- * one-step commands) comes through here, so serial uniqueness, validity clamping, the cluster id in
- * OU, the warnings and the order of writes are the same for all of them.
+ * one-step commands, renew) comes through here, so serial uniqueness, validity clamping, the cluster
+ * id in OU, the checks on what the certificate names, the warnings and the identity rules (SPEC
+ * "Certificate identity") are the same for all of them.
  */
 import type { KeyObject } from 'node:crypto';
-import { alreadyExists, usageError } from '../error.js';
-import { loadProfile } from '../store/profiles.js';
-import { buildCertificate, summarizeCertificate } from '../pki/certificate.js';
+import { alreadyExists, failure, usageError } from '../error.js';
+import { buildCertificate } from '../pki/certificate.js';
+import { kindOfKey } from '../pki/key-type.js';
 import { hasServerAuth, type Profile } from '../pki/profile.js';
 import type { AltNames } from '../pki/san.js';
 import { randomSerial } from '../pki/serial.js';
-import { subjectText, type Subject } from '../pki/subject.js';
+import { sameSubject, subjectText, type Subject } from '../pki/subject.js';
 import { computeValidity, lifetimeDays, type Lifetime, type Validity } from '../pki/validity.js';
+import { summarizeCertificate } from '../pki/x509.js';
 import type { FileRef } from '../store/file.js';
-import type { Index, IndexEntry } from '../store/index-file.js';
+import { currentEntry, pendingRequest, type Index, type IndexEntry, type PendingRequest, type Source } from '../store/index-file.js';
+import { loadProfile } from '../store/profiles.js';
 import type { Store } from '../store/store.js';
 import type { Authority } from './authority.js';
 
-/** A profile to issue with: any but the CA's own. */
+/** A profile to issue with: any but a CA's. */
 export async function issuingProfile(name: string, storeDir: string): Promise<Profile> {
   const profile = await loadProfile(name, storeDir);
-  if (profile.isCa) throw usageError(`the profile "${profile.name}" is the CA's own`, 'use server, client or peer');
+  if (profile.isCa) throw usageError(`the profile "${profile.name}" is a CA's`, 'use server, client or peer');
   return profile;
 }
 
 /** Apple's limit for TLS server certificates issued after 2020-09-01 (support.apple.com/HT211025). */
 export const APPLE_MAX_SERVER_DAYS = 825;
+
+/** Where the certificate's private key is, once issued. */
+export type KeyHolding =
+  /** made here for this certificate, encoded as it is to be stored */
+  | { pem: string }
+  /** the key of the pending request being signed */
+  | { request: PendingRequest }
+  /** already in keys/NAME.key (renewal with the same key) */
+  | { keep: true }
+  /** elsewhere (an outside request): the store holds no key for it */
+  | { none: true };
 
 export interface IssueParams {
   store: Store;
@@ -36,17 +50,16 @@ export interface IssueParams {
   subject: Subject;
   altNames: AltNames;
   publicKey: KeyObject;
+  key: KeyHolding;
   lifetime?: Lifetime | undefined;
   now: Date;
-  source: string;
+  source: Source;
   /** replace a certificate or request of the same name */
   force: boolean;
-  /** other files written in the same change, before the index (a new key, a request) */
-  files?: { ref: FileRef; data: string }[];
-  /** a pending request of this name is what is being signed, not a conflict */
-  signsPending?: boolean;
-  /** the serial of the certificate this one replaces (`ca renew`): marked superseded */
-  supersedes?: string | undefined;
+  /** a pending request of this name stays pending (renewal of the certificate in force) */
+  keepRequest?: boolean;
+  /** files derived from this issuance, written with it (an outside request's copy) */
+  derived?: { ref: FileRef; data: string }[];
 }
 
 export interface Issued {
@@ -66,35 +79,43 @@ export async function issueCertificate(p: IssueParams): Promise<Issued> {
     commonName: p.profile.commonName ?? p.subject.commonName,
     organizationalUnit: p.store.meta.clusterId,
   };
+  checkNotCaSubject(subject, p.authority.subject);
   const altNames = withProfileNames(p.altNames, p.profile);
   const warnings = issueWarnings({ ...p, altNames }, validity);
-  const certRef = p.store.cert(p.name);
-
-  return p.store.change(async () => {
-    const index = await p.store.readIndex();
-    checkNameFree(index, p.name, p.force, p.signsPending === true);
-    const taken = new Set(index.certificates.map((e) => e.serial));
+  return p.store.change(async (tx) => {
+    if ('request' in p.key) checkStillPending(tx.index, p.name, p.key.request);
+    else checkNameFree(tx.index, p.name, p.force);
     const pem = buildCertificate({
       subject,
       publicKey: p.publicKey,
-      serial: randomSerial(taken),
+      serial: randomSerial(new Set(tx.index.certificates.map((e) => e.serial))),
       validity,
       profile: p.profile,
       altNames,
       issuer: { certificatePem: p.authority.certPem, key: p.authority.key },
     });
-    // Files first, the index last: a crash in between leaves files the index does not name, which
-    // the next issuance of that name replaces, and never an index entry without its certificate.
-    for (const f of p.files ?? []) await p.store.write(f.ref, f.data, { overwrite: true });
-    await p.store.write(certRef, pem, { overwrite: true });
-    const entry = indexEntry(p.name, p.profile.name, pem, certRef.path, p.source);
-    const replaced = index.certificates.find((e) => e.serial === p.supersedes && e.status === 'valid');
-    if (replaced) replaced.status = 'superseded';
-    index.certificates.push(entry);
-    index.requests = index.requests.filter((r) => r.name !== p.name);
-    await p.store.writeIndex(index);
-    return { name: p.name, pem, entry, path: certRef.path, warnings };
+    const entry = indexEntry({ name: p.name, profile: p.profile.name, pem, source: p.source, hasKey: !('none' in p.key) });
+    tx.issue({
+      entry,
+      certPem: pem,
+      keyPem: 'pem' in p.key ? p.key.pem : undefined,
+      request: 'request' in p.key ? p.key.request : undefined,
+      keepKey: 'keep' in p.key,
+      keepRequest: p.keepRequest,
+    });
+    for (const f of p.derived ?? []) tx.writeDerived(f.ref, f.data);
+    return { name: p.name, pem, entry, path: p.store.cert(p.name).path, warnings };
   });
+}
+
+/**
+ * RFC 5280 6.1: a certificate whose subject is its issuer's reads as self-issued, and path building
+ * takes it for the CA (SPEC: a subject equal to the CA's own is refused).
+ */
+export function checkNotCaSubject(subject: Subject, caSubject: Subject): void {
+  if (sameSubject(subject, caSubject)) {
+    throw usageError(`the subject ${subjectText(subject)} is the CA's own`, 'give the certificate another common name');
+  }
 }
 
 function withProfileNames(altNames: AltNames, profile: Profile): AltNames {
@@ -102,41 +123,52 @@ function withProfileNames(altNames: AltNames, profile: Profile): AltNames {
   return { ...altNames, dns: [...new Set([...profile.dnsNames, ...altNames.dns])] };
 }
 
+/**
+ * Of several `ca sign NAME` at once, exactly one issues (SPEC): checked under the lock, against the
+ * request the signer read, so a request replaced in between is not signed either.
+ */
+function checkStillPending(index: Index, name: string, request: PendingRequest): void {
+  const pending = pendingRequest(index, name);
+  if (pending?.id === request.id) return;
+  if (pending) throw failure(`the request ${name} was replaced while it was being signed`, `sign the new one: \`ca sign ${name}\``);
+  throw failure(`${name} is already signed`, `to issue it again, run \`ca new-cert --force ${name}\` then \`ca sign ${name}\``);
+}
+
 /** A name is taken by an issued certificate or a pending request; only --force takes it again. */
-export function checkNameFree(index: Index, name: string, force: boolean, signsPending = false): void {
-  // Signing a pending request: new-cert already checked the name (or was given --force).
-  if (force || signsPending) return;
-  if (index.requests.some((r) => r.name === name)) {
+export function checkNameFree(index: Index, name: string, force: boolean): void {
+  if (force) return;
+  if (pendingRequest(index, name)) {
     throw alreadyExists(`a request named ${name} already exists`, `sign it with \`ca sign ${name}\`, or pass --force to replace it`);
   }
-  if (index.certificates.some((e) => e.name === name)) {
+  if (currentEntry(index, name)) {
     throw alreadyExists(`a certificate named ${name} already exists`, 'choose another name, or pass --force to issue a new one under it');
   }
 }
 
-export function indexEntry(name: string, profile: string, pem: string, path: string, source: string): IndexEntry {
-  const s = summarizeCertificate(pem, path);
+export function indexEntry(p: { name: string; profile: string; pem: string; source: Source; hasKey: boolean }): IndexEntry {
+  const s = summarizeCertificate(p.pem, `certificate ${p.name}`);
   return {
-    name,
+    name: p.name,
     serial: s.serial,
-    profile,
+    profile: p.profile,
     subject: subjectText(s.subject),
     sans: s.sans,
     notBefore: s.notBefore.toISOString(),
     notAfter: s.notAfter.toISOString(),
     fingerprint: s.fingerprint,
+    publicKey: s.publicKey,
+    keyType: s.keyType,
     status: 'valid',
     revokedAt: null,
-    source,
+    source: p.source,
+    hasKey: p.hasKey,
   };
 }
 
 function issueWarnings(p: IssueParams, validity: Validity): string[] {
   const warnings: string[] = [];
   if (validity.clamped) {
-    warnings.push(
-      `${p.name} would outlive the CA; its validity is cut to the CA's end, ${validity.notAfter.toISOString()}`,
-    );
+    warnings.push(`${p.name} would outlive the CA; its validity is cut to the CA's end, ${validity.notAfter.toISOString()}`);
   }
   if (hasServerAuth(p.profile)) {
     if (p.altNames.dns.length === 0 && p.altNames.ips.length === 0) {
@@ -148,5 +180,9 @@ function issueWarnings(p: IssueParams, validity: Validity): string[] {
       warnings.push(`${p.name} is valid for more than ${APPLE_MAX_SERVER_DAYS} days: Apple platforms reject such server certificates`);
     }
   }
+  if (kindOfKey(p.publicKey)?.type === 'ed25519') {
+    warnings.push(`${p.name} has an Ed25519 key: macOS, iOS and browsers do not accept it (Go, OpenSSL and Java 15+ do)`);
+  }
   return warnings;
 }
+

@@ -1,14 +1,18 @@
 /**
  * `ca new-cert`: a key and a certificate request in the store, waiting for `ca sign` (etcd-ca's
  * two-step workflow). The key is generated before the lock is taken, so slow key generation never
- * holds up other commands.
+ * holds up other commands. It is kept apart, under keys/pending/, until its request is signed: the
+ * key in keys/NAME.key stays the one of NAME's certificate in force (SPEC "Certificate identity").
  */
 import { buildRequest } from '../pki/csr.js';
-import { encodePrivateKey, generateRsaKey, type KeyBits } from '../pki/key.js';
+import { encodePrivateKey, generateKey } from '../pki/key.js';
+import type { KeySpec } from '../pki/key-type.js';
 import { altNamesText, type AltNames } from '../pki/san.js';
-import { subjectText, type Subject } from '../pki/subject.js';
+import { subjectOf, subjectText, type Subject } from '../pki/subject.js';
+import { parseCertificate } from '../pki/x509.js';
+import { currentEntry } from '../store/index-file.js';
 import { Store } from '../store/store.js';
-import { checkNameFree, issuingProfile } from './issue.js';
+import { checkNameFree, checkNotCaSubject, issuingProfile } from './issue.js';
 
 export interface NewCertRequest {
   storeDir: string;
@@ -17,7 +21,7 @@ export interface NewCertRequest {
   commonName?: string | undefined;
   organization?: string | undefined;
   country?: string | undefined;
-  keyBits: KeyBits;
+  keySpec: KeySpec;
   profile: string;
   passphrase?: string | undefined;
   force: boolean;
@@ -26,12 +30,13 @@ export interface NewCertRequest {
 
 export interface NewCertResult {
   name: string;
-  keyPath: string;
   csrPath: string;
   profile: string;
   subject: string;
   sans: string[];
   encrypted: boolean;
+  /** a certificate of this name is in force: it stays so, with its key, until the request is signed */
+  replacesSigned: boolean;
 }
 
 /** SPEC: the CN defaults to the first domain, else the first IP, else the name. */
@@ -51,33 +56,23 @@ export async function createRequest(req: NewCertRequest): Promise<NewCertResult>
     organizationalUnit: store.meta.clusterId,
     country: req.country,
   };
-  const key = await generateRsaKey(req.keyBits);
-  const csrPem = buildRequest({ subject, altNames: req.altNames, key });
-  const keyPem = encodePrivateKey(key, req.passphrase);
+  checkNotCaSubject(subject, subjectOf(parseCertificate(await store.read(store.caCert)).subject));
+  const key = await generateKey(req.keySpec);
+  const csr = buildRequest({ subject, altNames: req.altNames, key });
   const sans = altNamesText(req.altNames);
 
-  await store.change(async () => {
-    const index = await store.readIndex();
-    checkNameFree(index, name, req.force);
-    await store.write(store.key(name), keyPem, { overwrite: true });
-    await store.write(store.csr(name), csrPem, { overwrite: true });
-    index.requests = index.requests.filter((r) => r.name !== name);
-    index.requests.push({
-      name,
-      profile: profile.name,
-      subject: subjectText(subject),
-      sans,
-      createdAt: req.now.toISOString(),
-    });
-    await store.writeIndex(index);
+  const replacesSigned = await store.change(async (tx) => {
+    checkNameFree(tx.index, name, req.force);
+    tx.addRequest({ name, profile: profile.name, subject: subjectText(subject), sans, createdAt: req.now.toISOString(), csr }, encodePrivateKey(key, req.passphrase));
+    return currentEntry(tx.index, name) !== undefined;
   });
   return {
     name,
-    keyPath: store.key(name).path,
     csrPath: store.csr(name).path,
     profile: profile.name,
     subject: subjectText(subject),
     sans,
     encrypted: Boolean(req.passphrase),
+    replacesSigned,
   };
 }

@@ -9,9 +9,10 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { alreadyExists, usageError } from '../error.js';
-import { encodePrivateKey, generateRsaKey, type KeyBits } from '../pki/key.js';
+import { encodePrivateKey, generateKey } from '../pki/key.js';
+import type { KeySpec } from '../pki/key-type.js';
 import { isIP } from 'node:net';
-import { parseAltNames, type AltNames } from '../pki/san.js';
+import { noAltNames, parseAltNames, type AltNames } from '../pki/san.js';
 import type { Lifetime } from '../pki/validity.js';
 import { validateName } from '../pki/name.js';
 import { exists } from '../store/file.js';
@@ -33,7 +34,7 @@ export interface Identity {
 /** flocker-ca: API users are `user-USER` (clientAuth only). */
 export function apiIdentity(user: string): Identity {
   const name = validateName(user, 'user name');
-  return { name, profile: 'api', commonName: `user-${name}`, altNames: { dns: [], ips: [] } };
+  return { name, profile: 'api', commonName: `user-${name}`, altNames: noAltNames() };
 }
 
 /** flocker-ca: nodes are `node-<uuid>`; the name in the store is that unless given. */
@@ -44,7 +45,7 @@ export function nodeIdentity(altNames: AltNames, name?: string): Identity {
 
 /** flocker-ca: the control service is `control-service`, reachable as HOST (a DNS name or an IP). */
 export function controlIdentity(host: string): Identity {
-  const altNames = isIP(host) ? parseAltNames([], [host]) : parseAltNames([host], []);
+  const altNames = isIP(host) ? parseAltNames({ ips: [host] }) : parseAltNames({ domains: [host] });
   const shown = altNames.dns[0] ?? altNames.ips[0]!.text;
   // An IPv6 address has colons, which a file name should not: control-fd00--1.
   const name = validateName(`control-${shown.replace(/[^A-Za-z0-9._-]/g, '-')}`);
@@ -54,7 +55,7 @@ export function controlIdentity(host: string): Identity {
 export interface OneStepRequest {
   storeDir: string;
   identities: Identity[];
-  keyBits: KeyBits;
+  keySpec: KeySpec;
   /** encrypts the new keys */
   passphrase?: string | undefined;
   caPassphrase?: PassphraseSource | undefined;
@@ -85,7 +86,7 @@ export async function issueOneStep(req: OneStepRequest): Promise<OneStepResult> 
   const store = await Store.open(req.storeDir);
   const profiles = new Map<string, Profile>();
   for (const id of req.identities) if (!profiles.has(id.profile)) profiles.set(id.profile, await loadProfile(id.profile, store.dir));
-  const authority = await openAuthority(store, req.caPassphrase);
+  const authority = await openAuthority(store, req.caPassphrase, { now: req.now });
   await checkTargets(store, req);
 
   const issued: OneStepCertificate[] = [];
@@ -100,7 +101,7 @@ export async function issueOneStep(req: OneStepRequest): Promise<OneStepResult> 
 }
 
 async function issueOne(store: Store, authority: Authority, profile: Profile, id: Identity, req: OneStepRequest) {
-  const key = await generateRsaKey(req.keyBits);
+  const key = await generateKey(req.keySpec);
   const keyPem = encodePrivateKey(key, req.passphrase);
   const result = await issueCertificate({
     store,
@@ -110,11 +111,11 @@ async function issueOne(store: Store, authority: Authority, profile: Profile, id
     subject: { commonName: id.commonName },
     altNames: id.altNames,
     publicKey: key,
+    key: { pem: keyPem },
     lifetime: req.lifetime,
     now: req.now,
     source: 'one-step',
     force: req.force,
-    files: [{ ref: store.key(id.name), data: keyPem }],
   });
   // The store and its index first: a certificate that exists is always recorded. The copies to
   // hand over come after; if they are lost, `ca export NAME` gives them again.

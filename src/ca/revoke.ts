@@ -1,11 +1,18 @@
 /**
- * `ca revoke` and `ca crl`. Revoking marks the certificate in the index and writes a fresh CRL in
- * the same change under the lock, so the CRL on disk never lags behind the index.
+ * `ca revoke` and `ca crl`. Revoking marks certificates in the index and writes a fresh CRL in the
+ * same change under the lock; the index is committed first, so a crash can delay the CRL (the next
+ * `ca crl` or `ca revoke` writes it) but never lose a revocation.
+ *
+ * What is revoked (SPEC "Certificate identity"): NAME's current certificate; with `all`, every
+ * unexpired certificate ever issued under NAME; with `serial`, exactly that one. A key compromise
+ * reaches further: every unexpired certificate for the same public key, under any name, is revoked
+ * too, since whoever holds the key can use any of them.
  */
-import { failure } from '../error.js';
+import { failure, usageError } from '../error.js';
 import { buildCrl } from '../pki/crl.js';
-import { requireEntry, type Index, type IndexEntry } from '../store/index-file.js';
+import { entryBySerial, requireEntry, type Index, type IndexEntry } from '../store/index-file.js';
 import { Store } from '../store/store.js';
+import type { Transaction } from '../store/transaction.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
 
 export const DEFAULT_CRL_DAYS = 30;
@@ -13,53 +20,101 @@ const DAY_MS = 86_400_000;
 
 export interface CrlResult {
   path: string;
+  derPath: string;
   pem: string;
   number: number;
   revokedCount: number;
   nextUpdate: string;
 }
 
+export type RevokeTarget = { name: string; all?: boolean } | { serial: string };
+
 export interface RevokeRequest {
   storeDir: string;
-  name: string;
+  target: RevokeTarget;
   reason: string;
   caPassphrase?: PassphraseSource | undefined;
   crlDays: number;
   now: Date;
 }
 
-export async function revokeCertificate(req: RevokeRequest): Promise<{ entry: IndexEntry; crl: CrlResult }> {
+export interface RevokeResult {
+  /** the certificates asked for */
+  revoked: IndexEntry[];
+  /** others revoked with them because they share a compromised key */
+  sameKey: IndexEntry[];
+  /** older certificates of NAME that are still valid (with `name` and without `all`) */
+  stillValid: IndexEntry[];
+  crl: CrlResult;
+}
+
+export async function revokeCertificate(req: RevokeRequest): Promise<RevokeResult> {
   const store = await Store.open(req.storeDir);
-  if (req.name === 'ca') throw failure('the CA cannot revoke itself', 'to retire the CA, make a new one with `ca init --force`');
-  const authority = await openAuthority(store, req.caPassphrase);
-  return store.change(async () => {
-    const index = await store.readIndex();
-    const entry = requireEntry(index, req.name);
-    if (entry.status === 'revoked') throw failure(`${req.name} is already revoked (since ${entry.revokedAt})`);
-    entry.status = 'revoked';
-    entry.revokedAt = req.now.toISOString();
-    entry.revocationReason = req.reason;
-    const crl = await writeCrl(store, authority, index, req.now, req.crlDays);
-    return { entry, crl };
+  if ('name' in req.target && req.target.name === 'ca') throw failure('the CA cannot revoke itself', 'to retire the CA, make a new one with `ca init --force`');
+  const authority = await openAuthority(store, req.caPassphrase, { now: req.now });
+  return store.change(async (tx) => {
+    const chosen = choose(tx.index, req.target, req.now);
+    const live = (e: IndexEntry) => e.status !== 'revoked' && new Date(e.notAfter) > req.now;
+    const sameKey =
+      req.reason === 'keyCompromise'
+        ? tx.index.certificates.filter((e) => live(e) && e.name !== 'ca' && !chosen.includes(e) && chosen.some((c) => c.publicKey !== null && c.publicKey === e.publicKey))
+        : [];
+    for (const e of [...chosen, ...sameKey]) tx.revoke(e, req.now, req.reason);
+    const stillValid = 'name' in req.target && !req.target.all ? tx.index.certificates.filter((e) => e.name === chosen[0]!.name && live(e)) : [];
+    const crl = writeCrl(store, tx, authority, req.now, req.crlDays);
+    return { revoked: chosen, sameKey, stillValid, crl };
   });
+}
+
+function choose(index: Index, target: RevokeTarget, now: Date): IndexEntry[] {
+  if ('serial' in target) {
+    const entry = entryBySerial(index, target.serial);
+    if (!entry) throw failure(`no certificate with serial ${target.serial} was issued by this CA`, 'run `ca list --json` to see every serial');
+    if (entry.name === 'ca') throw failure('the CA cannot revoke itself', 'to retire the CA, make a new one with `ca init --force`');
+    if (entry.status === 'revoked') throw failure(`certificate ${entry.serial} (${entry.name}) is already revoked (since ${entry.revokedAt})`);
+    return [entry];
+  }
+  const current = requireEntry(index, target.name);
+  if (!target.all) {
+    if (current.status === 'revoked') {
+      const older = index.certificates.filter((e) => e.name === target.name && e.status !== 'revoked' && new Date(e.notAfter) > now);
+      const hint = older.length > 0 ? `${older.length} older certificate(s) of ${target.name} are still valid: \`ca revoke --all ${target.name}\`` : undefined;
+      throw failure(`${target.name} is already revoked (since ${current.revokedAt})`, hint);
+    }
+    return [current];
+  }
+  const all = index.certificates.filter((e) => e.name === target.name && e.status !== 'revoked' && new Date(e.notAfter) > now);
+  if (all.length === 0) throw failure(`every certificate of ${target.name} is already revoked or expired`);
+  return all;
 }
 
 export async function issueCrl(req: { storeDir: string; days: number; caPassphrase?: PassphraseSource | undefined; now: Date }): Promise<CrlResult> {
   const store = await Store.open(req.storeDir);
-  const authority = await openAuthority(store, req.caPassphrase);
-  return store.change(async () => writeCrl(store, authority, await store.readIndex(), req.now, req.days));
+  const authority = await openAuthority(store, req.caPassphrase, { now: req.now });
+  return store.change(async (tx) => writeCrl(store, tx, authority, req.now, req.days));
 }
 
-/** Within a change: the next CRL number, the CRL, then the index that remembers the number. */
-async function writeCrl(store: Store, authority: Authority, index: Index, now: Date, days: number): Promise<CrlResult> {
-  const number = (index.crlNumber ?? 0) + 1;
-  const revoked = index.certificates
+/** Within a change: the next CRL number, recorded in the index; the CRL files follow the commit. */
+function writeCrl(store: Store, tx: Transaction, authority: Authority, now: Date, days: number): CrlResult {
+  const number = tx.index.crlNumber + 1;
+  const revoked = tx.index.certificates
     .filter((e) => e.status === 'revoked')
     .map((e) => ({ serial: e.serial, revokedAt: new Date(e.revokedAt ?? now), reason: e.revocationReason ?? 'unspecified' }));
   const nextUpdate = new Date(now.getTime() + days * DAY_MS);
-  const pem = buildCrl({ caCertificatePem: authority.certPem, caKey: authority.key, revoked, number, thisUpdate: now, nextUpdate });
-  await store.write(store.crl, pem, { overwrite: true });
-  index.crlNumber = number;
-  await store.writeIndex(index);
-  return { path: store.crl.path, pem, number, revokedCount: revoked.length, nextUpdate: nextUpdate.toISOString() };
+  const { pem, der } = buildCrl({ caCertificatePem: authority.certPem, caKey: authority.key, revoked, number, thisUpdate: now, nextUpdate });
+  tx.setCrlNumber(number);
+  tx.writeDerived(store.crl, pem);
+  tx.writeDerived(store.crlDer, der);
+  return { path: store.crl.path, derPath: store.crlDer.path, pem, number, revokedCount: revoked.length, nextUpdate: nextUpdate.toISOString() };
+}
+
+/** `--serial` and NAME are two ways to name what to revoke; exactly one is given. */
+export function revokeTarget(p: { name?: string | undefined; serial?: string | undefined; all?: boolean | undefined }): RevokeTarget {
+  if (p.serial !== undefined && p.name !== undefined) throw usageError('give a NAME or --serial, not both');
+  if (p.serial !== undefined) {
+    if (p.all) throw usageError('--all goes with a NAME', 'with --serial exactly one certificate is revoked');
+    return { serial: p.serial };
+  }
+  if (p.name === undefined) throw usageError('give the NAME of the certificate to revoke, or --serial HEX');
+  return { name: p.name, all: Boolean(p.all) };
 }

@@ -1,15 +1,15 @@
 /**
  * `ca sign NAME` signs a request made by `new-cert`; `ca sign --csr FILE` signs one made elsewhere
- * (Magnum's ca-sign), under SPEC's policy: the request supplies only CN, O and DNS/IP SANs, the
- * profile supplies everything else.
+ * (Magnum's ca-sign), under SPEC's policy: the request supplies only CN, O and SANs, each checked
+ * as the flags are; the profile supplies everything else.
  */
 import { resolve } from 'node:path';
 import { alreadyExists, failure, usageError } from '../error.js';
-import { readRequest } from '../pki/csr.js';
+import { MAX_INPUT_BYTES, readRequest } from '../pki/csr.js';
 import { validateName } from '../pki/name.js';
 import type { Lifetime } from '../pki/validity.js';
-import { exists } from '../store/file.js';
-import { currentEntry } from '../store/index-file.js';
+import { exists, readLimited } from '../store/file.js';
+import { currentEntry, pendingRequest } from '../store/index-file.js';
 import { Store } from '../store/store.js';
 import { openAuthority, type PassphraseSource } from './authority.js';
 import { issueCertificate, issuingProfile, type Issued } from './issue.js';
@@ -29,7 +29,7 @@ export async function signPending(req: SignRequest): Promise<Issued> {
   const store = await Store.open(req.storeDir);
   const { name } = req;
   const index = await store.readIndex();
-  const pending = index.requests.find((r) => r.name === name);
+  const pending = pendingRequest(index, name);
   if (!pending) {
     if (currentEntry(index, name)) {
       throw failure(`${name} is already signed`, `to issue it again, run \`ca new-cert --force ${name}\` then \`ca sign ${name}\``);
@@ -37,9 +37,8 @@ export async function signPending(req: SignRequest): Promise<Issued> {
     throw failure(`there is no request named ${name}`, `run \`ca new-cert ${name}\` first`);
   }
   const profile = await issuingProfile(req.profile ?? pending.profile, store.dir);
-  const csrRef = store.csr(name);
-  const info = readRequest(await store.read(csrRef), csrRef.path);
-  const authority = await openAuthority(store, req.caPassphrase);
+  const info = readRequest(pending.csr, `request ${name}`);
+  const authority = await openAuthority(store, req.caPassphrase, { now: req.now });
   return issueCertificate({
     store,
     authority,
@@ -48,20 +47,18 @@ export async function signPending(req: SignRequest): Promise<Issued> {
     subject: info.subject,
     altNames: info.altNames,
     publicKey: info.publicKey,
+    key: { request: pending },
     lifetime: req.lifetime,
     now: req.now,
     source: 'new-cert',
     force: false,
-    signsPending: true,
   });
 }
 
-
 export interface SignCsrRequest {
   storeDir: string;
-  csr: Buffer;
-  /** the file it came from, for messages */
-  source: string;
+  /** the request file (PEM or DER), read up to 64 KiB */
+  csrPath: string;
   name?: string | undefined;
   profile: string;
   lifetime?: Lifetime | undefined;
@@ -79,11 +76,11 @@ export interface SignCsrResult extends Issued {
 }
 
 export async function signExternal(req: SignCsrRequest): Promise<SignCsrResult> {
-  const info = readRequest(req.csr, req.source);
+  const info = readRequest(await readLimited(req.csrPath, MAX_INPUT_BYTES, '--csr '), req.csrPath);
   const store = await Store.open(req.storeDir);
   const name = req.name ?? nameFromCommonName(info.subject.commonName);
   const profile = await issuingProfile(req.profile, store.dir);
-  const authority = await openAuthority(store, req.caPassphrase);
+  const authority = await openAuthority(store, req.caPassphrase, { now: req.now });
   // Checked before signing: a refused --out must not leave a certificate recorded behind it.
   if (req.out !== undefined && !req.force && (await exists(resolve(req.out)))) {
     throw alreadyExists(`${req.out} already exists`, 'pass --force to replace it');
@@ -97,14 +94,15 @@ export async function signExternal(req: SignCsrRequest): Promise<SignCsrResult> 
     subject: { commonName: info.subject.commonName || name, organization: info.subject.organization },
     altNames: info.altNames,
     publicKey: info.publicKey,
+    key: { none: true },
     lifetime: req.lifetime,
     now: req.now,
     source: 'csr',
     force: req.force,
-    files: [{ ref: store.csr(name), data: info.pem }],
+    derived: [{ ref: store.csr(name), data: info.pem }],
   });
   const warnings = [...issued.warnings];
-  if (info.ignored.length > 0) warnings.push(`the request's ${info.ignored.join(', ')} names were not taken: only DNS and IP SANs are`);
+  if (info.ignored.length > 0) warnings.push(`the request's ${info.ignored.join(', ')} names were not taken: only DNS, IP, URI and e-mail SANs are`);
   const outPath = req.out === undefined ? undefined : await writeOutputFile({ path: req.out, data: issued.pem, holdsKey: false, force: req.force });
   return { ...issued, warnings, ignored: info.ignored, outPath };
 }

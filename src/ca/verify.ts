@@ -1,31 +1,33 @@
 /** `ca verify FILE`: a certificate from anywhere, checked against this store's CA and index. */
 import { failure } from '../error.js';
-import { readCertificate } from '../pki/certificate.js';
+import { MAX_INPUT_BYTES } from '../pki/csr.js';
+import { readCertificate } from '../pki/x509.js';
+import { readLimited } from '../store/file.js';
 import { describeCertificate, type CertificateDescription } from '../pki/describe.js';
 import { verifyCertificate, type Usage, type Verdict } from '../pki/verify.js';
 import { Store } from '../store/store.js';
 
 export interface VerifyRequest {
   storeDir: string;
-  /** PEM or DER */
-  input: Buffer;
-  source: string;
+  /** a certificate file, PEM or DER, read up to 64 KiB */
+  path: string;
   host?: string | undefined;
   usage?: Usage | undefined;
   now: Date;
 }
 
 export async function verifyFile(req: VerifyRequest): Promise<Verdict & { description: CertificateDescription }> {
+  const input = await readLimited(req.path, MAX_INPUT_BYTES, '');
   const store = await Store.open(req.storeDir);
   const ca = readCertificate(await store.read(store.caCert), store.caCert.path);
-  const text = req.input.toString('latin1');
-  const pemOrDer = text.includes('-----BEGIN CERTIFICATE-----') ? text : req.input;
-  const certificate = readCertificate(pemOrDer, req.source);
+  const text = input.toString('latin1');
+  const pemOrDer = text.includes('-----BEGIN CERTIFICATE-----') ? text : input;
+  const certificate = readCertificate(pemOrDer, req.path);
   const index = await store.readIndex();
   // Revocation by serial counts only for certificates this CA issued (serials are per issuer).
   const revoked = new Set(index.certificates.filter((e) => e.status === 'revoked').map((e) => e.serial));
   const verdict = verifyCertificate({ certificate, ca, now: req.now, revoked, host: req.host, usage: req.usage });
-  return { ...verdict, description: describeCertificate(certificate.toString(), req.now) };
+  return { ...verdict, description: describeCertificate(certificate.toString(), req.now, req.path) };
 }
 
 export function parseUsage(input: string | undefined): Usage | undefined {

@@ -4,6 +4,7 @@
  */
 import { loadPalette, type Palette } from '../ui/color.js';
 import type { GlobalArgs } from './options.js';
+import { printable, safeJson } from './text.js';
 
 export const DEFAULT_STORE = '.ca';
 
@@ -44,10 +45,10 @@ export async function createContext(args: GlobalArgs, env: NodeJS.ProcessEnv = p
   const err = (line: string) => process.stderr.write(`${line}\n`);
   const out: Output = {
     result: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
-    success: (text) => quiet || err(`${colors.success('✔')} ${text}`),
-    info: (text) => quiet || err(text),
-    warn: (text) => err(`${colors.warning('warning:')} ${text}`),
+    json: (value) => process.stdout.write(`${safeJson(value)}\n`),
+    success: (text) => quiet || err(`${colors.success('✔')} ${printable(text)}`),
+    info: (text) => quiet || err(printable(text)),
+    warn: (text) => err(`${colors.warning('warning:')} ${printable(text)}`),
     colors,
   };
   return {

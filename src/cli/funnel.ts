@@ -6,6 +6,7 @@
 import { CaError } from '../error.js';
 import { PLAIN, loadPalette, type Palette } from '../ui/color.js';
 import { colorEnabled } from './context.js';
+import { printable } from './text.js';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -37,8 +38,7 @@ export async function reportUsage(message: string, command: string | undefined, 
  * shown escaped, so an error stays one line and cannot drive the terminal.
  */
 function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\x00-\x1f\x7f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  return printable(text);
 }
 
 function describeUnexpected(err: unknown): string {

@@ -59,7 +59,7 @@ export async function runOneStep(
   const result = await issueOneStep({
     storeDir: ctx.storeDir,
     identities,
-    keyBits,
+    keySpec: { type: 'rsa', bits: keyBits },
     passphrase,
     caPassphrase,
     lifetime,

@@ -42,6 +42,7 @@ export async function givenSecret(ctx: Context, ...sources: SecretFlags[]): Prom
   if (given.length > 1) {
     throw usageError(`${given.map((g) => g.from).join(' and ')} both give the passphrase`, 'give it once');
   }
+  checkGiven(sources);
   if (given.length === 1) {
     if (given[0]!.from.endsWith('passphrase') || given[0]!.from.endsWith('password')) {
       ctx.out.warn(`a secret given with ${given[0]!.from} is visible to other users in ps; prefer ${given[0]!.from}-file`);
@@ -49,13 +50,26 @@ export async function givenSecret(ctx: Context, ...sources: SecretFlags[]): Prom
     return given[0]!.read();
   }
   for (const s of sources) {
-    if (s.env && ctx.env[s.env] !== undefined) return ctx.env[s.env];
+    // An empty variable counts as unset, as for CA_STORE.
+    if (s.env && ctx.env[s.env]) return ctx.env[s.env];
   }
   return undefined;
 }
 
+/**
+ * `--passphrase "$p"` with $p unset must not quietly mean "no encryption" (SPEC "Trust of the
+ * store"): a secret flag with no value is a usage error, whether or not the secret is needed.
+ */
+function checkGiven(sources: SecretFlags[]): void {
+  for (const s of sources) {
+    if (s.value === '') throw usageError(`${s.flag} was given no value`, `give the secret, or leave ${s.flag} out`);
+    if (s.file === '') throw usageError(`${s.flag}-file was given no file name`, `name the file that holds the secret, or leave ${s.flag}-file out`);
+  }
+}
+
 /** For decrypting: what was given, else a prompt on a terminal, else nothing (the caller reports it). */
 export function secretSource(ctx: Context, prompt: string, ...sources: SecretFlags[]): SecretSource {
+  checkGiven(sources);
   let cached: Promise<string | undefined> | undefined;
   const given = givenSecret(ctx, ...sources);
   given.catch(() => undefined); // reported when asked for

@@ -1,19 +1,49 @@
 /**
  * Certification requests (PKCS#10, RFC 2986). `buildRequest` makes the CSR that `new-cert` stores;
- * `readRequest` takes one from outside and applies SPEC's signing policy: the signature must verify,
- * only CN, O and DNS/IP SANs are taken, and a CSR that asks for CA:TRUE or carries a critical
- * extension we do not understand is refused by name (RFC 5280 4.2: a critical extension that is not
- * recognised must not be ignored).
+ * `readRequest` takes one from outside and applies SPEC's signing policy, cheapest checks first: the
+ * size of the input, its structure, the size of its key (before any arithmetic with it), then the
+ * signature, verified by OpenSSL; only CN, O and the SANs are taken, each through the same checks as
+ * the command-line flags; a request that asks for CA:TRUE or carries a critical extension we do not
+ * understand is refused by name (RFC 5280 4.2: such an extension must not be ignored).
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { sign, verify, type KeyObject } from 'node:crypto';
 import { CaError, failure } from '../error.js';
-import { pki, asn1, unixLines, type Asn1, type CertificateRequest } from './forge.js';
-import { ipFromBytes, parseIp } from './ip.js';
-import { parseDnsName } from './dns.js';
-import { toForgePublicKey } from './key.js';
-import type { AltNames } from './san.js';
-import { signRequest } from './signer.js';
-import { subjectAttributes, subjectFromAttributes, type Subject } from './subject.js';
+import {
+  DerError,
+  Type,
+  bitString,
+  bytesOf,
+  children,
+  context,
+  encode,
+  isContext,
+  oid,
+  parse,
+  pem,
+  raw,
+  readBitStringBytes,
+  readBoolean,
+  readOid,
+  seq,
+  set,
+  smallInteger,
+  type Node,
+} from './der.js';
+import { EXTENSION_OIDS, GENERAL_NAME, extension, generalNames } from './extensions.js';
+import { parseRequestedDnsName } from './dns.js';
+import { parseIpBytes } from './ip.js';
+import { spkiDer } from './key.js';
+import { REQUEST_SIGNATURES, type KeyKind } from './key-type.js';
+import { checkPublicKey } from './public-key.js';
+import { checkAltNames, noAltNames, parseEmail, parseUri, type AltNames } from './san.js';
+import { algorithmIdentifier, signatureAlgorithmOf } from './signer.js';
+import { checkAttribute, encodeName, readName, subjectOf, type Subject } from './subject.js';
+import { readExtensionList, type Extension } from './x509.js';
+
+/** SPEC: a CSR, certificate or CRL over 64 KiB is refused before it is parsed. */
+export const MAX_INPUT_BYTES = 64 * 1024;
+
+const EXTENSION_REQUEST = '1.2.840.113549.1.9.14'; // PKCS#9 extensionRequest (RFC 2985 5.4.2)
 
 export interface RequestParams {
   subject: Subject;
@@ -22,99 +52,90 @@ export interface RequestParams {
 }
 
 export function buildRequest(p: RequestParams): string {
-  const csr = pki.createCertificationRequest();
-  csr.publicKey = toForgePublicKey(createPublicKey(p.key));
-  csr.setSubject(subjectAttributes(p.subject));
-  const altNames = [
-    ...p.altNames.dns.map((value) => ({ type: 2, value })),
-    ...p.altNames.ips.map((ip) => ({ type: 7, value: ip.bytes.toString('binary') })),
-  ];
-  if (altNames.length > 0) {
-    csr.setAttributes([{ name: 'extensionRequest', extensions: [{ name: 'subjectAltName', altNames }] }]);
+  const names = generalNames(p.altNames);
+  const attributes: Node[] = [];
+  if ((names.value as Node[]).length > 0) {
+    attributes.push(seq([oid(EXTENSION_REQUEST), set([seq([extension(EXTENSION_OIDS.subjectAltName, false, names)])])]));
   }
-  signRequest(csr, p.key);
-  return unixLines(pki.certificationRequestToPem(csr));
+  const info = seq([smallInteger(0), encodeName(p.subject), raw(spkiDer(p.key)), context(0, attributes)]);
+  const alg = signatureAlgorithmOf(p.key);
+  const infoDer = encode(info);
+  const signature = sign(alg.hash, infoDer, p.key);
+  const request = seq([info, algorithmIdentifier(alg), bitString(signature)]);
+  return pem('CERTIFICATE REQUEST', encode(request));
 }
 
 export interface RequestInfo {
   subject: Subject;
   altNames: AltNames;
   publicKey: KeyObject;
+  kind: KeyKind;
   keyBits: number;
-  /** SAN kinds that were in the request and are not taken (e-mail, URI, …) */
+  /** SAN kinds that were in the request and are not taken (directoryName, otherName, …) */
   ignored: string[];
   /** the request itself, re-armoured as PEM whatever form it came in */
   pem: string;
 }
 
 /** Extensions whose meaning we know; the profile decides their values, the CSR only SANs. */
-const KNOWN_EXTENSIONS = new Set([
-  '2.5.29.14', // subjectKeyIdentifier
-  '2.5.29.15', // keyUsage
-  '2.5.29.17', // subjectAltName
-  '2.5.29.19', // basicConstraints
-  '2.5.29.37', // extKeyUsage
+const KNOWN_EXTENSIONS = new Set<string>([
+  EXTENSION_OIDS.subjectKeyIdentifier,
+  EXTENSION_OIDS.keyUsage,
+  EXTENSION_OIDS.subjectAltName,
+  EXTENSION_OIDS.basicConstraints,
+  EXTENSION_OIDS.extKeyUsage,
 ]);
-
-const KEY_ALGORITHMS: Record<string, string> = {
-  '1.2.840.113549.1.1.1': 'RSA',
-  '1.2.840.113549.1.1.10': 'RSA-PSS',
-  '1.2.840.10045.2.1': 'EC',
-  '1.3.101.112': 'Ed25519',
-  '1.3.101.113': 'Ed448',
-  '1.2.840.10040.4.1': 'DSA',
-};
-
-/** Minimum RSA size (NIST SP 800-131A: below 2048 bits is disallowed for signatures). */
-export const MIN_RSA_BITS = 2048;
 
 /**
  * Accepts PEM text or DER bytes. Whatever the input, the result is a RequestInfo or a CaError:
- * this is the boundary where bytes from outside meet node-forge, whose parsers throw plain errors.
+ * this is the boundary where bytes from outside meet the parsers.
  */
 export function readRequest(input: Buffer | string, source: string): RequestInfo {
   try {
     return parseRequest(input, source);
   } catch (err) {
     if (err instanceof CaError) throw err;
-    throw failure(`${source} is not a valid certificate signing request (${(err as Error).message})`);
+    const why = err instanceof DerError ? err.message : (err as Error).message;
+    throw failure(`${source} is not a valid certificate signing request (${why})`);
   }
 }
 
 function parseRequest(input: Buffer | string, source: string): RequestInfo {
+  const size = typeof input === 'string' ? Buffer.byteLength(input) : input.length;
+  if (size > MAX_INPUT_BYTES) throw failure(`${source} is larger than ${MAX_INPUT_BYTES / 1024} KiB; a certificate signing request is a few KiB`);
   const der = requestDer(input, source);
-  let csrAsn1: Asn1;
+  let top: Node;
   try {
-    csrAsn1 = asn1.fromDer(der.toString('binary'));
+    top = parse(der);
   } catch (err) {
     throw failure(`${source} is not a certificate signing request in PEM or DER (${(err as Error).message})`);
   }
-  const algorithm = keyAlgorithm(csrAsn1, source);
-  if (algorithm !== 'RSA') {
-    throw failure(`the key of ${source} is ${algorithm}; only RSA keys are supported`, 'make the request with an RSA key (openssl req -newkey rsa:2048)');
+  const [infoNode, algNode, sigNode] = children(top, Type.SEQUENCE, 'CertificationRequest', 3);
+  const [, subjectNode, spkiNode, attributesNode] = children(infoNode, Type.SEQUENCE, 'CertificationRequestInfo', 4);
+  const algorithmId = readOid(children(algNode, Type.SEQUENCE, 'signatureAlgorithm', 1)[0], 'signature algorithm');
+  const algorithm = REQUEST_SIGNATURES[algorithmId];
+  if (!algorithm) throw failure(`${source} is signed with an algorithm this CA does not accept (${algorithmId})`, 'sign it with SHA-256 or better');
+  const signature = readBitStringBytes(sigNode, 'signature');
+
+  // Sizes before arithmetic: checkPublicKey bounds the key before OpenSSL computes with it.
+  const checked = checkPublicKey(bytesOf(spkiNode!), source);
+  if (checked.kind.type !== algorithm.keyType) {
+    throw failure(`the signature of ${source} (${algorithm.name}) does not fit its ${checked.kind.label} key`);
   }
-  let csr: CertificateRequest;
+  if (!verifies(algorithm.hash, bytesOf(infoNode!), checked.key, signature)) {
+    throw failure(`the signature of ${source} does not verify: it was altered or made with another key`);
+  }
+  const subject = requestedSubject(subjectNode!, source);
+  const { altNames, ignored } = requestedAltNames(attributesNode, source);
+  return { subject, altNames, publicKey: checked.key, kind: checked.kind, keyBits: checked.bits, ignored, pem: pem('CERTIFICATE REQUEST', der) };
+}
+
+function verifies(hash: string | null, data: Buffer, key: KeyObject, signature: Buffer): boolean {
   try {
-    csr = pki.certificationRequestFromAsn1(csrAsn1);
-  } catch (err) {
-    throw failure(`${source} is not a valid certificate signing request (${(err as Error).message})`);
+    return verify(hash, data, key, signature);
+  } catch {
+    return false;
   }
-  if (!verifies(csr)) throw failure(`the signature of ${source} does not verify: it was altered or made with another key`);
-  const publicKey = csr.publicKey as unknown as { n: { bitLength(): number } };
-  const keyBits = publicKey.n.bitLength();
-  if (keyBits < MIN_RSA_BITS) {
-    throw failure(`${source} has a ${keyBits}-bit RSA key; at least ${MIN_RSA_BITS} bits are required`);
-  }
-  const subject = subjectFromAttributes(csr.subject.attributes);
-  const { altNames, ignored } = requestedAltNames(csr, source);
-  return {
-    subject: { commonName: subject.commonName, organization: subject.organization, country: subject.country },
-    altNames,
-    publicKey: createPublicKey(pki.publicKeyToPem(csr.publicKey!)),
-    keyBits,
-    ignored,
-    pem: armour(der),
-  };
 }
 
 function requestDer(input: Buffer | string, source: string): Buffer {
@@ -129,66 +150,84 @@ function requestDer(input: Buffer | string, source: string): Buffer {
   return block.der;
 }
 
-function armour(der: Buffer): string {
-  const body = der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n');
-  return `-----BEGIN CERTIFICATE REQUEST-----\n${body}-----END CERTIFICATE REQUEST-----\n`;
-}
-
 function pemBlocks(text: string): { type: string; der: Buffer }[] {
   const re = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
   return [...text.matchAll(re)].map((m) => ({ type: m[1]!, der: Buffer.from(m[2]!.replace(/\s+/g, ''), 'base64') }));
 }
 
-/** CertificationRequest → certificationRequestInfo → subjectPKInfo → algorithm → OID. */
-function keyAlgorithm(csr: Asn1, source: string): string {
+/** CN and O, through the checks the flags get (SPEC: only these two are taken from a request). */
+function requestedSubject(node: Node, source: string): Subject {
+  let attrs: Subject;
+  let hasCommonName: boolean;
   try {
-    const info = (csr.value as Asn1[])[0]!;
-    const spki = (info.value as Asn1[])[2]!;
-    const algId = (spki.value as Asn1[])[0]!;
-    const oid = asn1.derToOid((algId.value as Asn1[])[0]!.value as string);
-    return KEY_ALGORITHMS[oid] ?? `unknown (${oid})`;
-  } catch {
-    throw failure(`${source} is not a PKCS#10 certificate signing request`);
+    const attributes = readName(node);
+    hasCommonName = attributes.some((a) => a.type === 'CN');
+    attrs = subjectOf(attributes);
+  } catch (err) {
+    if (err instanceof DerError) throw failure(`the subject of ${source} is not usable: ${err.message}`);
+    throw err;
   }
+  const take = (label: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    try {
+      return checkAttribute(label, value);
+    } catch (err) {
+      throw failure(`${source}: ${(err as CaError).message}`, (err as CaError).hint);
+    }
+  };
+  // No CN at all is allowed (the name in the store is used); an empty one is refused as `--common-name ''` is.
+  const commonName = hasCommonName ? take('common name', attrs.commonName)! : '';
+  return { commonName, organization: take('organization', attrs.organization), country: attrs.country };
 }
 
-/** forge's verify() returns false for an altered body but throws for altered signature bytes. */
-function verifies(csr: CertificateRequest): boolean {
-  try {
-    return csr.verify();
-  } catch {
-    return false;
+function extensionsOf(attributes: Node | undefined): Extension[] {
+  if (!attributes || !isContext(attributes, 0)) throw new DerError('attributes: expected [0]');
+  const found: Extension[] = [];
+  for (const attr of attributes.value as Node[]) {
+    const [typeNode, values] = children(attr, Type.SEQUENCE, 'attribute', 2);
+    if (readOid(typeNode, 'attribute type') !== EXTENSION_REQUEST) continue;
+    for (const exts of children(values, Type.SET, 'extensionRequest')) found.push(...readExtensionList(exts));
   }
+  return found;
 }
 
-interface ForgeExtension {
-  id: string;
-  name?: string;
-  critical?: boolean;
-  cA?: boolean;
-  altNames?: { type: number; value: string }[];
-}
-
-function requestedAltNames(csr: CertificateRequest, source: string): { altNames: AltNames; ignored: string[] } {
-  const attr = csr.getAttribute({ name: 'extensionRequest' }) as { extensions?: ForgeExtension[] } | null;
-  const exts = attr?.extensions ?? [];
+function requestedAltNames(attributes: Node | undefined, source: string): { altNames: AltNames; ignored: string[] } {
+  const exts = extensionsOf(attributes);
   for (const ext of exts) {
     if (ext.critical && !KNOWN_EXTENSIONS.has(ext.id)) {
-      throw failure(`${source} carries an unknown critical extension ${ext.name ?? ext.id} (${ext.id})`, 'make the request without it');
+      throw failure(`${source} carries an unknown critical extension (${ext.id})`, 'make the request without it');
     }
-    if (ext.id === '2.5.29.19' && ext.cA) {
-      throw failure(`${source} asks for a CA certificate (basicConstraints CA:TRUE); this CA issues only end-entity certificates`);
+    if (ext.id === EXTENSION_OIDS.basicConstraints) {
+      const items = children(parse(ext.value), Type.SEQUENCE, 'basicConstraints');
+      if (items[0]?.type === Type.BOOLEAN && readBoolean(items[0], 'cA')) {
+        throw failure(`${source} asks for a CA certificate (basicConstraints CA:TRUE); this CA issues only end-entity certificates`);
+      }
     }
   }
-  const altNames: AltNames = { dns: [], ips: [] };
+  const names = noAltNames();
   const ignored: string[] = [];
-  const san = exts.find((e) => e.id === '2.5.29.17');
-  for (const name of san?.altNames ?? []) {
-    if (name.type === 2) altNames.dns.push(parseDnsName(name.value));
-    else if (name.type === 7) altNames.ips.push(parseIp(ipFromBytes(Buffer.from(name.value, 'binary'))));
-    else ignored.push(GENERAL_NAME_KINDS[name.type] ?? `type ${name.type}`);
+  const sans = exts.filter((e) => e.id === EXTENSION_OIDS.subjectAltName);
+  if (sans.length > 1) throw failure(`${source} carries ${sans.length} subjectAltName extensions`, 'make the request with one');
+  const list = sans[0] ? children(parse(sans[0].value), Type.SEQUENCE, 'subjectAltName') : [];
+  for (const n of list) {
+    const bytes = n.tagClass === 0x80 && typeof n.value === 'string' ? Buffer.from(n.value, 'binary') : undefined;
+    try {
+      if (bytes && n.type === GENERAL_NAME.dNSName) names.dns.push(parseRequestedDnsName(bytes));
+      else if (bytes && n.type === GENERAL_NAME.iPAddress) names.ips.push(parseIpBytes(bytes));
+      else if (bytes && n.type === GENERAL_NAME.uniformResourceIdentifier) names.uris.push(parseUri(bytes.toString('latin1')));
+      else if (bytes && n.type === GENERAL_NAME.rfc822Name) names.emails.push(parseEmail(bytes.toString('latin1')));
+      else ignored.push(GENERAL_NAME_KINDS[n.type] ?? `type ${n.type}`);
+    } catch (err) {
+      if (!(err instanceof CaError)) throw err;
+      throw failure(`${source}: ${err.message}`, err.hint);
+    }
   }
-  return { altNames, ignored };
+  try {
+    return { altNames: checkAltNames(names), ignored: [...new Set(ignored)] };
+  } catch (err) {
+    if (!(err instanceof CaError)) throw err;
+    throw failure(`${source}: ${err.message}`, err.hint);
+  }
 }
 
-const GENERAL_NAME_KINDS: Record<number, string> = { 0: 'otherName', 1: 'email', 4: 'directoryName', 6: 'URI', 8: 'registeredID' };
+const GENERAL_NAME_KINDS: Record<number, string> = { 0: 'otherName', 3: 'x400Address', 4: 'directoryName', 5: 'ediPartyName', 8: 'registeredID' };

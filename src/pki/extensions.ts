@@ -1,14 +1,17 @@
 /**
- * X.509 v3 extensions from a profile (SPEC "Certificate profiles", RFC 5280 4.2). Values that
- * node-forge would compute wrongly are built here: the AKI (forge's `keyIdentifier: true` hashes the
- * certificate's own key, not the issuer's) and iPAddress SANs (see ip.ts).
+ * X.509 v3 extensions from a profile (SPEC "Certificate profiles", RFC 5280 4.2), encoded here in
+ * DER. The AKI is the issuer's SKI (node-forge's `keyIdentifier: true` would hash the certificate's
+ * own key), and iPAddress SANs carry exactly 4 or 16 bytes (see ip.ts).
  */
-import { asn1 } from './forge.js';
+import { bool, contextPrimitive, encode, namedBits, octets, oid, seq, smallInteger, type Node } from './der.js';
 import type { Profile } from './profile.js';
+import { EKU_OIDS, KEY_USAGES, type KeyUsage } from './usage.js';
 import type { AltNames } from './san.js';
 
 export interface ExtensionParams {
   profile: Profile;
+  /** the keyUsage bits for this certificate's key (profile.ts keyUsageFor) */
+  keyUsage: KeyUsage[];
   altNames: AltNames;
   subjectKeyId: Buffer;
   /** the issuer's subject key identifier; absent for a self-signed CA */
@@ -17,42 +20,60 @@ export interface ExtensionParams {
   pathLength?: number | undefined;
 }
 
-type Extension = Record<string, unknown>;
+export const EXTENSION_OIDS = {
+  subjectKeyIdentifier: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  subjectAltName: '2.5.29.17',
+  basicConstraints: '2.5.29.19',
+  nameConstraints: '2.5.29.30',
+  cRLDistributionPoints: '2.5.29.31',
+  authorityKeyIdentifier: '2.5.29.35',
+  extKeyUsage: '2.5.29.37',
+} as const;
 
-const GENERAL_NAME = { dNSName: 2, iPAddress: 7 } as const;
+/** GeneralName tags (RFC 5280 4.2.1.6). */
+export const GENERAL_NAME = { rfc822Name: 1, dNSName: 2, directoryName: 4, uniformResourceIdentifier: 6, iPAddress: 7 } as const;
 
-export function buildExtensions(p: ExtensionParams): Extension[] {
+/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } */
+export function extension(id: string, critical: boolean, value: Node): Node {
+  return seq([oid(id), ...(critical ? [bool(true)] : []), octets(encode(value))]);
+}
+
+export function generalNames(names: AltNames): Node {
+  return seq([
+    ...names.dns.map((d) => contextPrimitive(GENERAL_NAME.dNSName, Buffer.from(d, 'ascii'))),
+    ...names.ips.map((ip) => contextPrimitive(GENERAL_NAME.iPAddress, ip.bytes)),
+    ...names.uris.map((u) => contextPrimitive(GENERAL_NAME.uniformResourceIdentifier, Buffer.from(u, 'ascii'))),
+    ...names.emails.map((e) => contextPrimitive(GENERAL_NAME.rfc822Name, Buffer.from(e, 'ascii'))),
+  ]);
+}
+
+export function buildExtensions(p: ExtensionParams): Node[] {
   const { profile } = p;
+  const exts: Node[] = [];
   // RFC 5280 4.2.1.9: basicConstraints MUST be critical in CA certificates; we mark it critical in
   // every certificate, as SPEC's table asks, so no verifier can take a leaf for a CA.
-  const basic: Extension = { name: 'basicConstraints', critical: true, cA: profile.isCa };
-  if (profile.isCa && p.pathLength !== undefined) basic.pathLenConstraint = p.pathLength;
-  const exts: Extension[] = [basic];
+  const basic: Node[] = profile.isCa ? [bool(true)] : [];
+  if (profile.isCa && p.pathLength !== undefined) basic.push(smallInteger(p.pathLength));
+  exts.push(extension(EXTENSION_OIDS.basicConstraints, true, seq(basic)));
 
   // RFC 5280 4.2.1.3: keyUsage SHOULD be critical when present.
-  const ku: Extension = { name: 'keyUsage', critical: true };
-  for (const usage of profile.keyUsage) ku[usage] = true;
-  exts.push(ku);
+  exts.push(extension(EXTENSION_OIDS.keyUsage, true, namedBits(p.keyUsage.map((u) => KEY_USAGES.indexOf(u)))));
 
   if (profile.extKeyUsage.length > 0) {
-    const eku: Extension = { name: 'extKeyUsage' };
-    for (const usage of profile.extKeyUsage) eku[usage] = true;
-    exts.push(eku);
+    // RFC 3161 2.3: a time-stamping purpose is critical; other purposes are not (4.2.1.12).
+    const critical = profile.extKeyUsage.includes('timeStamping');
+    exts.push(extension(EXTENSION_OIDS.extKeyUsage, critical, seq(profile.extKeyUsage.map((u) => oid(EKU_OIDS[u])))));
   }
 
-  const altNames = [
-    ...p.altNames.dns.map((value) => ({ type: GENERAL_NAME.dNSName, value })),
-    ...p.altNames.ips.map((ip) => ({ type: GENERAL_NAME.iPAddress, value: ip.bytes.toString('binary') })),
-  ];
+  const names = generalNames(p.altNames);
   // RFC 5280 4.2.1.6: critical only when the subject is empty; ours always has a CN.
-  if (altNames.length > 0) exts.push({ name: 'subjectAltName', altNames });
+  if ((names.value as Node[]).length > 0) exts.push(extension(EXTENSION_OIDS.subjectAltName, false, names));
 
-  exts.push({
-    name: 'subjectKeyIdentifier',
-    value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, p.subjectKeyId.toString('binary')),
-  });
+  exts.push(extension(EXTENSION_OIDS.subjectKeyIdentifier, false, octets(p.subjectKeyId)));
   if (p.authorityKeyId) {
-    exts.push({ name: 'authorityKeyIdentifier', keyIdentifier: p.authorityKeyId.toString('binary') });
+    exts.push(extension(EXTENSION_OIDS.authorityKeyIdentifier, false, seq([contextPrimitive(0, p.authorityKeyId)])));
   }
   return exts;
 }
+

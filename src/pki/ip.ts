@@ -1,7 +1,8 @@
 /**
  * IP addresses for iPAddress SANs (RFC 5280 4.2.1.6: 4 octets for IPv4, 16 for IPv6). Parsed here
- * rather than by node-forge, which encodes 10.0.0.256 as 10.0.1.0, keeps an IPv6 zone (a 17-byte value
- * Go refuses) and throws on IPv4-mapped addresses.
+ * rather than by node-forge, which encodes 10.0.0.256 as 10.0.1.0, keeps an IPv6 zone (a 17-byte
+ * value Go refuses) and throws on IPv4-mapped addresses. The same rules hold for `--ip` and for
+ * addresses in a request (SPEC "What a CSR may put in a certificate").
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { usageError } from '../error.js';
@@ -12,25 +13,61 @@ export interface IpAddress {
   bytes: Buffer;
 }
 
+/**
+ * Addresses no peer is ever reached at: a certificate naming them matches nothing useful and
+ * `0.0.0.0` or `::` in a SAN usually means a listen address was copied by mistake.
+ */
+const UNUSABLE: Record<string, string> = {
+  '0.0.0.0': 'the unspecified address',
+  '::': 'the unspecified address',
+  '255.255.255.255': 'the broadcast address',
+};
+
 export function parseIp(input: string): IpAddress {
+  let address: IpAddress | undefined;
   if (isIPv4(input)) {
-    const bytes = Buffer.from(input.split('.').map(Number));
-    return { text: [...bytes].join('.'), bytes };
+    address = ipv4(Buffer.from(input.split('.').map(Number)));
+  } else if (isIPv6(input) && !input.includes('%')) {
+    address = fromSixteen(ipv6Bytes(input));
   }
-  if (isIPv6(input) && !input.includes('%')) {
-    const bytes = ipv6Bytes(input);
-    return { text: ipv6Text(bytes), bytes };
+  if (!address) {
+    const hint = /^[\d.]+:\d+$|^\[.*\]:\d+$/.test(input)
+      ? 'give the address without a port'
+      : 'give an IPv4 address like 10.0.0.1 or an IPv6 address like fd00::1';
+    throw usageError(`invalid IP address ${JSON.stringify(input)}`, hint);
   }
-  const hint = /^[\d.]+:\d+$|^\[.*\]:\d+$/.test(input)
-    ? 'give the address without a port'
-    : 'give an IPv4 address like 10.0.0.1 or an IPv6 address like fd00::1';
-  throw usageError(`invalid IP address ${JSON.stringify(input)}`, hint);
+  const why = UNUSABLE[address.text];
+  if (why) throw usageError(`the IP address ${address.text} is ${why}, which no peer connects to`, 'give the address the peers use');
+  return address;
+}
+
+/** An iPAddress SAN's bytes (from a request or a certificate) through the same rules as --ip. */
+export function parseIpBytes(bytes: Buffer): IpAddress {
+  if (bytes.length !== 4 && bytes.length !== 16) {
+    throw usageError(`invalid IP address of ${bytes.length} bytes (RFC 5280 4.2.1.6 allows 4 or 16)`);
+  }
+  return parseIp(ipFromBytes(bytes));
 }
 
 export function ipFromBytes(bytes: Buffer): string {
   if (bytes.length === 4) return [...bytes].join('.');
   if (bytes.length === 16) return ipv6Text(bytes);
   throw usageError(`invalid IP address of ${bytes.length} bytes (RFC 5280 4.2.1.6 allows 4 or 16)`);
+}
+
+function ipv4(bytes: Buffer): IpAddress {
+  return { text: [...bytes].join('.'), bytes };
+}
+
+/**
+ * An IPv4-mapped IPv6 address (RFC 4291 2.5.5.2, ::ffff:a.b.c.d) is the IPv4 address: OpenSSL and
+ * GnuTLS compare an iPAddress SAN byte for byte, so 16 bytes would never match a client that
+ * connects to a.b.c.d.
+ */
+function fromSixteen(bytes: Buffer): IpAddress {
+  const mapped = bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  if (mapped) return ipv4(Buffer.from(bytes.subarray(12)));
+  return { text: ipv6Text(bytes), bytes };
 }
 
 function ipv6Bytes(input: string): Buffer {

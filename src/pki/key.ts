@@ -1,32 +1,35 @@
 /**
- * RSA private keys. Generation is OpenSSL's, through Node's thread pool (node-forge's pure-JS
- * prime search is 8-20 times slower). Keys are stored as PKCS#8 PEM (RFC 5958); with a passphrase
- * as "ENCRYPTED PRIVATE KEY": PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC (RFC 8018), the form
+ * Private keys. Generation is OpenSSL's, through Node's thread pool (node-forge's pure-JS prime
+ * search is 8-20 times slower). Keys are stored as PKCS#8 PEM (RFC 5958); with a passphrase as
+ * "ENCRYPTED PRIVATE KEY": PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC (RFC 8018), the form
  * `openssl pkey -passin` and every TLS stack read.
  */
-import { createHash, createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { failure, usageError } from '../error.js';
-import { pki, type RsaPublicKey } from './forge.js';
+import { RSA_BITS, kindOfKey, type KeySpec, type RsaBits } from './key-type.js';
+import { subjectPublicKeyBytes } from './public-key.js';
 
 const generate = promisify(generateKeyPair);
 
-/** The RSA sizes SPEC allows: below 2048 is refused by current TLS stacks, above 4096 is slow for no gain. */
-export const KEY_BITS = [2048, 3072, 4096] as const;
-export type KeyBits = (typeof KEY_BITS)[number];
-
-export function parseKeyBits(input: unknown): KeyBits {
+export function parseKeyBits(input: unknown): RsaBits {
   const bits = Number(input);
-  if (!KEY_BITS.includes(bits as KeyBits)) {
+  if (!RSA_BITS.includes(bits as RsaBits)) {
     throw usageError(`invalid key size ${JSON.stringify(String(input))}`, 'use --key-bits 2048, 3072 or 4096');
   }
-  return bits as KeyBits;
+  return bits as RsaBits;
 }
 
-/** An RSA key from OpenSSL, generated on libuv's thread pool. */
-export async function generateRsaKey(bits: KeyBits): Promise<KeyObject> {
-  const { privateKey } = await generate('rsa', { modulusLength: bits, publicExponent: 0x10001 });
-  return privateKey;
+/** A key from OpenSSL, generated on libuv's thread pool. */
+export async function generateKey(spec: KeySpec): Promise<KeyObject> {
+  if (spec.type === 'rsa') return (await generate('rsa', { modulusLength: spec.bits, publicExponent: 0x10001 })).privateKey;
+  if (spec.type === 'ecdsa') return (await generate('ec', { namedCurve: spec.curve })).privateKey;
+  return (await generate('ed25519')).privateKey;
+}
+
+/** An RSA key of `bits`. */
+export function generateRsaKey(bits: RsaBits): Promise<KeyObject> {
+  return generateKey({ type: 'rsa', bits });
 }
 
 /** An empty or missing passphrase means "not encrypted" (SPEC "Passphrases"), never the empty string. */
@@ -55,19 +58,27 @@ export function decodePrivateKey(pem: string, passphrase: string | undefined, wh
     const where = path ? ` ${path}` : '';
     throw failure(`${what}${where} is not a readable private key (${(err as Error).message})`, 'restore it from a backup');
   }
-  if (key.asymmetricKeyType !== 'rsa') {
-    throw failure(`${what} is not an RSA key (it is ${key.asymmetricKeyType?.toUpperCase()}); only RSA keys are supported`);
+  if (!kindOfKey(key)) {
+    throw failure(`${what} is a ${key.asymmetricKeyType?.toUpperCase()} key of a kind this CA does not use`, 'use RSA, ECDSA P-256/P-384 or Ed25519');
   }
   return key;
 }
 
-export function toForgePublicKey(key: KeyObject): RsaPublicKey {
-  const pem = key.export({ type: 'spki', format: 'pem' }) as string;
-  return pki.publicKeyFromPem(pem) as RsaPublicKey;
+export function publicKeyOf(key: KeyObject): KeyObject {
+  return key.type === 'private' ? createPublicKey(key) : key;
 }
 
-/** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's value (RSAPublicKey DER). */
+/** The SubjectPublicKeyInfo DER of a key, as Node (OpenSSL) writes it. */
+export function spkiDer(key: KeyObject): Buffer {
+  return publicKeyOf(key).export({ type: 'spki', format: 'der' });
+}
+
+/** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's value. */
 export function keyIdentifier(key: KeyObject): Buffer {
-  const publicDer = key.export({ type: 'pkcs1', format: 'der' });
-  return createHash('sha1').update(publicDer).digest();
+  return createHash('sha1').update(subjectPublicKeyBytes(spkiDer(key))).digest();
+}
+
+/** SHA-256 of the SubjectPublicKeyInfo, lower-case hex: how the index tells certificates of one key. */
+export function publicKeyHash(key: KeyObject): string {
+  return createHash('sha256').update(spkiDer(key)).digest('hex');
 }

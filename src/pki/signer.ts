@@ -1,39 +1,29 @@
 /**
- * Native RSA signing of the structures node-forge builds. forge's own `sign()` is pure-JS RSA
- * (about 45 times slower) and signs with SHA-1 unless told otherwise; here forge only encodes the
- * ASN.1 and OpenSSL, through `crypto.sign`, makes a sha256WithRSAEncryption signature (PKCS#1 v1.5,
- * RFC 8017 8.2) over its DER.
+ * Native signing of the structures built here. node-forge's own `sign()` is pure-JS RSA (about 45
+ * times slower), knows no ECDSA or EdDSA, and signs with SHA-1 unless told otherwise; here OpenSSL,
+ * through `crypto.sign`, signs the DER with the algorithm the key's kind names (key-type.ts).
  */
 import { sign, type KeyObject } from 'node:crypto';
-import { pki, asn1, type Asn1, type Certificate, type CertificateRequest } from './forge.js';
+import { failure } from '../error.js';
+import { bitString, nullValue, oid, raw, seq, type Node } from './der.js';
+import { kindOfKey, type SignatureAlgorithm } from './key-type.js';
 
-const SHA256_WITH_RSA = pki.oids.sha256WithRSAEncryption!;
-
-function signDer(tbs: Asn1, key: KeyObject): string {
-  const der = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
-  return sign('sha256', der, key).toString('binary');
+export function signatureAlgorithmOf(key: KeyObject): SignatureAlgorithm {
+  const kind = kindOfKey(key);
+  if (!kind) throw failure(`a ${key.asymmetricKeyType} key cannot sign here`, 'use an RSA, ECDSA P-256/P-384 or Ed25519 key');
+  return kind.signature;
 }
 
-/** Signs a certificate in place. The algorithm must be set before the TBS is built: it is inside it. */
-export function signCertificate(cert: Certificate, key: KeyObject): void {
-  const c = cert as Certificate & { signatureOid: string; tbsCertificate: unknown };
-  c.signatureOid = SHA256_WITH_RSA;
-  c.siginfo.algorithmOid = SHA256_WITH_RSA;
-  const tbs = pki.getTBSCertificate(cert);
-  c.signature = signDer(tbs, key);
-  c.tbsCertificate = tbs;
+/** AlgorithmIdentifier: NULL parameters for RSA, none for ECDSA and Ed25519 (RFC 5758 3.2, RFC 8410 3). */
+export function algorithmIdentifier(alg: SignatureAlgorithm): Node {
+  return seq([oid(alg.oid), ...(alg.nullParameters ? [nullValue()] : [])]);
 }
 
-/** Signs a certification request in place (RFC 2986 4.2: the signature covers certificationRequestInfo). */
-export function signRequest(csr: CertificateRequest, key: KeyObject): void {
-  const r = csr as CertificateRequest & {
-    signatureOid: string;
-    siginfo: { algorithmOid: string };
-    certificationRequestInfo: unknown;
-  };
-  r.signatureOid = SHA256_WITH_RSA;
-  r.siginfo.algorithmOid = SHA256_WITH_RSA;
-  const info = pki.getCertificationRequestInfo(csr);
-  r.signature = signDer(info, key);
-  r.certificationRequestInfo = info;
+/**
+ * SIGNED{ToBeSigned} (X.509): the TBS, the algorithm, the signature as a BIT STRING. The TBS must
+ * already name `alg` inside it (RFC 5280 4.1.1.2: the two must match).
+ */
+export function signed(tbs: Buffer, alg: SignatureAlgorithm, key: KeyObject): Node {
+  const signature = sign(alg.hash, tbs, key); // ECDSA: DER Ecdsa-Sig-Value, as X.509 wants (RFC 3279 2.2.3)
+  return seq([raw(tbs), algorithmIdentifier(alg), bitString(signature)]);
 }

@@ -7,9 +7,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { alreadyExists, failure } from '../error.js';
+import { alreadyExists, failure, usageError } from '../error.js';
 
 export const KEY_MODE = 0o600;
 export const PUBLIC_MODE = 0o644;
@@ -90,24 +90,86 @@ export async function readRef(ref: FileRef): Promise<string> {
   }
 }
 
+/** Key files are a few KiB; anything larger is not a key and is not read into memory. */
+const MAX_KEY_BYTES = 1024 * 1024;
+
 /**
- * Reads a private key, refusing one that others can read: a key that has been exposed is no longer
- * a secret, and using it silently would hide that (ssh refuses such keys for the same reason).
+ * Reads a private key as ssh reads its own (StrictModes): opened without following a symbolic link,
+ * then checked on the open descriptor, so what is checked is what is read: a regular file, owned by
+ * the user running `ca`, that no one else can read. A key others could read is no longer a secret,
+ * and using it silently would hide that; a key that is a link, or someone else's, is a trap.
  */
 export async function readKeyRef(ref: FileRef): Promise<string> {
-  let mode: number;
+  let handle;
   try {
-    mode = (await stat(ref.path)).mode & 0o777;
+    // O_NONBLOCK: a FIFO put in the key's place must not hang the open; fstat refuses it below.
+    handle = await open(ref.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw failure(`${ref.label} ${ref.path} is a symbolic link`, 'keys are read only from regular files in the store; put the key file itself there');
+    }
     throw readFailure(ref, err as NodeJS.ErrnoException);
   }
-  if (mode & 0o077) {
-    throw failure(
-      `${ref.label} ${ref.path} is readable by others (mode ${mode.toString(8).padStart(4, '0')})`,
-      `if it was not exposed, run: chmod 600 ${ref.path}`,
-    );
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw failure(`${ref.label} ${ref.path} is not a regular file`, 'restore it from a backup');
+    const uid = process.geteuid?.();
+    if (uid !== undefined && st.uid !== uid) {
+      throw failure(`${ref.label} ${ref.path} belongs to another user (uid ${st.uid})`, `only its owner may use it; if it is yours, run: chown ${uid} ${ref.path}`);
+    }
+    const mode = st.mode & 0o777;
+    if (mode & 0o077) {
+      throw failure(
+        `${ref.label} ${ref.path} is readable by others (mode ${mode.toString(8).padStart(4, '0')})`,
+        `if it was not exposed, run: chmod 600 ${ref.path}`,
+      );
+    }
+    if (st.size > MAX_KEY_BYTES) throw failure(`${ref.label} ${ref.path} is too large to be a key`, 'restore it from a backup');
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
-  return readRef(ref);
+}
+
+/**
+ * Reads a file given on the command line (a CSR, a certificate), stopping at `max` bytes: `/dev/zero`
+ * or a huge file is refused after reading the bound, never loaded whole (SPEC: inputs are bounded).
+ */
+export async function readLimited(path: string, max: number, flag: string): Promise<Buffer> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw usageError(`cannot read ${flag}${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
+  }
+  try {
+    if ((await handle.stat()).isDirectory()) throw usageError(`cannot read ${flag}${path}: it is a directory`);
+    const buffer = Buffer.alloc(max + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > max) throw failure(`${path} is larger than ${max / 1024} KiB`, 'a certificate, request or CRL is a few KiB; check the file');
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Creates a directory and any missing parents 0700, exactly: mkdir's mode is masked by the umask
+ * (and `recursive` parents got 0777 & ~umask), so each directory created is chmod'ed after.
+ */
+export async function makePrivateDirectory(path: string): Promise<void> {
+  const first = await mkdir(path, { recursive: true, mode: DIR_MODE });
+  if (first === undefined) return;
+  for (let dir = path; ; dir = dirname(dir)) {
+    await chmod(dir, DIR_MODE);
+    if (dir === first || dirname(dir) === dir) break;
+  }
 }
 
 function readFailure(ref: FileRef, err: NodeJS.ErrnoException): Error {

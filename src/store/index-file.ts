@@ -1,14 +1,21 @@
 /**
  * index.json: every certificate the CA has issued (the CA's own included, so its serial is never
- * reused) and every request waiting to be signed. It is the CA's memory: it is rewritten whole and
- * atomically under the lock, and a damaged one is reported, never repaired by guessing.
+ * reused) and every request waiting to be signed. It is the CA's memory and the commit point of
+ * every change (transaction.ts). It is validated whole when read (SPEC "Trust of the store"): a
+ * damaged index is reported with what to restore, never half-used or repaired by guessing.
  */
 import { failure } from '../error.js';
 
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 
-/** valid: in force; revoked: by `ca revoke`; superseded: replaced by `ca renew`. */
+/**
+ * valid: in force; revoked: by `ca revoke`; superseded: the name has a newer certificate (it still
+ * verifies until it is revoked or expires).
+ */
 export type CertificateStatus = 'valid' | 'revoked' | 'superseded';
+export const STATUSES: readonly CertificateStatus[] = ['valid', 'revoked', 'superseded'];
+export const SOURCES = ['init', 'new-cert', 'csr', 'one-step', 'renew', 'parent', 'enroll'] as const;
+export type Source = (typeof SOURCES)[number];
 
 export interface IndexEntry {
   name: string;
@@ -17,26 +24,44 @@ export interface IndexEntry {
   profile: string;
   /** e.g. "CN=server1, OU=<cluster id>" */
   subject: string;
-  /** "DNS:name" and "IP:address" */
+  /** "DNS:name", "IP:address", "URI:…", "email:…" */
   sans: string[];
   notBefore: string;
   notAfter: string;
   /** SHA-256 of the DER, colon-separated upper-case hex, as openssl x509 -fingerprint -sha256 prints */
   fingerprint: string;
+  /** SHA-256 of the SubjectPublicKeyInfo, hex; null only for entries of stores older than format 2 */
+  publicKey: string | null;
+  /** "RSA 2048", "ECDSA P-256", "Ed25519" */
+  keyType?: string | undefined;
   status: CertificateStatus;
   revokedAt: string | null;
   /** an RFC 5280 5.3.1 reason name, when revoked */
-  revocationReason?: string | null;
-  /** how it was made: "new-cert", "csr" (an external request), "one-step" */
-  source: string;
+  revocationReason?: string | null | undefined;
+  /** how it was made: "init", "new-cert", "csr" (an outside request: no key here), "one-step", "renew" */
+  source: Source;
+  /** the key is kept in the store as keys/NAME.key (false for outside requests) */
+  hasKey: boolean;
 }
 
 export interface PendingRequest {
   name: string;
+  /** names its key file, keys/pending/<id>.key, so a key and its request are never mixed up */
+  id: string;
   profile: string;
   subject: string;
   sans: string[];
   createdAt: string;
+  /** the request, PEM */
+  csr: string;
+}
+
+/** What a commit leaves for the files outside the index (transaction.ts): redone after a crash. */
+export interface ApplyAction {
+  name: string;
+  serial: string;
+  /** keys/pending/<id>.key to become keys/NAME.key; null: the name has no key; "keep": as it is */
+  key: string | null;
 }
 
 export interface Index {
@@ -44,36 +69,144 @@ export interface Index {
   certificates: IndexEntry[];
   requests: PendingRequest[];
   /** the number of the last CRL written (RFC 5280 5.2.3: it only ever grows) */
-  crlNumber?: number;
+  crlNumber: number;
+  /** the file updates of the last commit */
+  applying: ApplyAction[];
 }
 
 export function emptyIndex(): Index {
-  return { version: INDEX_VERSION, certificates: [], requests: [], crlNumber: 0 };
-}
-
-export function parseIndex(text: string, path: string): Index {
-  const damaged = (why: string) =>
-    failure(`the index ${path} is damaged: ${why}`, 'restore it from a backup; nothing was changed');
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw damaged((err as Error).message);
-  }
-  const d = data as Partial<Index>;
-  if (typeof d !== 'object' || d === null || !Array.isArray(d.certificates) || !Array.isArray(d.requests)) {
-    throw damaged('expected an object with "certificates" and "requests" lists');
-  }
-  if (d.version !== INDEX_VERSION) throw damaged(`unsupported format version ${String(d.version)}`);
-  for (const e of d.certificates) {
-    if (typeof e?.name !== 'string' || typeof e?.serial !== 'string') throw damaged('an entry lacks its name or serial');
-  }
-  return d as Index;
+  return { version: INDEX_VERSION, certificates: [], requests: [], crlNumber: 0, applying: [] };
 }
 
 export function serializeIndex(index: Index): string {
   return `${JSON.stringify(index, null, 2)}\n`;
 }
+
+// --- validation --------------------------------------------------------------------------------
+
+const NAME = /^(ca|[A-Za-z0-9][A-Za-z0-9._-]{0,63})$/;
+const SERIAL = /^[0-9a-f]{2,40}$/;
+const HEX_ID = /^[0-9a-f]{16,64}$/;
+const FINGERPRINT = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
+const PUBLIC_KEY = /^[0-9a-f]{64}$/;
+const PROFILE = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
+const SAN = /^(DNS|IP|URI|email):[\x21-\x7e]+$/;
+// eslint-disable-next-line no-control-regex
+const NO_CONTROL = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+const KEY_FILE = /^keys\/pending\/[0-9a-f]{16,64}\.key$/;
+
+class Check {
+  constructor(readonly path: string) {}
+  fail(where: string, why: string): never {
+    throw failure(`the index ${this.path} is damaged: ${where} ${why}`, 'restore it from a backup; nothing was changed');
+  }
+  object(v: unknown, where: string): Record<string, unknown> {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(where, 'is not an object');
+    return v as Record<string, unknown>;
+  }
+  list(v: unknown, where: string): unknown[] {
+    if (!Array.isArray(v)) this.fail(where, 'is not a list');
+    return v;
+  }
+  text(v: unknown, where: string, pattern: RegExp = NO_CONTROL, max = 4096): string {
+    if (typeof v !== 'string' || v.length > max || !pattern.test(v)) this.fail(where, `is not valid (${JSON.stringify(v)?.slice(0, 80)})`);
+    return v;
+  }
+  date(v: unknown, where: string): string {
+    if (typeof v !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$/.test(v) || Number.isNaN(Date.parse(v))) {
+      this.fail(where, `is not a date (${JSON.stringify(v)?.slice(0, 40)})`);
+    }
+    return v;
+  }
+  oneOf<T>(v: unknown, allowed: readonly T[], where: string): T {
+    if (!allowed.includes(v as T)) this.fail(where, `is not one of ${allowed.join(', ')}`);
+    return v as T;
+  }
+  count(v: unknown, where: string): number {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) this.fail(where, 'is not a whole number');
+    return v;
+  }
+}
+
+/** The RFC 5280 5.3.1 reason names (crl.ts has their codes). */
+const REASONS = ['unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'certificateHold', 'privilegeWithdrawn', 'aACompromise'];
+
+export function parseIndex(text: string, path: string): Index {
+  const c = new Check(path);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    c.fail('its text', `is not JSON (${(err as Error).message})`);
+  }
+  const d = c.object(data, 'the top level');
+  if (d.version !== INDEX_VERSION && d.version !== 1) c.fail('"version"', `is ${JSON.stringify(d.version)}, not ${INDEX_VERSION}`);
+  const v1 = d.version === 1;
+  const serials = new Set<string>();
+  const certificates = c.list(d.certificates, '"certificates"').map((raw, i) => {
+    const e = entry(c, raw, `certificate #${i + 1}`, v1);
+    if (serials.has(e.serial)) c.fail(`certificate #${i + 1}`, `repeats serial ${e.serial}`);
+    serials.add(e.serial);
+    return e;
+  });
+  const requests = c.list(d.requests, '"requests"').map((raw, i) => request(c, raw, `request #${i + 1}`, v1));
+  const applying = d.applying === undefined ? [] : c.list(d.applying, '"applying"').map((raw, i) => action(c, raw, `"applying" #${i + 1}`));
+  const crlNumber = d.crlNumber === undefined ? 0 : c.count(d.crlNumber, '"crlNumber"');
+  return { version: Number(d.version), certificates, requests, crlNumber, applying };
+}
+
+function entry(c: Check, raw: unknown, where: string, v1: boolean): IndexEntry {
+  const e = c.object(raw, where);
+  const status = c.oneOf(e.status, STATUSES, `${where} "status"`);
+  const revokedAt = e.revokedAt === null || e.revokedAt === undefined ? null : c.date(e.revokedAt, `${where} "revokedAt"`);
+  if (status === 'revoked' && revokedAt === null) c.fail(`${where} "revokedAt"`, 'is missing for a revoked certificate');
+  const reason = e.revocationReason === null || e.revocationReason === undefined ? null : c.oneOf(e.revocationReason, REASONS, `${where} "revocationReason"`);
+  const source = c.oneOf(e.source, SOURCES, `${where} "source"`);
+  if (!(typeof e.hasKey === 'boolean' || (v1 && e.hasKey === undefined))) c.fail(`${where} "hasKey"`, 'is not true or false');
+  const result: IndexEntry = {
+    name: c.text(e.name, `${where} "name"`, NAME),
+    serial: c.text(e.serial, `${where} "serial"`, SERIAL),
+    profile: c.text(e.profile, `${where} "profile"`, PROFILE),
+    subject: c.text(e.subject, `${where} "subject"`),
+    sans: c.list(e.sans, `${where} "sans"`).map((s, j) => c.text(s, `${where} SAN #${j + 1}`, SAN)),
+    notBefore: c.date(e.notBefore, `${where} "notBefore"`),
+    notAfter: c.date(e.notAfter, `${where} "notAfter"`),
+    fingerprint: c.text(e.fingerprint, `${where} "fingerprint"`, FINGERPRINT),
+    publicKey: e.publicKey === null || (v1 && e.publicKey === undefined) ? null : c.text(e.publicKey, `${where} "publicKey"`, PUBLIC_KEY),
+    status,
+    revokedAt,
+    revocationReason: reason,
+    source,
+    // Format 1 had no "hasKey": every certificate but an outside request's had its key here.
+    hasKey: typeof e.hasKey === 'boolean' ? e.hasKey : source !== 'csr',
+  };
+  if (e.keyType !== undefined) result.keyType = c.text(e.keyType, `${where} "keyType"`, /^[A-Za-z0-9 -]{1,32}$/);
+  return result;
+}
+
+function request(c: Check, raw: unknown, where: string, v1: boolean): PendingRequest {
+  const r = c.object(raw, where);
+  return {
+    name: c.text(r.name, `${where} "name"`, NAME),
+    id: v1 && r.id === undefined ? '' : c.text(r.id, `${where} "id"`, HEX_ID),
+    profile: c.text(r.profile, `${where} "profile"`, PROFILE),
+    subject: c.text(r.subject, `${where} "subject"`),
+    sans: c.list(r.sans, `${where} "sans"`).map((s, j) => c.text(s, `${where} SAN #${j + 1}`, SAN)),
+    createdAt: c.date(r.createdAt, `${where} "createdAt"`),
+    csr: v1 && r.csr === undefined ? '' : c.text(r.csr, `${where} "csr"`, /^-----BEGIN CERTIFICATE REQUEST-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE REQUEST-----\n$/, 65536),
+  };
+}
+
+function action(c: Check, raw: unknown, where: string): ApplyAction {
+  const a = c.object(raw, where);
+  return {
+    name: c.text(a.name, `${where} "name"`, NAME),
+    serial: c.text(a.serial, `${where} "serial"`, SERIAL),
+    key: a.key === null || a.key === 'keep' ? a.key : c.text(a.key, `${where} "key"`, KEY_FILE),
+  };
+}
+
+// --- queries -----------------------------------------------------------------------------------
 
 /** The certificate currently under a name: the latest one issued (it may be revoked). */
 export function currentEntry(index: Index, name: string): IndexEntry | undefined {
@@ -96,4 +229,21 @@ export function currentEntries(index: Index): IndexEntry[] {
   const latest = new Map<string, IndexEntry>();
   for (const e of index.certificates) latest.set(e.name, e);
   return [...latest.values()];
+}
+
+/** Serials as people type them: any case, with or without colons, leading zeros or not. */
+export function normalizeSerial(input: string): string | undefined {
+  const hex = input.replace(/[:\s]/g, '').toLowerCase().replace(/^0x/, '');
+  if (!/^[0-9a-f]{1,40}$/.test(hex)) return undefined;
+  const trimmed = hex.replace(/^0+(?=.)/, '');
+  return trimmed.length % 2 ? `0${trimmed}` : trimmed;
+}
+
+export function entryBySerial(index: Index, serial: string): IndexEntry | undefined {
+  const wanted = normalizeSerial(serial);
+  return index.certificates.find((e) => normalizeSerial(e.serial) === wanted);
+}
+
+export function pendingRequest(index: Index, name: string): PendingRequest | undefined {
+  return index.requests.find((r) => r.name === name);
 }

@@ -1,82 +1,40 @@
 /**
- * The store directory (SPEC "Store"): where each file lives and with which mode, opening an existing
- * store, creating a new one whole, and the lock every change is made under. Knows nothing of X.509.
+ * The store directory (SPEC "Store"): opening an existing store (after checking that it can be
+ * trusted), creating a new one whole, and the locked changes (transaction.ts) every command makes.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { alreadyExists, failure } from '../error.js';
-import {
-  DIR_MODE,
-  KEY_MODE,
-  PUBLIC_MODE,
-  TEMP_SUFFIX,
-  exists,
-  readKeyRef,
-  readRef,
-  syncDirectory,
-  writeAtomic,
-  type FileRef,
-  type WriteOptions,
-} from './file.js';
-import { parseIndex, serializeIndex, type Index } from './index-file.js';
+import { DIR_MODE, TEMP_SUFFIX, exists, makePrivateDirectory, readKeyRef, readRef, syncDirectory, writeAtomic, type FileRef, type WriteOptions } from './file.js';
+import { INDEX_VERSION, parseIndex, serializeIndex, type Index, type IndexEntry } from './index-file.js';
+import { Layout, SUBDIRS } from './layout.js';
 import { isAbandonedLockTemp, withLock } from './lock.js';
+import { parseMeta, type StoreMeta } from './meta.js';
 import { isStalePid } from './process.js';
+import { Transaction, applyActions, removeOrphanKeys } from './transaction.js';
+import { checkStoreTrust } from './trust.js';
+import { upgradeIndex } from './upgrade.js';
 
-export const STORE_FORMAT = 1;
+export { STORE_FORMAT, type StoreMeta } from './meta.js';
 export const DEFAULT_STORE_DIR = '.ca';
-const SUBDIRS = ['certs', 'keys', 'csrs'] as const;
 
-export interface StoreMeta {
-  format: number;
-  /** the CA's common name */
-  name: string;
-  /** a UUID made by init; the OU of every certificate */
-  clusterId: string;
-  createdAt: string;
-}
-
-export class Store {
-  readonly dir: string;
+export class Store extends Layout {
   readonly meta: StoreMeta;
 
   private constructor(dir: string, meta: StoreMeta) {
-    this.dir = dir;
+    super(dir);
     this.meta = meta;
   }
 
   static async open(dir: string): Promise<Store> {
     const abs = resolve(dir);
-    const metaRef = storeFile(abs, 'store.json', PUBLIC_MODE, 'the store description');
-    if (!(await exists(metaRef.path))) {
+    const layout = new Layout(abs);
+    if (!(await exists(layout.metaFile.path))) {
       throw failure(`no CA store in ${dir}`, 'run `ca init` first, or point --store / CA_STORE at an existing store');
     }
-    return new Store(abs, parseMeta(await readRef(metaRef), metaRef.path));
-  }
-
-  get caCert(): FileRef {
-    return storeFile(this.dir, 'ca.crt', PUBLIC_MODE, 'the CA certificate');
-  }
-  get caKey(): FileRef {
-    return storeFile(this.dir, 'ca.key', KEY_MODE, 'the CA key');
-  }
-  get crl(): FileRef {
-    return storeFile(this.dir, 'crl.pem', PUBLIC_MODE, 'the CRL');
-  }
-  get index(): FileRef {
-    return storeFile(this.dir, 'index.json', PUBLIC_MODE, 'the index');
-  }
-  cert(name: string): FileRef {
-    return storeFile(this.dir, `certs/${name}.crt`, PUBLIC_MODE, `certificate ${name}`);
-  }
-  key(name: string): FileRef {
-    return storeFile(this.dir, `keys/${name}.key`, KEY_MODE, `the key of ${name}`);
-  }
-  csr(name: string): FileRef {
-    return storeFile(this.dir, `csrs/${name}.csr`, PUBLIC_MODE, `request ${name}`);
-  }
-  profile(name: string): FileRef {
-    return storeFile(this.dir, `profiles/${name}.json`, PUBLIC_MODE, `profile ${name}`);
+    await checkStoreTrust(abs);
+    return new Store(abs, parseMeta(await readRef(layout.metaFile), layout.metaFile.path));
   }
 
   read(ref: FileRef): Promise<string> {
@@ -92,22 +50,41 @@ export class Store {
     return exists(ref.path);
   }
 
+  /** The index as it stands; a format 1 index is upgraded first (upgrade.ts). */
   async readIndex(): Promise<Index> {
-    return parseIndex(await readRef(this.index), this.index.path);
+    const index = parseIndex(await readRef(this.index), this.index.path);
+    if (index.version === INDEX_VERSION) return index;
+    return this.change(async (tx) => tx.index);
   }
-  writeIndex(index: Index): Promise<void> {
-    return writeAtomic(this.index, serializeIndex(index), { overwrite: true });
+
+  /** The certificate of an index entry, PEM, from issued/ (where every certificate is kept). */
+  async certificatePem(entry: IndexEntry): Promise<string> {
+    const ref = this.issued(entry.serial);
+    // Format 1 stores kept only each name's current certificate; what they superseded is gone.
+    if (entry.publicKey === null && !(await exists(ref.path))) {
+      throw failure(`certificate ${entry.serial} (${entry.name}) was not kept`, 'clusterca 0.1 kept a certificate only while it was current');
+    }
+    return readRef(ref);
   }
 
   /**
    * Runs a change under the store's lock. Temporary files found once the lock is held belong to a
-   * writer that died (every write happens under the lock), so they are removed first; so are lock
-   * temporaries whose owner is dead.
+   * writer that died (every write happens under the lock), so they are removed first; a change
+   * that committed but did not finish is finished (transaction.ts) before this one starts.
    */
-  change<T>(fn: () => Promise<T>): Promise<T> {
+  change<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     return withLock(this.dir, async () => {
       await this.removeTemporaryFiles();
-      return fn();
+      let index = parseIndex(await readRef(this.index), this.index.path);
+      const upgrading = index.version !== INDEX_VERSION;
+      if (upgrading) index = await upgradeIndex(this, index);
+      await applyActions(this, index);
+      await removeOrphanKeys(this, index);
+      const tx = new Transaction(this, index);
+      if (upgrading) tx.markChanged();
+      const result = await fn(tx);
+      await tx.commit();
+      return result;
     });
   }
 
@@ -121,23 +98,6 @@ export class Store {
       }
     }
   }
-}
-
-function storeFile(dir: string, relative: string, mode: number, label: string): FileRef {
-  return { path: join(dir, relative), mode, label };
-}
-
-function parseMeta(text: string, path: string): StoreMeta {
-  let meta: Partial<StoreMeta>;
-  try {
-    meta = JSON.parse(text) as Partial<StoreMeta>;
-  } catch (err) {
-    throw failure(`${path} is damaged: ${(err as Error).message}`, 'restore it from a backup');
-  }
-  if (meta.format !== STORE_FORMAT || typeof meta.clusterId !== 'string' || typeof meta.name !== 'string') {
-    throw failure(`${path} is not a clusterca store description of format ${STORE_FORMAT}`, 'restore it from a backup');
-  }
-  return meta as StoreMeta;
 }
 
 export interface NewStore {
@@ -162,14 +122,16 @@ export async function createStore(p: NewStore): Promise<{ dir: string; replaced?
   const existing = await checkNewStore(p.dir, p.force);
   await removeAbandonedBuilds(dir);
   const build = `${dir}.init-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await mkdir(dirname(dir), { recursive: true });
+  await makePrivateDirectory(dirname(dir));
   await mkdir(build, { mode: DIR_MODE });
   try {
-    for (const sub of SUBDIRS) await mkdir(join(build, sub), { mode: DIR_MODE });
-    await writeAtomic(storeFile(build, 'ca.key', KEY_MODE, 'the CA key'), p.caKeyPem);
-    await writeAtomic(storeFile(build, 'ca.crt', PUBLIC_MODE, 'the CA certificate'), p.caCertPem);
-    await writeAtomic(storeFile(build, 'index.json', PUBLIC_MODE, 'the index'), serializeIndex(p.index));
-    await writeAtomic(storeFile(build, 'store.json', PUBLIC_MODE, 'the store description'), `${JSON.stringify(p.meta, null, 2)}\n`);
+    const files = new Layout(build);
+    for (const sub of ['.', ...SUBDIRS]) await makePrivateDirectory(join(build, sub));
+    await writeAtomic(files.caKey, p.caKeyPem);
+    await writeAtomic(files.caCert, p.caCertPem);
+    for (const e of p.index.certificates) await writeAtomic(files.issued(e.serial), p.caCertPem);
+    await writeAtomic(files.index, serializeIndex(p.index));
+    await writeAtomic(files.metaFile, `${JSON.stringify(p.meta, null, 2)}\n`);
     let replaced: string | undefined;
     if (existing === 'store') {
       replaced = `${dir}.replaced-${p.now.toISOString().replace(/[:.]/g, '-')}`;

@@ -45,6 +45,15 @@ const CASES = [
   [USAGE, ['new-cert', '--domain', 'api.*.example', 'x'], /a wildcard is allowed only as the whole left-most label/],
   [USAGE, ['new-cert', '--domain', 'a*.example', 'x'], /a wildcard is allowed only as the whole left-most label/],
   [USAGE, ['new-cert', '--domain', 'xn--a.example', 'x'], /not a valid internationalised domain name|labels hold only/],
+  // SANs no peer can use (SPEC "What a CSR may put in a certificate": the flags' rules)
+  [USAGE, ['new-cert', '--domain', '1.2.3.4', 'x'], /1\.2\.3\.4 is an IP address, not a DNS name; give it with --ip 1\.2\.3\.4/],
+  [USAGE, ['new-cert', '--ip', '0.0.0.0', 'x'], /the IP address 0\.0\.0\.0 is the unspecified address/],
+  [USAGE, ['new-cert', '--ip', '::', 'x'], /the IP address :: is the unspecified address/],
+  [USAGE, ['new-cert', '--ip', '255.255.255.255', 'x'], /the IP address 255\.255\.255\.255 is the broadcast address/],
+  [USAGE, ['new-cert', '--domain', '*.com', 'x'], /a wildcard needs at least two labels after "\*\."/],
+  [USAGE, ['new-cert', '--domain', '*.example', 'x'], /a wildcard needs at least two labels/],
+  [USAGE, ['new-cert', '--domain', '*.co.uk', 'x'], /co\.uk is a public suffix/],
+  [USAGE, ['new-cert', '--domain', Array.from({ length: 101 }, (_, i) => `n${i}.example.com`).join(','), 'x'], /101 subject alternative names are too many; a certificate names at most 100/],
   // names
   [USAGE, ['new-cert', 'a/b'], /invalid name "a\/b"/],
   [USAGE, ['new-cert', '..'], /invalid name "\.\."/],
@@ -59,7 +68,7 @@ const CASES = [
   [USAGE, ['new-cert', '--key-bits', '1024', 'x'], /invalid key size "1024"; use --key-bits 2048, 3072 or 4096/],
   [USAGE, ['new-cert', '--key-bits', 'big', 'x'], /invalid key size "big"/],
   [USAGE, ['new-cert', '--profile', 'web', 'x'], /unknown profile "web"; use one of: api, client, control, node, peer, server/],
-  [USAGE, ['new-cert', '--profile', 'ca', 'x'], /the profile "ca" is the CA's own/],
+  [USAGE, ['new-cert', '--profile', 'ca', 'x'], /the profile "ca" is a CA's/],
   [USAGE, ['sign', '--days', '0', 'pending'], /invalid --days "0"; --days takes a whole number of at least 1/],
   [USAGE, ['sign', '--days', '-30', 'pending'], /invalid --days "-30"/],
   [USAGE, ['sign', '--days', 'soon', 'pending'], /invalid --days "soon"/],
@@ -77,6 +86,10 @@ const CASES = [
   [USAGE, ['export', 'done', '--format', 'zip'], /Invalid values|invalid values/i],
   [USAGE, ['sign'], /give the NAME of the request to sign, or --csr FILE/],
   // passphrases
+  [USAGE, ['init', '--force', '--passphrase', ''], /--passphrase was given no value; give the secret, or leave --passphrase out/],
+  [USAGE, ['new-cert', '--passphrase', '', 'x'], /--passphrase was given no value/],
+  [USAGE, ['sign', '--ca-passphrase', '', 'pending'], /--ca-passphrase was given no value/],
+  [USAGE, ['sign', '--ca-passphrase-file', '', 'pending'], /--ca-passphrase-file was given no file name/],
   [FAIL, ['sign', '--ca-passphrase-file', 'missing.txt', 'pending'], /--ca-passphrase-file missing\.txt does not exist/],
   [FAIL, ['sign', '--ca-passphrase-file', 'empty.txt', 'pending'], /--ca-passphrase-file empty\.txt is empty; write the passphrase on its first line/],
   [FAIL, ['sign', '--ca-passphrase-file', 'a-directory', 'pending'], /--ca-passphrase-file a-directory is a directory/],
@@ -92,6 +105,17 @@ const CASES = [
   [FAIL, ['export', 'nobody'], /there is no certificate named nobody/],
   [FAIL, ['sign', '--csr', 'wrong.txt', 'x'], /is not a certificate signing request|not a valid certificate signing request/],
   [FAIL, ['sign', '--csr', 'outside.csr', '--out', 'wrong.txt', '--ca-passphrase-file', 'right.txt', 'outside'], /wrong\.txt already exists; pass --force/],
+  // inputs are bounded: read up to 64 KiB, never whole (SPEC)
+  [FAIL, ['sign', '--csr', '/dev/zero', 'x'], /\/dev\/zero is larger than 64 KiB/],
+  [FAIL, ['verify', '/dev/urandom'], /\/dev\/urandom is larger than 64 KiB/],
+  [USAGE, ['sign', '--csr', 'a-directory', 'x'], /cannot read --csr a-directory: it is a directory/],
+  // revocation and lookup by serial
+  [USAGE, ['revoke', 'done', '--serial', 'ab'], /give a NAME or --serial, not both/],
+  [USAGE, ['revoke'], /give the NAME of the certificate to revoke, or --serial HEX/],
+  [USAGE, ['revoke', '--serial', 'ab', '--all'], /--all goes with a NAME/],
+  [FAIL, ['revoke', '--serial', 'zz', '--ca-passphrase-file', 'right.txt'], /no certificate with serial zz was issued by this CA/],
+  [USAGE, ['show'], /give a NAME or --serial HEX/],
+  [FAIL, ['show', '--serial', '01'], /no certificate with serial 01 was issued by this CA/],
 ];
 
 test('every bad input: the right exit status, one error line, nothing on stdout, the store unchanged', () => {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,24 +20,41 @@ async function killAtRandom(cwd, args, maxDelayMs) {
   return midway;
 }
 
-/** Every file the store holds is whole and every index entry names files that exist. */
+const files = (dir) => (existsSync(dir) ? readdirSync(dir).filter((n) => !n.endsWith('.tmp') && statSync(join(dir, n)).isFile()) : []);
+const publicOf = (pem) => createPublicKey(pem).export({ type: 'spki', format: 'der' }).toString('hex');
+
+/**
+ * Every file the store holds is whole; every index entry's certificate is kept under issued/ and
+ * every pending request's key under keys/pending/. Once a change has run after the kill (`settle`),
+ * certs/NAME.crt is each name's current certificate and keys/NAME.key its key.
+ */
 function assertConsistent(dir) {
   const store = join(dir, '.ca');
+  assertWhole(store);
+  caOk(dir, ['new-cert', '--force', 'settle']);
+  const index = assertWhole(store);
+  const current = new Map(index.certificates.filter((e) => e.name !== 'ca').map((e) => [e.name, e]));
+  for (const e of current.values()) {
+    const cert = readFileSync(join(store, 'certs', `${e.name}.crt`), 'utf8');
+    assert.equal(new X509Certificate(cert).serialNumber.toLowerCase(), e.serial, `certs/${e.name}.crt is the current one`);
+    if (e.hasKey) assert.equal(publicOf(readFileSync(join(store, 'keys', `${e.name}.key`))), publicOf(cert), `keys/${e.name}.key matches`);
+  }
+  return index;
+}
+
+function assertWhole(store) {
   const index = JSON.parse(readFileSync(join(store, 'index.json'), 'utf8'));
   new X509Certificate(readFileSync(join(store, 'ca.crt')));
   createPrivateKey(readFileSync(join(store, 'ca.key')));
-  for (const e of index.certificates.filter((x) => x.name !== 'ca')) {
-    assert.equal(new X509Certificate(readFileSync(join(store, 'certs', `${e.name}.crt`))).serialNumber.toLowerCase(), e.serial);
+  for (const e of index.certificates) {
+    assert.equal(new X509Certificate(readFileSync(join(store, 'issued', `${e.serial}.crt`))).serialNumber.toLowerCase(), e.serial);
   }
-  for (const r of index.requests) {
-    assert.ok(existsSync(join(store, 'csrs', `${r.name}.csr`)), `request ${r.name} has its CSR`);
-    assert.ok(existsSync(join(store, 'keys', `${r.name}.key`)), `request ${r.name} has its key`);
-  }
-  for (const f of readdirSync(join(store, 'certs')).filter((n) => !n.endsWith('.tmp'))) new X509Certificate(readFileSync(join(store, 'certs', f)));
-  for (const f of readdirSync(join(store, 'keys')).filter((n) => !n.endsWith('.tmp'))) createPrivateKey(readFileSync(join(store, 'keys', f)));
+  for (const r of index.requests) createPrivateKey(readFileSync(join(store, 'keys/pending', `${r.id}.key`)));
+  for (const sub of ['certs', 'issued']) for (const f of files(join(store, sub))) new X509Certificate(readFileSync(join(store, sub, f)));
+  for (const sub of ['keys', 'keys/pending']) for (const f of files(join(store, sub))) createPrivateKey(readFileSync(join(store, sub, f)));
   // A temporary file left by the kill is removed by the next command; until then one that holds a
   // key is already 0600.
-  for (const sub of ['.', 'keys']) {
+  for (const sub of ['.', 'keys', 'keys/pending']) {
     for (const f of readdirSync(join(store, sub)).filter((n) => n.endsWith('.tmp') && n.includes('.key.'))) {
       assert.equal(statSync(join(store, sub, f)).mode & 0o777, 0o600, f);
     }

@@ -2,7 +2,7 @@
 // repair: the store is left exactly as it was found.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ca, caOk, treeDigest } from '../helpers/ca.js';
@@ -17,6 +17,19 @@ before(() => {
 });
 
 const corrupt = (path) => writeFileSync(path, readFileSync(path, 'utf8').slice(0, 200).replace(/[A-Z]/g, '?'));
+const readIndex = (s) => JSON.parse(readFileSync(join(s, 'index.json'), 'utf8'));
+const editIndex = (s, change) => {
+  const index = readIndex(s);
+  change(index);
+  writeFileSync(join(s, 'index.json'), JSON.stringify(index, null, 2));
+};
+const alice = (s) => readIndex(s).certificates.find((e) => e.name === 'alice');
+const issued = (s) => join(s, 'issued', `${alice(s).serial}.crt`);
+const profile = (s, name, data) => {
+  mkdirSync(join(s, 'profiles'), { recursive: true });
+  writeFileSync(join(s, 'profiles', `${name}.json`), JSON.stringify(data));
+};
+const PROFILE = { keyUsage: ['digitalSignature'], extKeyUsage: ['clientAuth'], days: 30 };
 const DAMAGES = [
   ['a corrupt ca.crt', (s) => corrupt(join(s, 'ca.crt')), ['sign', 'pending'], /\.ca\/ca\.crt is not a readable certificate \(PEM or DER\)/],
   ['a missing ca.crt', (s) => unlinkSync(join(s, 'ca.crt')), ['sign', 'pending'], /the CA certificate is missing: .*\.ca\/ca\.crt does not exist/],
@@ -24,15 +37,30 @@ const DAMAGES = [
   ['a missing ca.key', (s) => unlinkSync(join(s, 'ca.key')), ['create-api-certificate', 'bob'], /the CA key is missing: .*\.ca\/ca\.key does not exist/],
   ['a CA key readable by others', (s) => chmodSync(join(s, 'ca.key'), 0o644), ['sign', 'pending'], /the CA key .*\.ca\/ca\.key is readable by others \(mode 0644\); if it was not exposed, run: chmod 600 .*\.ca\/ca\.key/],
   ['a corrupt index.json', (s) => writeFileSync(join(s, 'index.json'), '{"version":1,"certif'), ['new-cert', 'x'], /the index .*\.ca\/index\.json is damaged: .*; restore it from a backup/],
-  ['an index.json of another shape', (s) => writeFileSync(join(s, 'index.json'), '[]'), ['create-api-certificate', 'bob'], /the index .*index\.json is damaged: expected an object/],
+  ['an index.json of another shape', (s) => writeFileSync(join(s, 'index.json'), '[]'), ['create-api-certificate', 'bob'], /the index .*index\.json is damaged: the top level is not an object; restore it from a backup/],
   ['a missing index.json', (s) => unlinkSync(join(s, 'index.json')), ['sign', 'pending'], /the index is missing: .*index\.json does not exist/],
   ['a corrupt store.json', (s) => writeFileSync(join(s, 'store.json'), 'nope'), ['export'], /store\.json is damaged/],
-  ['a corrupt certificate', (s) => corrupt(join(s, 'certs/alice.crt')), ['export', 'alice'], /certs\/alice\.crt is not a readable certificate \(PEM or DER\)/],
-  ['a missing certificate', (s) => unlinkSync(join(s, 'certs/alice.crt')), ['export', 'alice'], /certificate alice is missing: .*certs\/alice\.crt does not exist/],
+  ['a corrupt certificate', (s) => corrupt(issued(s)), ['export', 'alice'], /issued\/[0-9a-f]+\.crt is not a readable certificate \(PEM or DER\)/],
+  ['a missing certificate', (s) => unlinkSync(issued(s)), ['export', 'alice'], /certificate [0-9a-f]+ is missing: .*issued\/[0-9a-f]+\.crt does not exist; restore it/],
   ['a missing key', (s) => unlinkSync(join(s, 'keys/alice.key')), ['export', 'alice'], /the key of alice is missing: .*keys\/alice\.key does not exist/],
   ['a corrupt key', (s) => corrupt(join(s, 'keys/alice.key')), ['export', '--format', 'pem', 'alice'], /the key of alice .*keys\/alice\.key is not a readable private key/],
   ['a key readable by others', (s) => chmodSync(join(s, 'keys/alice.key'), 0o640), ['export', 'alice'], /keys\/alice\.key is readable by others \(mode 0640\)/],
-  ['a corrupt request', (s) => corrupt(join(s, 'csrs/pending.csr')), ['sign', 'pending'], /csrs\/pending\.csr .*(not a certificate signing request|no CERTIFICATE REQUEST)/],
+  ['a corrupt request', (s) => editIndex(s, (i) => (i.requests[0].csr = i.requests[0].csr.replace(/\n[^-\n]+/g, (line) => line.replace(/[A-Z]/g, 'A')))), ['sign', 'pending'], /request pending is not a (valid )?certificate signing request/],
+  // Values that would be half-used if the index were not validated when read (SPEC "Trust of the store").
+  ['a CRL number that is text', (s) => editIndex(s, (i) => (i.crlNumber = '7')), ['crl'], /index\.json is damaged: "crlNumber" is not a whole number/],
+  ['a revocation time that is not a date', (s) => editIndex(s, (i) => Object.assign(i.certificates[1], { status: 'revoked', revokedAt: 'yesterday' })), ['crl'], /certificate #2 "revokedAt" is not a date/],
+  ['SANs that are text, not a list', (s) => editIndex(s, (i) => (i.certificates[1].sans = 'DNS:x')), ['list'], /certificate #2 "sans" is not a list/],
+  ['a serial that is not hex', (s) => editIndex(s, (i) => (i.certificates[1].serial = 'zz')), ['list'], /certificate #2 "serial" is not valid/],
+  ['a serial used twice', (s) => editIndex(s, (i) => (i.certificates[1].serial = i.certificates[0].serial)), ['list'], /certificate #2 repeats serial/],
+  ['an unknown status', (s) => editIndex(s, (i) => (i.certificates[1].status = 'fine')), ['list'], /certificate #2 "status" is not one of valid, revoked, superseded/],
+  ['a subject with an escape sequence', (s) => editIndex(s, (i) => (i.certificates[1].subject = 'CN=\u001b[31mred')), ['list'], /certificate #2 "subject" is not valid/],
+  ['a cluster id that is not a UUID', (s) => writeFileSync(join(s, 'store.json'), JSON.stringify({ format: 1, name: 'x', clusterId: '../../etc', createdAt: '2026-01-01T00:00:00Z' })), ['list'], /store\.json is damaged: "clusterId" is not a UUID/],
+  // Profiles that would make certificates RFC 5280 forbids, refused naming the file and the field.
+  ['a profile with keyCertSign on a leaf', (s) => profile(s, 'api', { ...PROFILE, keyUsage: ['digitalSignature', 'keyCertSign', 'cRLSign'] }), ['create-api-certificate', 'bob'], /invalid profile .*profiles\/api\.json: "keyUsage" holds keyCertSign, which only a CA certificate may have/],
+  ['a profile with key agreement, used for an RSA key', (s) => profile(s, 'api', { ...PROFILE, keyUsage: ['digitalSignature', 'keyAgreement'] }), ['create-api-certificate', 'bob'], /profiles\/api\.json: "keyUsage" holds keyAgreement, which an RSA key cannot have/],
+  ['a profile with time stamping beside serverAuth', (s) => profile(s, 'api', { ...PROFILE, extKeyUsage: ['serverAuth', 'timeStamping'] }), ['create-api-certificate', 'bob'], /"extKeyUsage" holds timeStamping beside other purposes/],
+  ['a profile with a misspelt field', (s) => profile(s, 'api', { ...PROFILE, extKeyUsages: [] }), ['create-api-certificate', 'bob'], /"extKeyUsages" is not a profile field/],
+  ['a profile with an unknown usage', (s) => profile(s, 'api', { ...PROFILE, keyUsage: ['signEverything'] }), ['create-api-certificate', 'bob'], /"keyUsage" holds "signEverything", which is not one of/],
 ];
 
 for (const [what, damage, args, why] of DAMAGES) {

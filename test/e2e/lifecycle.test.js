@@ -25,7 +25,10 @@ test('list: every certificate and request with its state; --json parses', (t) =>
   assert.equal(plain[2][4], 'DNS:n1.internal,IP:10.0.0.1');
   const json = JSON.parse(caOk(dir, ['list', '--json']).out);
   assert.equal(json.length, 5);
-  assert.deepEqual(Object.keys(json[1]).sort(), ['fingerprint', 'name', 'notAfter', 'notBefore', 'profile', 'revokedAt', 'sans', 'serial', 'source', 'state', 'status', 'subject'].sort());
+  assert.deepEqual(
+    Object.keys(json[1]).sort(),
+    ['fingerprint', 'hasKey', 'keyType', 'name', 'notAfter', 'notBefore', 'profile', 'publicKey', 'revocationReason', 'revokedAt', 'sans', 'serial', 'source', 'state', 'status', 'subject'].sort(),
+  );
   assert.deepEqual([json[4].status, json[4].state], ['pending', 'pending']);
 });
 

@@ -1,7 +1,11 @@
 // Output contracts: --json parses for every command that reports something, stdout carries only
-// results, and piped output has no ANSI escape codes (with or without NO_COLOR).
+// results, piped output has no ANSI escape codes (with or without NO_COLOR), and no control
+// character from a certificate, a file name or an argument is ever written raw.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ca, caOk, tempDir } from '../helpers/ca.js';
 
 test('--json parses on every reporting command, and nothing but JSON is on stdout', (t) => {
@@ -44,4 +48,38 @@ test('piped output has no ANSI codes, NO_COLOR or not', (t) => {
     ];
     for (const r of outputs) assert.doesNotMatch(r.out + r.stderr, /\x1b\[/, JSON.stringify(env));
   }
+});
+
+test('control characters from certificates, file names and arguments never reach the terminal raw', async (t) => {
+  const dir = tempDir(t);
+  caOk(dir, ['init', '--key-bits', '2048']);
+  // A certificate made elsewhere, with an escape sequence and a newline in its CN and a SAN.
+  const { buildCertificate } = await import('../../dist/pki/certificate.js');
+  const { computeValidity } = await import('../../dist/pki/validity.js');
+  const { loadProfile } = await import('../../dist/store/profiles.js');
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  const evil = buildCertificate({
+    subject: { commonName: 'evil\x1b[31mred\nline\u009b2J' },
+    publicKey: key,
+    serial: '01',
+    validity: computeValidity(new Date(), { days: 5 }),
+    profile: await loadProfile('server'),
+    altNames: { dns: ['a\x1b[2Jb.example'], ips: [], uris: [], emails: [] },
+    selfKey: key,
+  });
+  writeFileSync(join(dir, 'evil.crt'), evil);
+  writeFileSync(join(dir, 'name\x1b[2Jwith\nescape.crt'), 'junk');
+  const runs = [
+    ca(dir, ['verify', 'evil.crt', '--host', 'x']),
+    ca(dir, ['verify', 'evil.crt', '--json']),
+    ca(dir, ['verify', 'name\x1b[2Jwith\nescape.crt']),
+    ca(dir, ['new-cert', '--common-name', 'x\x1b[31m', 'x']),
+    ca(dir, ['new-cert', '--domain', 'a\x9b2J.example', 'x']),
+  ];
+  for (const r of runs) {
+    assert.doesNotMatch(r.out + r.stderr, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, JSON.stringify(r.out + r.stderr));
+    assert.equal(r.stderr.split('\n').filter(Boolean).length <= 1, true, r.stderr);
+  }
+  assert.match(runs[1].out, /evil\\u001b\[31mred\\nline\\u009b2J/);
+  assert.match(runs[2].stderr, /name\\u001b\[2Jwith\\u000aescape\.crt/);
 });

@@ -94,7 +94,7 @@ test("Node's tls takes both .p12 files as pfx and completes a mutual-TLS handsha
 test('the password: never empty, printable ASCII, from a flag, a file, CA_P12_PASSWORD; none without a terminal is an error', () => {
   const dir = c.home;
   const cases = [
-    [['--p12-password', ''], /the PKCS#12 password is empty/],
+    [['--p12-password', ''], /--p12-password was given no value/],
     [['--p12-password', 'pässwort'], /other than printable ASCII/],
     [[], /a PKCS#12 file needs a password; pass --p12-password-file FILE or set CA_P12_PASSWORD/],
     [['--p12-iterations', '1000', '--p12-password', 'x'], /invalid --p12-iterations "1000"/],

@@ -1,5 +1,5 @@
-// Property: whatever bytes arrive as a CSR — mutated, truncated, extended, re-armoured — the parser
-// returns a request or throws our own CaError, never anything else.
+// Property: whatever bytes arrive as a CSR — mutated, truncated, extended, re-armoured, with subjects
+// of any string type — the parser returns a request or throws our own CaError, never anything else.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -7,10 +7,11 @@ import { buildRequest, readRequest } from '../../dist/pki/csr.js';
 import { parseAltNames } from '../../dist/pki/san.js';
 import { CaError } from '../../dist/error.js';
 import { rsaKey } from '../helpers/keys.js';
+import { STRING_TYPES, craftRequest, encodeString } from '../helpers/csr.js';
 
 const GOOD = buildRequest({
   subject: { commonName: 'fuzz.example', organization: 'Acme' },
-  altNames: parseAltNames(['fuzz.example', '*.fuzz.example'], ['10.0.0.1', 'fd00::1']),
+  altNames: parseAltNames({ domains: ['fuzz.example', '*.fuzz.example'], ips: ['10.0.0.1', 'fd00::1'] }),
   key: rsaKey(2048, 3),
 });
 const DER = Buffer.from(GOOD.replace(/-----[^-]+-----|\s/g, ''), 'base64');
@@ -68,5 +69,28 @@ test('arbitrary bytes and arbitrary PEM-looking text: refused, never a crash', (
       outcome(text);
     }),
     { numRuns: 2000 },
+  );
+});
+
+test('subjects of every string type with arbitrary content: refused, or taken only when the flags would take them', () => {
+  const key = rsaKey(2048, 3);
+  const types = fc.constantFrom(...Object.keys(STRING_TYPES));
+  const value = fc.oneof(fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)), fc.string({ unit: 'grapheme', maxLength: 80 }), fc.string({ unit: 'binary', maxLength: 80 }));
+  fc.assert(
+    fc.property(types, value, types, value, (cnType, cn, oType, o) => {
+      const subject = [['CN', cnType, typeof cn === 'string' ? encodeString(cnType, cn) : cn], ['O', oType, typeof o === 'string' ? encodeString(oType, o) : o]];
+      let info;
+      try {
+        info = readRequest(craftRequest({ subject, key }), 'fuzz.csr');
+      } catch (err) {
+        if (err instanceof CaError) return;
+        throw new Error(`not a CaError: ${err?.stack ?? err}`);
+      }
+      for (const text of [info.subject.commonName, info.subject.organization]) {
+        assert.ok([...text].length >= 1 && [...text].length <= 64, JSON.stringify(text));
+        assert.doesNotMatch(text, /[\u0000-\u001f\u007f-\u009f]/);
+      }
+    }),
+    { numRuns: 1500 },
   );
 });

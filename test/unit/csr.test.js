@@ -27,7 +27,7 @@ function request({ extensions = [], subject = [{ shortName: 'CN', value: 'web' }
 test('our own requests round-trip: subject, DNS and IP SANs, key', () => {
   const pem = buildRequest({
     subject: { commonName: 'etcd1', organization: 'Acme', organizationalUnit: 'x', country: 'DE' },
-    altNames: parseAltNames(['etcd1.local'], ['10.0.0.1', 'fd00::1']),
+    altNames: parseAltNames({ domains: ['etcd1.local'], ips: ['10.0.0.1', 'fd00::1'] }),
     key,
   });
   const info = readRequest(pem, 'etcd1.csr');
@@ -58,18 +58,28 @@ test('an unknown critical extension is refused, naming its OID; a non-critical o
   assert.equal(readRequest(plain, 'x.csr').subject.commonName, 'web');
 });
 
-test('keyUsage and extKeyUsage in the request are not taken; e-mail SANs are reported as ignored', () => {
+test('keyUsage and extKeyUsage in the request are not taken; e-mail and URI SANs are; others are reported as ignored', () => {
   const pem = request({
     extensions: [
       { name: 'keyUsage', critical: true, keyCertSign: true },
       { name: 'extKeyUsage', codeSigning: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'web.example' }, { type: 1, value: 'a@b.c' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'web.example' },
+          { type: 1, value: 'ops@b.example' },
+          { type: 6, value: 'spiffe://cluster.local/ns/web/sa/api' },
+          { type: 8, value: '1.2.3.4' },
+        ],
+      },
     ],
   });
   const info = readRequest(pem, 'x.csr');
   assert.deepEqual(info.altNames.dns, ['web.example']);
-  assert.deepEqual(info.ignored, ['email']);
-  assert.deepEqual(Object.keys(info).sort(), ['altNames', 'ignored', 'keyBits', 'pem', 'publicKey', 'subject']);
+  assert.deepEqual(info.altNames.emails, ['ops@b.example']);
+  assert.deepEqual(info.altNames.uris, ['spiffe://cluster.local/ns/web/sa/api']);
+  assert.deepEqual(info.ignored, ['registeredID']);
+  assert.deepEqual(Object.keys(info).sort(), ['altNames', 'ignored', 'keyBits', 'kind', 'pem', 'publicKey', 'subject']);
 });
 
 test('a tampered signature and a tampered body are both refused (forge throws for one, returns false for the other)', () => {

@@ -16,7 +16,7 @@ const ALLOWED = {
   ui: ['ui'],
 };
 // Each library lives in one layer.
-const LIBRARIES = { 'node-forge': ['pki', 'export'], yargs: ['cli'], 'tar-stream': ['export'], '@inquirer/prompts': ['ui'], chalk: ['ui'] };
+const LIBRARIES = { 'node-forge': ['pki', 'export'], 'tldts-icann': ['pki'], yargs: ['cli'], 'tar-stream': ['export'], '@inquirer/prompts': ['ui'], chalk: ['ui'] };
 
 function files(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

@@ -6,7 +6,7 @@ import { X509Certificate, createHash, createPublicKey } from 'node:crypto';
 import forge from 'node-forge';
 import { buildCertificate } from '../../dist/pki/certificate.js';
 import { computeValidity } from '../../dist/pki/validity.js';
-import { parseAltNames } from '../../dist/pki/san.js';
+import { noAltNames, parseAltNames } from '../../dist/pki/san.js';
 import { loadProfile } from '../../dist/store/profiles.js';
 import { rsaKey } from '../helpers/keys.js';
 
@@ -29,13 +29,13 @@ async function makeCa(lifetime = { years: 10 }) {
     serial: '0102030405060708090a0b0c0d0e0f10',
     validity: computeValidity(NOW, lifetime),
     profile: await loadProfile('ca'),
-    altNames: { dns: [], ips: [] },
+    altNames: noAltNames(),
     selfKey: caKey,
     pathLength: 0,
   });
 }
 
-async function makeLeaf(profileName, caPem, altNames = parseAltNames(['localhost', '*.example'], ['127.0.0.1', 'fd00::1'])) {
+async function makeLeaf(profileName, caPem, altNames = parseAltNames({ domains: ['localhost', '*.example.com'], ips: ['127.0.0.1', 'fd00::1'] })) {
   return buildCertificate({
     subject: { commonName: 'leaf', organizationalUnit: CLUSTER },
     publicKey: leafKey,
@@ -47,7 +47,7 @@ async function makeLeaf(profileName, caPem, altNames = parseAltNames(['localhost
   });
 }
 
-const SAN = '302e' + '8209' + Buffer.from('localhost').toString('hex') + '8209' + Buffer.from('*.example').toString('hex') +
+const SAN = '3032' + '8209' + Buffer.from('localhost').toString('hex') + '820d' + Buffer.from('*.example.com').toString('hex') +
   '87047f000001' + '8710fd000000000000000000000000000001';
 
 test('ca profile: critical CA:TRUE pathlen 0, critical keyCertSign+cRLSign, SKI, no EKU, no AKI', async () => {
@@ -84,7 +84,7 @@ for (const [profile, eku] of Object.entries(LEAVES)) {
     const x = new X509Certificate(pem);
     assert.ok(x.verify(createPublicKey(caKey)), 'signed by the CA key');
     assert.ok(x.checkIssued(new X509Certificate(caPem)));
-    assert.equal(x.subjectAltName, 'DNS:localhost, DNS:*.example, IP Address:127.0.0.1, IP Address:FD00:0:0:0:0:0:0:1');
+    assert.equal(x.subjectAltName, 'DNS:localhost, DNS:*.example.com, IP Address:127.0.0.1, IP Address:FD00:0:0:0:0:0:0:1');
     assert.equal(x.serialNumber, '7F0000000000000000000000000000AA');
     assert.equal(forge.pki.certificateFromPem(pem).version, 2, 'X.509 v3');
     assert.ok(!pem.includes('\r'), 'PEM with LF line ends');

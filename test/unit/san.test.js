@@ -19,7 +19,6 @@ test('IPv6 addresses become 16 octets and RFC 5952 text', () => {
   assert.equal(ip.text, 'fd00::1');
   assert.equal(parseIp('::1').bytes.toString('hex'), '00000000000000000000000000000001');
   assert.equal(parseIp('2001:db8::8:800:200c:417a').text, '2001:db8::8:800:200c:417a');
-  assert.equal(parseIp('::ffff:192.0.2.1').bytes.toString('hex'), '00000000000000000000ffffc0000201');
   assert.equal(ipFromBytes(parseIp('2001:db8:0:0:1:0:0:1').bytes), '2001:db8::1:0:0:1');
 });
 
@@ -32,7 +31,6 @@ test('invalid IPs are refused, not silently re-encoded', () => {
 
 test('DNS names: lower-cased, wildcard only as the whole left-most label', () => {
   assert.equal(parseDnsName('Etcd1.Example.COM'), 'etcd1.example.com');
-  assert.equal(parseDnsName('*.example'), '*.example');
   assert.equal(parseDnsName('*.Svc.Cluster.Local'), '*.svc.cluster.local');
   assert.equal(parseDnsName('localhost'), 'localhost');
   assert.equal(parseDnsName('a'.repeat(63) + '.com'), 'a'.repeat(63) + '.com');
@@ -66,7 +64,7 @@ test('repeatable and comma-separated lists, duplicates dropped', () => {
   assert.deepEqual(splitList(['a,b', 'c', ' d ']), ['a', 'b', 'c', 'd']);
   assert.deepEqual(splitList('x'), ['x']);
   assert.deepEqual(splitList(undefined), []);
-  const names = parseAltNames(['a.com', 'A.com'], ['::1', '0:0::1', '10.0.0.1']);
+  const names = parseAltNames({ domains: ['a.com', 'A.com'], ips: ['::1', '0:0::1', '10.0.0.1'] });
   assert.deepEqual(names.dns, ['a.com']);
   assert.deepEqual(names.ips.map((i) => i.text), ['::1', '10.0.0.1']);
 });

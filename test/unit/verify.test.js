@@ -5,7 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import { buildCertificate } from '../../dist/pki/certificate.js';
 import { verifyCertificate } from '../../dist/pki/verify.js';
 import { computeValidity } from '../../dist/pki/validity.js';
-import { parseAltNames } from '../../dist/pki/san.js';
+import { noAltNames, parseAltNames } from '../../dist/pki/san.js';
 import { loadProfile } from '../../dist/store/profiles.js';
 import { rsaKey } from '../helpers/keys.js';
 
@@ -16,7 +16,7 @@ const otherKey = rsaKey(2048, 2);
 async function ca(key, name) {
   return new X509Certificate(buildCertificate({
     subject: { commonName: name }, publicKey: key, serial: '01', validity: computeValidity(ISSUED, { years: 10 }),
-    profile: await loadProfile('ca'), altNames: { dns: [], ips: [] }, selfKey: key, pathLength: 0,
+    profile: await loadProfile('ca'), altNames: noAltNames(), selfKey: key, pathLength: 0,
   }));
 }
 
@@ -24,7 +24,7 @@ async function leaf(caCert, key, profile = 'server', days = 90) {
   return new X509Certificate(buildCertificate({
     subject: { commonName: 'web' }, publicKey: rsaKey(2048, 1), serial: '7a0000000000000000000000000000b1',
     validity: computeValidity(ISSUED, { days }), profile: await loadProfile(profile),
-    altNames: parseAltNames(['web.example', '*.apps.example'], ['10.0.0.1']), issuer: { certificatePem: caCert.toString(), key },
+    altNames: parseAltNames({ domains: ['web.example', '*.apps.example'], ips: ['10.0.0.1'] }), issuer: { certificatePem: caCert.toString(), key },
   }));
 }
 

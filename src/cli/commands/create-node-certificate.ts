@@ -32,7 +32,7 @@ export const createNodeCertificateCommand: CommandModule<GlobalArgs, Args> = {
         throw usageError(`invalid --count ${JSON.stringify(args.count)}`, `give a whole number from 1 to ${MAX_COUNT}`);
       }
       if (count > 1 && args.name !== undefined) throw usageError('--name and --count cannot be used together', 'each node of --count is named node-UUID');
-      const altNames = parseAltNames(splitList(args.domain), splitList(args.ip));
+      const altNames = parseAltNames({ domains: splitList(args.domain), ips: splitList(args.ip) });
       const identities = Array.from({ length: count }, () => nodeIdentity(altNames, args.name));
       await runOneStep(args, ctx, identities, () => 'Copy them to the node with ca.crt (`ca export | tar xvf -`); keep the key secret.', {
         jsonList: true,

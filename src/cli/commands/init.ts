@@ -64,7 +64,7 @@ export const initCommand: CommandModule<GlobalArgs, Args> = {
       const result = await initCa({
         dir: ctx.storeDir,
         subject,
-        keyBits,
+        keySpec: { type: 'rsa', bits: keyBits },
         lifetime,
         pathLength,
         passphrase,

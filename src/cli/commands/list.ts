@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
 import type { GlobalArgs } from '../options.js';
 import { renderTable } from '../table.js';
+import { printable } from '../text.js';
 
 export const listCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'list',
@@ -25,7 +26,7 @@ export const listCommand: CommandModule<GlobalArgs, GlobalArgs> = {
         r.sans.join(',') || '-',
       ]);
       const tty = Boolean(process.stdout.isTTY);
-      if (rows.length > 0) ctx.out.result(renderTable(['NAME', 'PROFILE', 'STATUS', 'NOT AFTER', 'SANS'], table, tty));
+      if (rows.length > 0) ctx.out.result(renderTable(['NAME', 'PROFILE', 'STATUS', 'NOT AFTER', 'SANS'], table.map((r) => r.map(printable)), tty));
     },
   ),
 };

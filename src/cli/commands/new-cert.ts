@@ -45,7 +45,7 @@ export const newCertCommand: CommandModule<GlobalArgs, Args> = {
       const { parseKeyBits } = await import('../../pki/key.js');
       const { parseSubject } = await import('../subject-args.js');
       const name = validateName(args.name);
-      const altNames = parseAltNames(splitList(args.domain), splitList(args.ip));
+      const altNames = parseAltNames({ domains: splitList(args.domain), ips: splitList(args.ip) });
       const subject = parseSubject(args['common-name'] ?? name, args);
       const keyBits = parseKeyBits(args['key-bits']);
       const passphrase = await newSecret(ctx, undefined, keyFlags(args));
@@ -56,7 +56,7 @@ export const newCertCommand: CommandModule<GlobalArgs, Args> = {
         commonName: args['common-name'] === undefined ? undefined : subject.commonName,
         organization: subject.organization,
         country: subject.country,
-        keyBits,
+        keySpec: { type: 'rsa', bits: keyBits },
         profile: args.profile,
         passphrase,
         force: Boolean(args.force),
@@ -68,6 +68,7 @@ export const newCertCommand: CommandModule<GlobalArgs, Args> = {
       }
       const sans = result.sans.length ? ` for ${result.sans.join(', ')}` : '';
       ctx.out.success(`Created the key and request of ${name} (${result.profile})${sans}.`);
+      if (result.replacesSigned) ctx.out.info(`The certificate of ${name} in force stays, with its key, until the request is signed.`);
       ctx.out.info(`Next: \`ca sign ${name}\`.`);
     },
   ),

@@ -36,6 +36,7 @@ export const renewCommand: CommandModule<GlobalArgs, Args> = {
     (args) => `renew ${args.name}`,
     async (args, ctx) => {
       const { renewCertificate } = await import('../../ca/renew.js');
+      const { renewCa } = await import('../../ca/renew-ca.js');
       const { validateName } = await import('../../pki/name.js');
       const { parseKeyBits } = await import('../../pki/key.js');
       const { parseLifetime } = await import('../../pki/validity.js');
@@ -48,11 +49,19 @@ export const renewCommand: CommandModule<GlobalArgs, Args> = {
       const keyBits = args['key-bits'] === undefined ? undefined : parseKeyBits(args['key-bits']);
       const passphrase = args['new-key'] ? await newSecret(ctx, undefined, keyFlags(args)) : undefined;
       const caPassphrase = secretSource(ctx, CA_PROMPT, caFlags(args));
+      if (name === 'ca') {
+        if (args['new-key']) throw usageError('the CA is renewed with its own key', 'a new CA key is a new CA: `ca init --force`');
+        const renewed = await renewCa({ storeDir: ctx.storeDir, lifetime, caPassphrase, now: ctx.now });
+        if (ctx.json) return ctx.out.json({ ...renewed.entry, path: renewed.path });
+        ctx.out.success(`Renewed the CA: serial ${renewed.entry.serial}, valid until ${renewed.entry.notAfter.slice(0, 10)}, same key and subject.`);
+        ctx.out.info('Every certificate it issued keeps verifying. Next: give the new ca.crt (`ca export | tar xvf -`) to every member and client.');
+        return;
+      }
       const issued = await renewCertificate({
         storeDir: ctx.storeDir,
         name,
         newKey: Boolean(args['new-key']),
-        keyBits,
+        keySpec: keyBits === undefined ? undefined : { type: 'rsa', bits: keyBits },
         passphrase,
         lifetime,
         caPassphrase,

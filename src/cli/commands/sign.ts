@@ -64,16 +64,11 @@ export const signCommand: CommandModule<GlobalArgs, Args> = {
         ctx.out.info(`Next: \`ca export ${issued.name} | tar xvf -\` gives ${issued.name}.crt, ${issued.name}.key and ca.crt.`);
         return;
       }
-      const { readFile } = await import('node:fs/promises');
       const { signExternal } = await import('../../ca/sign.js');
       const name = args.name === undefined ? undefined : validateName(args.name);
-      const csr = await readFile(args.csr).catch((err: NodeJS.ErrnoException) => {
-        throw usageError(`cannot read --csr ${args.csr}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-      });
       const issued = await signExternal({
         storeDir: ctx.storeDir,
-        csr,
-        source: args.csr,
+        csrPath: args.csr,
         name,
         profile: args.profile ?? 'peer',
         lifetime,

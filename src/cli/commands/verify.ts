@@ -2,6 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
 import type { GlobalArgs } from '../options.js';
+import { printable } from '../text.js';
 
 interface Args extends GlobalArgs {
   file: string;
@@ -22,17 +23,12 @@ export const verifyCommand: CommandModule<GlobalArgs, Args> = {
   handler: handler<Args>(
     (args) => `verify ${args.file}`,
     async (args, ctx) => {
-      const { readFile } = await import('node:fs/promises');
-      const { usageError } = await import('../../error.js');
       const { verifyFile } = await import('../../ca/verify.js');
-      const input = await readFile(args.file).catch((err: NodeJS.ErrnoException) => {
-        throw usageError(`cannot read ${args.file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-      });
-      const r = await verifyFile({ storeDir: ctx.storeDir, input, source: args.file, host: args.host, usage: args.usage, now: ctx.now });
+      const r = await verifyFile({ storeDir: ctx.storeDir, path: args.file, host: args.host, usage: args.usage, now: ctx.now });
       if (ctx.json) {
         ctx.out.json({ file: args.file, valid: r.valid, problems: r.problems, subject: r.description.subject, serial: r.description.serial, notAfter: r.description.notAfter, sans: r.description.sans });
       } else {
-        ctx.out.result(r.valid ? `${args.file}: valid` : `${args.file}: not valid: ${r.problems.join('; ')}`);
+        ctx.out.result(printable(r.valid ? `${args.file}: valid` : `${args.file}: not valid: ${r.problems.join('; ')}`));
       }
       return r.valid ? 0 : 1;
     },

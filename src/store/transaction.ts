@@ -1,0 +1,154 @@
+/**
+ * One locked change of a store, and how it is made durable. The index is the commit point:
+ *
+ * 1. files that nothing names yet are written first (the issued certificate under issued/<serial>.crt,
+ *    a new key under keys/pending/<id>.key), each created exclusively and fsynced;
+ * 2. the index is replaced atomically; it records, in `applying`, the file updates of this change;
+ * 3. those updates are made: certs/NAME.crt from issued/, the pending key renamed to keys/NAME.key
+ *    (or an old key removed when the new certificate's key is elsewhere);
+ * 4. derived files (the CRL, csrs/ copies) are written.
+ *
+ * A crash before 2 leaves unnamed files, removed later; a crash after 2 is finished by the next
+ * change, which redoes `applying` first (every step can be redone). So keys/NAME.key always matches
+ * certs/NAME.crt once a change is complete, and no key, certificate or index is ever half-written.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdir, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { failure } from '../error.js';
+import { readRef, syncDirectory, writeAtomic, type FileRef } from './file.js';
+import { currentEntry, serializeIndex, type ApplyAction, type Index, type IndexEntry, type PendingRequest } from './index-file.js';
+import { pendingKeyPath, type Layout } from './layout.js';
+
+export interface Issue {
+  entry: IndexEntry;
+  certPem: string;
+  /** a key made for this certificate (encoded as it is to be stored) */
+  keyPem?: string | undefined;
+  /** the pending request being signed: its key becomes the certificate's */
+  request?: PendingRequest | undefined;
+  /** the certificate is for the key already in keys/NAME.key (`ca renew` without a new key) */
+  keepKey?: boolean;
+  /** a pending request of this name stays pending (`ca renew` renews what is in force) */
+  keepRequest?: boolean;
+}
+
+export class Transaction {
+  private readonly newFiles: { ref: FileRef; data: string }[] = [];
+  private readonly derived: { ref: FileRef; data: string | Buffer }[] = [];
+  private readonly actions: ApplyAction[] = [];
+  private changed = false;
+
+  constructor(
+    private readonly files: Layout,
+    readonly index: Index,
+  ) {}
+
+  /** A request waiting for `ca sign`, replacing any earlier request of that name. */
+  addRequest(request: Omit<PendingRequest, 'id'>, keyPem: string): PendingRequest {
+    const id = randomBytes(16).toString('hex');
+    this.newFiles.push({ ref: this.files.pendingKey(pendingKeyPath(id)), data: keyPem });
+    const added = { ...request, id };
+    this.index.requests = [...this.index.requests.filter((r) => r.name !== request.name), added];
+    this.derived.push({ ref: this.files.csr(request.name), data: request.csr });
+    this.changed = true;
+    return added;
+  }
+
+  /**
+   * Records a certificate as NAME's current one (SPEC "Certificate identity"): the certificate it
+   * replaces becomes superseded and a request of that name is settled (unless `keepRequest`), in
+   * this same change.
+   */
+  issue(p: Issue): void {
+    const { entry } = p;
+    if (this.index.certificates.some((e) => e.serial === entry.serial)) {
+      throw failure(`serial ${entry.serial} is already in the index`, 'try again');
+    }
+    for (const e of this.index.certificates) if (e.name === entry.name && e.status === 'valid') e.status = 'superseded';
+    this.index.certificates.push(entry);
+    if (!p.keepRequest) this.index.requests = this.index.requests.filter((r) => r.name !== entry.name);
+    this.newFiles.push({ ref: this.files.issued(entry.serial), data: p.certPem });
+    let key: ApplyAction['key'] = null;
+    if (p.keyPem !== undefined) {
+      key = pendingKeyPath(randomBytes(16).toString('hex'));
+      this.newFiles.push({ ref: this.files.pendingKey(key), data: p.keyPem });
+    } else if (p.request) {
+      key = pendingKeyPath(p.request.id);
+    } else if (p.keepKey) {
+      key = 'keep';
+    }
+    this.actions.push({ name: entry.name, serial: entry.serial, key });
+    this.changed = true;
+  }
+
+  revoke(entry: IndexEntry, at: Date, reason: string): void {
+    entry.status = 'revoked';
+    entry.revokedAt = at.toISOString();
+    entry.revocationReason = reason;
+    this.changed = true;
+  }
+
+  /** A file derived from the index (the CRL, a copy of a request), written once the index is. */
+  writeDerived(ref: FileRef, data: string | Buffer): void {
+    this.derived.push({ ref, data });
+  }
+
+  setCrlNumber(n: number): void {
+    this.index.crlNumber = n;
+    this.changed = true;
+  }
+
+  markChanged(): void {
+    this.changed = true;
+  }
+
+  async commit(): Promise<void> {
+    if (!this.changed) {
+      for (const f of this.derived) await writeAtomic(f.ref, f.data, { overwrite: true });
+      return;
+    }
+    for (const f of this.newFiles) await writeAtomic(f.ref, f.data);
+    this.index.applying = this.actions;
+    await writeAtomic(this.files.index, serializeIndex(this.index), { overwrite: true });
+    await applyActions(this.files, this.index);
+    for (const f of this.derived) await writeAtomic(f.ref, f.data, { overwrite: true });
+  }
+}
+
+/**
+ * Brings certs/ and keys/ in line with the last commit (step 3 above). Run after each commit and,
+ * under the lock, before each change, so a change interrupted after its commit is finished.
+ */
+export async function applyActions(files: Layout, index: Index): Promise<void> {
+  for (const action of index.applying) {
+    const entry = currentEntry(index, action.name);
+    if (entry?.serial !== action.serial) continue; // a later commit replaced it
+    const certRef = files.cert(action.name);
+    const pem = await readRef(files.issued(action.serial));
+    if ((await readRef(certRef).catch(() => '')) !== pem) await writeAtomic(certRef, pem, { overwrite: true });
+    if (action.key === 'keep') continue;
+    const target = files.key(action.name);
+    if (action.key === null) {
+      await unlink(target.path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+      continue;
+    }
+    try {
+      await rename(join(files.dir, action.key), target.path);
+      await syncDirectory(join(files.dir, 'keys'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // already moved by an earlier run
+    }
+  }
+}
+
+/** Pending keys that no request and no commit names: left by a change that did not commit. */
+export async function removeOrphanKeys(files: Layout, index: Index): Promise<void> {
+  const named = new Set([...index.requests.map((r) => `${r.id}.key`), ...index.applying.map((a) => String(a.key).split('/').pop())]);
+  const dir = join(files.dir, 'keys/pending');
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name.endsWith('.key') && !named.has(name)) await unlink(join(dir, name)).catch(() => undefined);
+  }
+}
