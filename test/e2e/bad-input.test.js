@@ -6,7 +6,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ca, caOk, treeDigest } from '../helpers/ca.js';
+import { craftRequest, rsaSpki } from '../helpers/csr.js';
+import { rsaKey } from '../helpers/keys.js';
 
 const CA_PASS = 'the-ca-passphrase';
 // Root reads any file whatever its mode; procfs's write-only files refuse even root (EACCES).
@@ -26,6 +29,15 @@ before(() => {
   mkdirSync(join(dir, 'a-directory'));
   writeFileSync(join(dir, 'right.txt'), `${CA_PASS}\n`);
   writeFileSync(join(dir, 'outside.csr'), readFileSync(join(dir, '.ca/csrs/pending.csr')));
+  // Requests that ask for what the flags would refuse (SPEC "What a CSR may put in a certificate").
+  const key = rsaKey(2048, 4);
+  const big = randomBytes(2048);
+  big[0] |= 0x80;
+  writeFileSync(join(dir, 'escape.csr'), craftRequest({ key, subject: [['CN', 'utf8', 'red\x1b[31m\nline']] }));
+  writeFileSync(join(dir, 'long.csr'), craftRequest({ key, subject: [['CN', 'utf8', 'x'.repeat(5000)]] }));
+  writeFileSync(join(dir, 'cyrillic.csr'), craftRequest({ key, sans: [[2, Buffer.from('pаypal.com', 'utf8')]] }));
+  writeFileSync(join(dir, 'wildcard.csr'), craftRequest({ key, sans: [[2, '*.com']] }));
+  writeFileSync(join(dir, 'huge-key.csr'), craftRequest({ key, spki: rsaSpki(big, randomBytes(2048)), junkSignature: true }));
 });
 
 const USAGE = 2;
@@ -105,6 +117,12 @@ const CASES = [
   [FAIL, ['export', 'nobody'], /there is no certificate named nobody/],
   [FAIL, ['sign', '--csr', 'wrong.txt', 'x'], /is not a certificate signing request|not a valid certificate signing request/],
   [FAIL, ['sign', '--csr', 'outside.csr', '--out', 'wrong.txt', '--ca-passphrase-file', 'right.txt', 'outside'], /wrong\.txt already exists; pass --force/],
+  // requests that ask for what the flags would refuse
+  [FAIL, ['sign', '--csr', 'escape.csr', '--ca-passphrase-file', 'right.txt', 'x'], /escape\.csr: invalid common name "red\\u001b\[31m\\nline"/],
+  [FAIL, ['sign', '--csr', 'long.csr', '--ca-passphrase-file', 'right.txt', 'x'], /long\.csr: invalid common name/],
+  [FAIL, ['sign', '--csr', 'cyrillic.csr', '--ca-passphrase-file', 'right.txt', 'x'], /cyrillic\.csr: invalid DNS name .*: it holds bytes outside ASCII; an international name must be requested as its xn-- A-label/],
+  [FAIL, ['sign', '--csr', 'wildcard.csr', '--ca-passphrase-file', 'right.txt', 'x'], /wildcard\.csr: invalid DNS name "\*\.com": a wildcard needs at least two labels/],
+  [FAIL, ['sign', '--csr', 'huge-key.csr', '--ca-passphrase-file', 'right.txt', 'x'], /huge-key\.csr has a 16384-bit RSA key; at most 8192 bits are accepted/],
   // inputs are bounded: read up to 64 KiB, never whole (SPEC)
   [FAIL, ['sign', '--csr', '/dev/zero', 'x'], /\/dev\/zero is larger than 64 KiB/],
   [FAIL, ['verify', '/dev/urandom'], /\/dev\/urandom is larger than 64 KiB/],
