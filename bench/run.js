@@ -59,11 +59,14 @@ function peakRss(cmd, cwd) {
 
 // --- the CAs: one per tool, 2048-bit keys everywhere -------------------------------------
 const caDir = join(work, 'ca');
+const caEcDir = join(work, 'ca-ecdsa');
 const osslDir = join(work, 'openssl');
 const mkcertDir = join(work, 'mkcert');
 const cfsslDir = join(work, 'cfssl');
-for (const d of [caDir, osslDir, mkcertDir, cfsslDir]) mkdirSync(d);
+const cfsslEcDir = join(work, 'cfssl-ecdsa');
+for (const d of [caDir, caEcDir, osslDir, mkcertDir, cfsslDir, cfsslEcDir]) mkdirSync(d);
 sh(`${CA} init -q --key-bits 2048 bench`, caDir);
+sh(`${CA} init -q --key-type ecdsa bench-ecdsa`, caEcDir);
 sh('openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -subj /CN=bench -days 3650 2>/dev/null', osslDir);
 writeFileSync(join(osslDir, 'client.ext'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n');
 writeFileSync(join(osslDir, 'peer.ext'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=IP:10.0.0.1\n');
@@ -79,6 +82,11 @@ if (hasCfssl) {
   }));
   writeFileSync(join(cfsslDir, 'csr.json'), JSON.stringify({ CN: 'user', key: { algo: 'rsa', size: 2048 } }));
   sh('cfssl gencert -initca ca-csr.json 2>/dev/null | cfssljson -bare ca', cfsslDir);
+  // The same with ECDSA P-256 keys and CA (cfssl's "key":{"algo":"ecdsa","size":256}).
+  writeFileSync(join(cfsslEcDir, 'ca-csr.json'), JSON.stringify({ CN: 'bench-ecdsa', key: { algo: 'ecdsa', size: 256 } }));
+  writeFileSync(join(cfsslEcDir, 'config.json'), readFileSync(join(cfsslDir, 'config.json')));
+  writeFileSync(join(cfsslEcDir, 'csr.json'), JSON.stringify({ CN: 'user', key: { algo: 'ecdsa', size: 256 } }));
+  sh('cfssl gencert -initca ca-csr.json 2>/dev/null | cfssljson -bare ca', cfsslEcDir);
 }
 const cfsslGencert = (name) =>
   `cfssl gencert -ca ca.pem -ca-key ca-key.pem -config config.json -profile client csr.json 2>/dev/null | cfssljson -bare ${name}`;
@@ -133,6 +141,24 @@ if (hasCfssl) {
   });
 }
 
+// ECDSA P-256 keys and CAs on both sides: no prime search, so what is left is start-up and signing.
+const EC_COUNT = Number(process.env.BENCH_EC_COUNT ?? 1000);
+if (hasCfssl) {
+  rows.push({
+    ...compare('`create-api-certificate` / `cfssl gencert`, both ECDSA P-256', (i) => sh(`${CA} create-api-certificate -q e${i} >/dev/null`, caEcDir), (i) => sh(cfsslGencert(`e${i}`), cfsslEcDir)),
+    goal: null,
+  });
+  rows.push({
+    ...compare(
+      `\`create-node-certificate --count ${EC_COUNT}\` / ${EC_COUNT} cfssl gencert, both ECDSA P-256`,
+      (i) => sh(`mkdir q${i} && ${CA} create-node-certificate -q --count ${EC_COUNT} --ip 10.0.0.1 --out q${i} >/dev/null`, caEcDir),
+      (i) => sh(`mkdir q${i} && for i in $(seq 1 ${EC_COUNT}); do ${cfsslGencert('q' + i + '/$i')}; done`, cfsslEcDir),
+      Number(process.env.BENCH_EC_COUNT_RUNS ?? 1),
+    ),
+    goal: null,
+  });
+}
+
 // --- peak memory ------------------------------------------------------------------------------
 const rss = [
   ['ca --help', peakRss(`${CA} --help >/dev/null`, caDir)],
@@ -155,7 +181,11 @@ const machine = [
   hasCfssl ? `cfssl ${version('cfssl version 2>&1 | head -1')}` : 'cfssl: not installed',
 ];
 const table = rows
-  .map((r) => `| ${r.label} | ${r.ratio.toFixed(2)} | ≤ ${r.goal.toFixed(1)} | ${r.ratio <= r.goal ? 'met' : '**not met**'} | ${r.a.toFixed(3)} | ${r.b.toFixed(3)} | ${r.runs} |`)
+  .map((r) => {
+    const goal = r.goal === null ? '—' : `≤ ${r.goal.toFixed(1)}`;
+    const status = r.goal === null ? 'recorded' : r.ratio <= r.goal ? 'met' : '**not met**';
+    return `| ${r.label} | ${r.ratio.toFixed(2)} | ${goal} | ${status} | ${r.a.toFixed(3)} | ${r.b.toFixed(3)} | ${r.runs} |`;
+  })
   .join('\n');
 const rssTable = rss.map(([label, mib]) => `| ${label} | ${mib.toFixed(1)} | ${mib <= 100 ? 'met' : '**not met**'} |`).join('\n');
 const marker = '<!-- analysis: kept by bench/run.js -->';
@@ -180,9 +210,10 @@ Machine: ${machine.join('; ')}.
 Each comparison runs clusterca (A) and a peer (B) alternately, in ABBA order, each as a fresh
 process through \`sh -c\`, for the number of pairs shown, and reports the median of the pairwise
 ratios A/B (below 1: clusterca is faster). Every tool signs with its own 2048-bit CA and makes a
-2048-bit RSA key per certificate. RSA key generation dominates and its time varies widely from key
-to key (a prime search), so single runs mean little; medians of pairs do. Peak RSS is GNU time's
-maximum resident set size.
+2048-bit RSA key per certificate, but in the rows marked ECDSA P-256, where both sides use an
+ECDSA P-256 CA and keys. RSA key generation dominates and its time varies widely from key to key
+(a prime search), so single runs mean little; medians of pairs do. Peak RSS is GNU time's maximum
+resident set size.
 
 ## Ratios
 

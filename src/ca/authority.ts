@@ -4,7 +4,9 @@ import { failure } from '../error.js';
 import { decodePrivateKey, isEncryptedPem } from '../pki/key.js';
 import { subjectOf, type Subject } from '../pki/subject.js';
 import { openCertificate, type ParsedCertificate } from '../pki/x509.js';
+import type { NameConstraints } from '../pki/constraints.js';
 import type { Store } from '../store/store.js';
+import { constraintsOf, readChain, type CaChain } from './chain.js';
 
 export interface Authority {
   certPem: string;
@@ -12,6 +14,10 @@ export interface Authority {
   subject: Subject;
   key: KeyObject;
   notAfter: Date;
+  /** this CA and the certificates above it */
+  chain: CaChain;
+  /** every name constraint on the chain (SPEC: nothing is issued outside them) */
+  constraints: NameConstraints[];
 }
 
 /**
@@ -32,6 +38,10 @@ export interface OpenOptions {
   now: Date;
   /** `ca renew ca`: an expired CA certificate may be renewed with its own key */
   allowExpired?: boolean;
+  /** where the passphrase comes from, for messages (default: the CA passphrase flags) */
+  sources?: string;
+  /** checks on the CA certificate, made before the key is unlocked (no prompt for a CA that cannot serve) */
+  check?: (ca: Omit<Authority, 'key'>) => void;
 }
 
 export async function openAuthority(store: Store, passphrase: PassphraseSource | undefined, options: OpenOptions): Promise<Authority> {
@@ -49,10 +59,13 @@ export async function openAuthority(store: Store, passphrase: PassphraseSource |
   if (options.now.getTime() < new Date(x509.validFrom).getTime()) {
     throw failure(`the CA certificate is not valid before ${new Date(x509.validFrom).toISOString()}`, "check this machine's clock");
   }
+  const chain = await readChain(store);
+  const ca = { certPem, certificate: parsed, subject: subjectOf(parsed.subject), notAfter, chain, constraints: constraintsOf(chain, store.chain.path) };
+  options.check?.(ca);
   const keyPem = await store.readKey(store.caKey);
-  const key = await unlockKey(keyPem, passphrase, 'the CA key', CA_PASSPHRASE_SOURCES, store.caKey.path);
+  const key = await unlockKey(keyPem, passphrase, 'the CA key', options.sources ?? CA_PASSPHRASE_SOURCES, store.caKey.path);
   if (!x509.checkPrivateKey(key)) {
     throw failure(`${store.caKey.path} is not the key of ${store.caCert.path}`, 'restore the matching pair from a backup');
   }
-  return { certPem, certificate: parsed, subject: subjectOf(parsed.subject), key, notAfter };
+  return { ...ca, key };
 }

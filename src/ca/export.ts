@@ -9,12 +9,13 @@ import { buildPkcs12, checkP12Password, type P12Encryption } from '../export/p12
 export { P12_ENCRYPTIONS, parseP12Iterations } from '../export/p12.js';
 import { tarArchive } from '../export/tar.js';
 import { X509Certificate, createPublicKey } from 'node:crypto';
-import { readCertificate } from '../pki/x509.js';
+import { readCertificate, splitPemCertificates } from '../pki/x509.js';
 import { decodePrivateKey, encodePrivateKey, isEncryptedPem } from '../pki/key.js';
 import { KEY_MODE, PUBLIC_MODE, type FileRef } from '../store/file.js';
 import { requireEntry, type IndexEntry } from '../store/index-file.js';
 import { Store } from '../store/store.js';
 import { CA_PASSPHRASE_SOURCES, unlockKey, type PassphraseSource } from './authority.js';
+import { intermediatesOf, readChain, rootOf, type CaChain } from './chain.js';
 
 export type ExportFormat = 'tar' | 'pem' | 'p12';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['tar', 'pem', 'p12'];
@@ -80,13 +81,9 @@ export async function exportBundle(req: ExportRequest): Promise<ExportResult> {
   }
   const key = entries.find((e) => e.isKey);
   if (!key) throw failure(`${req.name} has no key in the store (it was signed from an outside request)`, 'export it as --format pem or tar');
-  const data = buildPkcs12({
-    keyPem: key.data.toString(),
-    certificatePem: entries[0]!.data.toString(),
-    caPem: entries.find((e) => e.name === 'ca.crt')!.data.toString(),
-    friendlyName: req.name!,
-    ...req.p12!,
-  });
+  // NAME.crt already holds the leaf and the intermediates; the root follows.
+  const certificatePems = [...splitPemCertificates(entries[0]!.data.toString()), entries.find((e) => e.name === 'ca.crt')!.data.toString()];
+  const data = buildPkcs12({ keyPem: key.data.toString(), certificatePems, friendlyName: req.name!, ...req.p12! });
   return { names: [`${req.name}.p12`], data, holdsKey: true, binary: true, warnings };
 }
 
@@ -95,9 +92,12 @@ async function collect(store: Store, req: ExportRequest): Promise<{ entries: Ent
   const entries: Entry[] = [];
   const warnings: string[] = [];
   const decrypt = req.insecure || req.format === 'p12';
+  const chain = await readChain(store);
   if (name !== undefined) {
     const { entry, certPem, keyPem, pending } = await currentPair(store, name);
-    entries.push({ name: `${name}.crt`, data: Buffer.from(certPem), mode: PUBLIC_MODE, isKey: false });
+    // SPEC: NAME.crt is the leaf followed by the intermediates, what a TLS server presents.
+    const presented = [certPem, ...intermediatesOf(chain)].join('');
+    entries.push({ name: `${name}.crt`, data: Buffer.from(presented), mode: PUBLIC_MODE, isKey: false });
     if (keyPem !== undefined) {
       entries.push(await keyEntry(`${name}.key`, keyPem, store.key(name), decrypt, req.passphrase, `the key of ${name}`, '--passphrase or --passphrase-file'));
     } else if (req.format !== 'p12') {
@@ -106,7 +106,7 @@ async function collect(store: Store, req: ExportRequest): Promise<{ entries: Ent
     if (pending) warnings.push(`a newer request for ${name} is pending; this is the certificate in force (serial ${entry.serial}) and its key`);
     if (entry.status === 'revoked') warnings.push(`${name} is revoked (since ${entry.revokedAt}): peers that check the CRL refuse it`);
   }
-  entries.push(await certEntry(store));
+  entries.push(rootEntry(chain));
   if (req.includeCaKey) {
     entries.push(await keyEntry('ca.key', await store.readKey(store.caKey), store.caKey, decrypt, req.caPassphrase, 'the CA key', CA_PASSPHRASE_SOURCES));
   }
@@ -147,9 +147,10 @@ function keyFits(certPem: string, keyPem: string): boolean {
   }
 }
 
-async function certEntry(store: Store): Promise<Entry> {
-  const pem = await store.read(store.caCert);
-  readCertificate(pem, store.caCert.path); // a damaged certificate is reported, never handed over
+/** ca.crt in an export is the trust anchor: the root, for a store made with --parent too. */
+function rootEntry(chain: CaChain): Entry {
+  const pem = rootOf(chain);
+  readCertificate(pem, 'the root CA certificate'); // a damaged certificate is reported, never handed over
   return { name: 'ca.crt', data: Buffer.from(pem), mode: PUBLIC_MODE, isKey: false };
 }
 

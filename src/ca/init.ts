@@ -1,26 +1,41 @@
-/** `ca init`: a new store with a self-signed CA (SPEC "Commands", profile "ca"). */
-import { randomUUID } from 'node:crypto';
+/**
+ * `ca init`: a new store with its CA (SPEC "Commands", "Hierarchy, constraints and pointers"): a
+ * self-signed root, or, with `--parent DIR`, an intermediate CA signed by the CA of the store at DIR
+ * and recorded there with profile `intermediate`.
+ */
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { usageError } from '../error.js';
 import { buildCertificate } from '../pki/certificate.js';
+import { hasConstraints, type NameConstraints } from '../pki/constraints.js';
 import { encodePrivateKey, generateKey } from '../pki/key.js';
-import type { KeySpec } from '../pki/key-type.js';
+import { resolveKeySpec, type KeyChoice, type KeySpec } from '../pki/key-type.js';
+import { validateName } from '../pki/name.js';
 import { noAltNames } from '../pki/san.js';
 import { randomSerial } from '../pki/serial.js';
+import { subjectText, type Subject } from '../pki/subject.js';
 import { computeValidity, type Lifetime } from '../pki/validity.js';
-import type { Subject } from '../pki/subject.js';
 import { emptyIndex } from '../store/index-file.js';
 import { loadProfile } from '../store/profiles.js';
-import { STORE_FORMAT, checkNewStore, createStore } from '../store/store.js';
-import { indexEntry } from './issue.js';
+import { STORE_FORMAT, Store, checkNewStore, createStore } from '../store/store.js';
+import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
+import { CA_RSA_BITS, storeKeyDefaults } from './key-choice.js';
+import { checkNameFree, checkNotCaSubject, indexEntry } from './issue.js';
+import { checkWithinParent } from './parent.js';
 
 export interface InitRequest {
   dir: string;
   /** CN, O, C of the CA; OU becomes the new cluster id */
   subject: Subject;
   keySpec: KeySpec;
+  /** the key type was chosen (or inherited): it becomes the store's default for every key */
+  keyDefault: boolean;
   lifetime?: Lifetime | undefined;
   pathLength: number;
   passphrase?: string | undefined;
+  nameConstraints?: NameConstraints | undefined;
+  crlUrl?: string | undefined;
+  /** make an intermediate CA signed by the store at `dir` */
+  parent?: { dir: string; passphrase?: PassphraseSource | undefined } | undefined;
   force: boolean;
   now: Date;
 }
@@ -32,6 +47,8 @@ export interface InitResult {
   encrypted: boolean;
   notAfter: string;
   replaced?: string | undefined;
+  /** with a parent: the name the intermediate is recorded under there */
+  parentName?: string | undefined;
   warnings: string[];
 }
 
@@ -50,14 +67,69 @@ export async function checkInit(dir: string, force: boolean): Promise<void> {
   await checkNewStore(dir, force);
 }
 
+/** The CA key to make: the flags' choice, else (with --parent) the parent store's default type, else RSA 4096. */
+export async function caKeySpec(choice: KeyChoice, parentDir: string | undefined): Promise<{ spec: KeySpec; isDefault: boolean }> {
+  const parentDefaults = parentDir === undefined ? undefined : storeKeyDefaults((await openParentStore(parentDir)).meta);
+  const spec = resolveKeySpec(choice, parentDefaults, CA_RSA_BITS);
+  return { spec, isDefault: choice.type !== undefined || choice.curve !== undefined || parentDefaults !== undefined };
+}
+
 export async function initCa(req: InitRequest): Promise<InitResult> {
   await checkNewStore(req.dir, req.force);
+  const parent = req.parent ? await openParent(req) : undefined;
+  const clusterId = randomUUID();
+  const subject: Subject = { ...req.subject, organizationalUnit: clusterId };
+  const key = await generateKey(req.keySpec);
+  const warnings: string[] = [];
+  const made = parent ? await signByParent(parent, req, subject, key, warnings) : await selfSign(req, subject, key);
+  const { dir, replaced } = await createStore({
+    dir: req.dir,
+    meta: {
+      format: STORE_FORMAT,
+      name: req.subject.commonName,
+      clusterId,
+      createdAt: req.now.toISOString(),
+      caLifetime: req.lifetime ?? (parent ? { days: made.profileDays } : DEFAULT_CA_LIFETIME),
+      defaults: req.keyDefault ? { keyType: req.keySpec.type, curve: req.keySpec.type === 'ecdsa' ? req.keySpec.curve : undefined } : undefined,
+      crlUrl: req.crlUrl,
+    },
+    caCertPem: made.certPem,
+    caKeyPem: encodePrivateKey(key, req.passphrase),
+    chainPem: parent ? [parent.authority.chain.ca, ...parent.authority.chain.above].join('') : undefined,
+    index: {
+      ...emptyIndex(),
+      certificates: [indexEntry({ name: 'ca', profile: parent ? 'intermediate' : 'ca', pem: made.certPem, source: 'init', hasKey: true })],
+    },
+    force: req.force,
+    now: req.now,
+  });
+  if (!req.passphrase) {
+    warnings.push('the CA key is stored unencrypted; anyone who can read it can issue certificates for this cluster');
+  }
+  return {
+    dir,
+    certPem: made.certPem,
+    clusterId,
+    encrypted: Boolean(req.passphrase),
+    notAfter: made.notAfter.toISOString(),
+    replaced,
+    parentName: made.parentName,
+    warnings,
+  };
+}
+
+interface Made {
+  certPem: string;
+  notAfter: Date;
+  profileDays: number;
+  parentName?: string;
+}
+
+async function selfSign(req: InitRequest, subject: Subject, key: KeyObject): Promise<Made> {
   const profile = await loadProfile('ca');
   const validity = computeValidity(req.now, req.lifetime ?? DEFAULT_CA_LIFETIME);
-  const clusterId = randomUUID();
-  const key = await generateKey(req.keySpec);
   const certPem = buildCertificate({
-    subject: { ...req.subject, organizationalUnit: clusterId },
+    subject,
     publicKey: key,
     serial: randomSerial(),
     validity,
@@ -65,28 +137,72 @@ export async function initCa(req: InitRequest): Promise<InitResult> {
     altNames: noAltNames(),
     selfKey: key,
     pathLength: req.pathLength,
+    nameConstraints: req.nameConstraints,
   });
-  const lifetime = req.lifetime ?? DEFAULT_CA_LIFETIME;
-  const { dir, replaced } = await createStore({
-    dir: req.dir,
-    meta: { format: STORE_FORMAT, name: req.subject.commonName, clusterId, createdAt: req.now.toISOString(), caLifetime: lifetime },
-    caCertPem: certPem,
-    caKeyPem: encodePrivateKey(key, req.passphrase),
-    index: { ...emptyIndex(), certificates: [indexEntry({ name: 'ca', profile: 'ca', pem: certPem, source: 'init', hasKey: true })] },
-    force: req.force,
-    now: req.now,
-  });
-  const warnings: string[] = [];
-  if (!req.passphrase) {
-    warnings.push('the CA key is stored unencrypted; anyone who can read it can issue certificates for this cluster');
-  }
-  return {
-    dir,
-    certPem,
-    clusterId,
-    encrypted: Boolean(req.passphrase),
-    notAfter: validity.notAfter.toISOString(),
-    replaced,
-    warnings,
-  };
+  return { certPem, notAfter: validity.notAfter, profileDays: profile.days };
 }
+
+interface Parent {
+  store: Store;
+  authority: Authority;
+}
+
+async function openParent(req: InitRequest): Promise<Parent> {
+  const dir = req.parent!.dir;
+  const store = await openParentStore(dir);
+  const authority = await openAuthority(store, req.parent!.passphrase, {
+    now: req.now,
+    sources: '--parent-passphrase, --parent-passphrase-file or CA_PARENT_PASSPHRASE',
+    check: (ca) => checkWithinParent(ca, req.pathLength, req.nameConstraints, dir),
+  });
+  return { store, authority };
+}
+
+function openParentStore(dir: string): Promise<Store> {
+  return Store.open(dir).catch((err: Error) => {
+    throw usageError(`--parent ${dir} is not a CA store (${err.message})`, 'give the directory of the store whose CA signs this one (its .ca)');
+  });
+}
+
+/**
+ * The name the intermediate gets in the parent's index: the CA's CN when it is a valid store name,
+ * else the CN with every other character made a hyphen ("Acme Prod CA" → "Acme-Prod-CA").
+ */
+export function parentEntryName(commonName: string): string {
+  const slug = commonName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+  try {
+    return validateName(slug || 'intermediate');
+  } catch {
+    return validateName(`ca-${slug}`.slice(0, 64));
+  }
+}
+
+async function signByParent(parent: Parent, req: InitRequest, subject: Subject, key: KeyObject, warnings: string[]): Promise<Made> {
+  const profile = await loadProfile('intermediate', parent.store.dir);
+  checkNotCaSubject(subject, parent.authority.subject);
+  const validity = computeValidity(req.now, req.lifetime ?? { days: profile.days }, parent.authority.notAfter);
+  if (validity.clamped) warnings.push(`the intermediate would outlive its parent; its validity is cut to the parent's end, ${validity.notAfter.toISOString()}`);
+  const name = parentEntryName(subject.commonName);
+  const certPem = await parent.store.change(async (tx) => {
+    checkNameFree(tx.index, name, req.force);
+    const pem = buildCertificate({
+      subject,
+      publicKey: key,
+      serial: randomSerial(new Set(tx.index.certificates.map((e) => e.serial))),
+      validity,
+      profile,
+      altNames: noAltNames(),
+      issuer: { certificatePem: parent.authority.certPem, key: parent.authority.key },
+      pathLength: req.pathLength,
+      nameConstraints: req.nameConstraints,
+      crlUrl: parent.store.meta.crlUrl,
+    });
+    tx.issue({ entry: indexEntry({ name, profile: 'intermediate', pem, source: 'init', hasKey: false }), certPem: pem });
+    return pem;
+  });
+  if (!hasConstraints(req.nameConstraints) && parent.authority.constraints.length > 0) {
+    warnings.push(`the parent's name constraints apply to this CA too: it can certify only what ${subjectText(parent.authority.subject)} may`);
+  }
+  return { certPem, notAfter: validity.notAfter, profileDays: profile.days, parentName: name };
+}
+

@@ -3,6 +3,7 @@ import { failure } from '../error.js';
 import { describeCertificate, type CertificateDescription } from '../pki/describe.js';
 import { currentEntries, entryBySerial, requireEntry, type IndexEntry, type PendingRequest } from '../store/index-file.js';
 import { Store } from '../store/store.js';
+import { readChain } from './chain.js';
 import { daysLeft, stateOf, type State } from './state.js';
 
 export type Listed = (IndexEntry & { state: State }) | (PendingRequest & { status: 'pending'; state: 'pending' });
@@ -39,12 +40,12 @@ export async function showCertificate(req: { storeDir: string; name?: string | u
   return { entry: { ...entry, state: stateOf(entry, req.now) }, pem, description: describeCertificate(pem, req.now, `certificate ${entry.serial}`) };
 }
 
-/** TLS order (RFC 8446 4.4.2): the certificate, then the CA that issued it. */
+/** TLS order (RFC 8446 4.4.2): the certificate, then each CA above it, the root last. */
 export async function certificateChain(req: { storeDir: string; name: string; now: Date }): Promise<string> {
   const shown = await showCertificate(req);
-  if (req.name === 'ca') return shown.pem;
-  const store = await Store.open(req.storeDir);
-  return shown.pem + (await store.read(store.caCert));
+  const chain = await readChain(await Store.open(req.storeDir));
+  const above = req.name === 'ca' ? chain.above : [chain.ca, ...chain.above];
+  return [shown.pem, ...above].join('');
 }
 
 export interface StatusReport {

@@ -7,6 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import { alreadyExists, failure, usageError } from '../error.js';
 import { buildCertificate } from '../pki/certificate.js';
+import { outsideConstraints, type NameConstraints } from '../pki/constraints.js';
 import { kindOfKey } from '../pki/key-type.js';
 import { hasServerAuth, type Profile } from '../pki/profile.js';
 import type { AltNames } from '../pki/san.js';
@@ -19,6 +20,7 @@ import { currentEntry, pendingRequest, type Index, type IndexEntry, type Pending
 import { loadProfile } from '../store/profiles.js';
 import type { Store } from '../store/store.js';
 import type { Authority } from './authority.js';
+import { intermediatesOf } from './chain.js';
 
 /** A profile to issue with: any but a CA's. */
 export async function issuingProfile(name: string, storeDir: string): Promise<Profile> {
@@ -65,6 +67,8 @@ export interface IssueParams {
 export interface Issued {
   name: string;
   pem: string;
+  /** the certificate followed by the intermediates above it: what a TLS server presents */
+  chainPem: string;
   entry: IndexEntry;
   path: string;
   warnings: string[];
@@ -81,6 +85,7 @@ export async function issueCertificate(p: IssueParams): Promise<Issued> {
   };
   checkNotCaSubject(subject, p.authority.subject);
   const altNames = withProfileNames(p.altNames, p.profile);
+  checkConstraints(p.authority.constraints, altNames, subject.commonName);
   const warnings = issueWarnings({ ...p, altNames }, validity);
   return p.store.change(async (tx) => {
     if ('request' in p.key) checkStillPending(tx.index, p.name, p.key.request);
@@ -93,6 +98,7 @@ export async function issueCertificate(p: IssueParams): Promise<Issued> {
       profile: p.profile,
       altNames,
       issuer: { certificatePem: p.authority.certPem, key: p.authority.key },
+      crlUrl: p.store.meta.crlUrl,
     });
     const entry = indexEntry({ name: p.name, profile: p.profile.name, pem, source: p.source, hasKey: !('none' in p.key) });
     tx.issue({
@@ -104,7 +110,8 @@ export async function issueCertificate(p: IssueParams): Promise<Issued> {
       keepRequest: p.keepRequest,
     });
     for (const f of p.derived ?? []) tx.writeDerived(f.ref, f.data);
-    return { name: p.name, pem, entry, path: p.store.cert(p.name).path, warnings };
+    const chainPem = [pem, ...intermediatesOf(p.authority.chain)].join('');
+    return { name: p.name, pem, chainPem, entry, path: p.store.cert(p.name).path, warnings };
   });
 }
 
@@ -115,6 +122,20 @@ export async function issueCertificate(p: IssueParams): Promise<Issued> {
 export function checkNotCaSubject(subject: Subject, caSubject: Subject): void {
   if (sameSubject(subject, caSubject)) {
     throw usageError(`the subject ${subjectText(subject)} is the CA's own`, 'give the certificate another common name');
+  }
+}
+
+/** SPEC: `ca` refuses to issue a certificate naming anything outside its name constraints. */
+export function checkConstraints(constraints: NameConstraints[], names: AltNames, commonName: string): void {
+  for (const c of constraints) {
+    const outside = outsideConstraints(c, names, commonName);
+    if (outside) {
+      const allowed = [...c.dns, ...c.ips.map((r) => r.text)].join(', ');
+      const hint = outside.startsWith('CN=')
+        ? `without a DNS SAN, verifiers hold the CN to the constraints: add a --domain within ${c.dns.join(', ')}, or give --common-name within it`
+        : `this CA may certify only ${allowed}`;
+      throw usageError(`${outside} is outside the names this CA may certify`, hint);
+    }
   }
 }
 

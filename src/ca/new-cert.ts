@@ -12,7 +12,8 @@ import { subjectOf, subjectText, type Subject } from '../pki/subject.js';
 import { parseCertificate } from '../pki/x509.js';
 import { currentEntry } from '../store/index-file.js';
 import { Store } from '../store/store.js';
-import { checkNameFree, checkNotCaSubject, issuingProfile } from './issue.js';
+import { constraintsOf, readChain } from './chain.js';
+import { checkConstraints, checkNameFree, checkNotCaSubject, issuingProfile } from './issue.js';
 
 export interface NewCertRequest {
   storeDir: string;
@@ -56,7 +57,9 @@ export async function createRequest(req: NewCertRequest): Promise<NewCertResult>
     organizationalUnit: store.meta.clusterId,
     country: req.country,
   };
-  checkNotCaSubject(subject, subjectOf(parseCertificate(await store.read(store.caCert)).subject));
+  const chain = await readChain(store);
+  checkNotCaSubject(subject, subjectOf(parseCertificate(chain.ca).subject));
+  checkConstraints(constraintsOf(chain, store.chain.path), req.altNames, subject.commonName);
   const key = await generateKey(req.keySpec);
   const csr = buildRequest({ subject, altNames: req.altNames, key });
   const sans = altNamesText(req.altNames);

@@ -120,7 +120,7 @@ async function issueOne(store: Store, authority: Authority, profile: Profile, id
   // The store and its index first: a certificate that exists is always recorded. The copies to
   // hand over come after; if they are lost, `ca export NAME` gives them again.
   const out = outputPaths(req.outDir, id.name);
-  await writeOutputFile({ path: out.certificate, data: result.pem, holdsKey: false, force: req.force });
+  await writeOutputFile({ path: out.certificate, data: result.chainPem, holdsKey: false, force: req.force });
   await writeOutputFile({ path: out.key, data: keyPem, holdsKey: true, force: req.force });
   const certificate: OneStepCertificate = {
     name: id.name,

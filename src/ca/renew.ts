@@ -6,7 +6,7 @@
  */
 import { failure, usageError } from '../error.js';
 import { encodePrivateKey, generateKey } from '../pki/key.js';
-import { specOfKey, type KeySpec } from '../pki/key-type.js';
+import { resolveKeySpec, specOfKey, type KeyChoice, type KeySpec } from '../pki/key-type.js';
 import { altNamesFromText } from '../pki/san.js';
 import { subjectOf } from '../pki/subject.js';
 import type { Lifetime } from '../pki/validity.js';
@@ -21,8 +21,8 @@ export interface RenewRequest {
   storeDir: string;
   name: string;
   newKey: boolean;
-  /** with newKey: the new key's type (default: the old key's) */
-  keySpec?: KeySpec | undefined;
+  /** with newKey: the new key's type, as the flags chose it (default: the old key's) */
+  keyChoice?: KeyChoice | undefined;
   /** encrypts the new key */
   passphrase?: string | undefined;
   lifetime?: Lifetime | undefined;
@@ -44,9 +44,7 @@ export async function renewCertificate(req: RenewRequest): Promise<Issued & { ne
   const profile = await loadProfile(entry.profile, store.dir);
   const authority = await openAuthority(store, req.caPassphrase, { now: req.now });
 
-  const spec = req.keySpec ?? specOfKey(x509.publicKey);
-  if (req.newKey && !spec) throw failure(`the key of ${req.name} is of a type this CA no longer makes`, 'give --key-type');
-  const key = req.newKey ? await generateKey(spec!) : undefined;
+  const key = req.newKey ? await generateKey(newKeySpec(req.keyChoice ?? {}, specOfKey(x509.publicKey))) : undefined;
   const issued = await issueCertificate({
     store,
     authority,
@@ -67,4 +65,10 @@ export async function renewCertificate(req: RenewRequest): Promise<Issued & { ne
     issued.warnings.push(`a newer request for ${req.name} is still pending: \`ca sign ${req.name}\` issues it (with its new key and names)`);
   }
   return { ...issued, newKey: Boolean(key) };
+}
+
+/** A new key like the old one unless the flags say otherwise (an old RSA size outside 2048-4096 becomes 2048). */
+function newKeySpec(choice: KeyChoice, old: KeySpec | undefined): KeySpec {
+  const defaults: KeyChoice | undefined = old && { type: old.type, curve: old.type === 'ecdsa' ? old.curve : undefined };
+  return resolveKeySpec(choice, defaults, old?.type === 'rsa' ? old.bits : 2048);
 }

@@ -103,7 +103,7 @@ export async function signExternal(req: SignCsrRequest): Promise<SignCsrResult> 
   });
   const warnings = [...issued.warnings];
   if (info.ignored.length > 0) warnings.push(`the request's ${info.ignored.join(', ')} names were not taken: only DNS, IP, URI and e-mail SANs are`);
-  const outPath = req.out === undefined ? undefined : await writeOutputFile({ path: req.out, data: issued.pem, holdsKey: false, force: req.force });
+  const outPath = req.out === undefined ? undefined : await writeOutputFile({ path: req.out, data: issued.chainPem, holdsKey: false, force: req.force });
   return { ...issued, warnings, ignored: info.ignored, outPath };
 }
 

@@ -6,6 +6,7 @@ import { readLimited } from '../store/file.js';
 import { describeCertificate, type CertificateDescription } from '../pki/describe.js';
 import { verifyCertificate, type Usage, type Verdict } from '../pki/verify.js';
 import { Store } from '../store/store.js';
+import { constraintsOf, readChain } from './chain.js';
 
 export interface VerifyRequest {
   storeDir: string;
@@ -19,15 +20,27 @@ export interface VerifyRequest {
 export async function verifyFile(req: VerifyRequest): Promise<Verdict & { description: CertificateDescription }> {
   const input = await readLimited(req.path, MAX_INPUT_BYTES, '');
   const store = await Store.open(req.storeDir);
-  const ca = readCertificate(await store.read(store.caCert), store.caCert.path);
+  const chain = await readChain(store);
+  const ca = readCertificate(chain.ca, store.caCert.path);
   const text = input.toString('latin1');
   const pemOrDer = text.includes('-----BEGIN CERTIFICATE-----') ? text : input;
   const certificate = readCertificate(pemOrDer, req.path);
   const index = await store.readIndex();
   // Revocation by serial counts only for certificates this CA issued (serials are per issuer).
   const revoked = new Set(index.certificates.filter((e) => e.status === 'revoked').map((e) => e.serial));
-  const verdict = verifyCertificate({ certificate, ca, now: req.now, revoked, host: req.host, usage: req.usage });
-  return { ...verdict, description: describeCertificate(certificate.toString(), req.now, req.path) };
+  const description = describeCertificate(certificate.toString(), req.now, req.path);
+  const verdict = verifyCertificate({
+    certificate,
+    ca,
+    chain: chain.above.map((pem) => readCertificate(pem, store.chain.path)),
+    constraints: constraintsOf(chain, store.chain.path),
+    sans: description.sans,
+    now: req.now,
+    revoked,
+    host: req.host,
+    usage: req.usage,
+  });
+  return { ...verdict, description };
 }
 
 export function parseUsage(input: string | undefined): Usage | undefined {

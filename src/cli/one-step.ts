@@ -10,16 +10,18 @@ import { CA_PROMPT, caFlags, keyFlags, newSecret, secretSource } from './passphr
 import {
   caPassphraseOptions,
   forceOption,
+  keyChoiceOf,
+  keyOptions,
   keyPassphraseOptions,
   lifetimeOptions,
   type CaPassphraseArgs,
   type GlobalArgs,
+  type KeyArgs,
   type KeyPassphraseArgs,
   type LifetimeArgs,
 } from './options.js';
 
-export interface OneStepArgs extends GlobalArgs, KeyPassphraseArgs, CaPassphraseArgs, LifetimeArgs {
-  'key-bits': string;
+export interface OneStepArgs extends GlobalArgs, KeyPassphraseArgs, CaPassphraseArgs, LifetimeArgs, KeyArgs {
   out: string;
   force?: boolean;
 }
@@ -29,10 +31,8 @@ export function oneStepOptions<T>(y: Argv<T>) {
   b = caPassphraseOptions(b);
   b = lifetimeOptions(b, '825 days');
   b = forceOption(b, 'replace existing output files and issue again under a name already used');
-  return b
-    .option('key-bits', { type: 'string', default: '2048', describe: 'RSA key size: 2048, 3072 or 4096' })
+  return keyOptions(b, "the store's (rsa unless init said otherwise)", '2048')
     .option('out', { type: 'string', default: '.', describe: 'directory to write NAME.crt and NAME.key to' })
-    .group(['key-bits'], 'Subject and key:')
     .group(['out'], 'Output:');
 }
 
@@ -45,21 +45,22 @@ export async function runOneStep(
   { jsonList = false } = {},
 ): Promise<void> {
   const { issueOneStep } = await import('../ca/one-step.js');
-  const { parseKeyBits } = await import('../pki/key.js');
+  const { leafKeySpec } = await import('../ca/key-choice.js');
+  const { describeSpec } = await import('../pki/key-type.js');
   const { parseLifetime } = await import('../pki/validity.js');
-  const keyBits = parseKeyBits(args['key-bits']);
+  const keySpec = await leafKeySpec(ctx.storeDir, await keyChoiceOf(args));
   const lifetime = parseLifetime(args.days, args.years, ctx.now);
   const passphrase = await newSecret(ctx, undefined, keyFlags(args));
   const caPassphrase = secretSource(ctx, CA_PROMPT, caFlags(args));
   const total = identities.length;
   const progress = startProgress(
-    total > 1 ? `Issuing 0 of ${total} certificates…` : `Generating a ${keyBits}-bit RSA key…`,
-    ctx.progress && (total > 1 || keyBits > 2048),
+    total > 1 ? `Issuing 0 of ${total} certificates…` : `Generating a ${describeSpec(keySpec)} key…`,
+    ctx.progress && (total > 1 || (keySpec.type === 'rsa' && keySpec.bits > 2048)),
   );
   const result = await issueOneStep({
     storeDir: ctx.storeDir,
     identities,
-    keySpec: { type: 'rsa', bits: keyBits },
+    keySpec,
     passphrase,
     caPassphrase,
     lifetime,

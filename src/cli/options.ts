@@ -58,15 +58,34 @@ export function caPassphraseOptions<T>(y: Argv<T>) {
 export interface SubjectArgs {
   organization?: string | undefined;
   country?: string | undefined;
-  'key-bits'?: string | undefined;
 }
 
-export function subjectOptions<T>(y: Argv<T>, defaultBits: number) {
+export function subjectOptions<T>(y: Argv<T>) {
   return y
     .option('organization', { type: 'string', alias: 'o', describe: 'organization (O)' })
     .option('country', { type: 'string', alias: 'c', describe: 'country (C), ISO 3166 alpha-2 such as DE or US' })
-    .option('key-bits', { type: 'string', describe: 'RSA key size: 2048, 3072 or 4096', default: String(defaultBits) })
-    .group(['organization', 'country', 'key-bits'], GROUPS.subject);
+    .group(['organization', 'country'], GROUPS.subject);
+}
+
+export interface KeyArgs {
+  'key-type'?: string | undefined;
+  curve?: string | undefined;
+  'key-bits'?: string | undefined;
+}
+
+/** The key flags (SPEC "Keys and signatures"); `typeDefault` says what applies without them. */
+export function keyOptions<T>(y: Argv<T>, typeDefault: string, bitsDefault: string) {
+  return y
+    .option('key-type', { type: 'string', describe: 'rsa, ecdsa or ed25519', defaultDescription: typeDefault })
+    .option('curve', { type: 'string', describe: 'ECDSA curve: P-256 or P-384', defaultDescription: 'P-256' })
+    .option('key-bits', { type: 'string', describe: 'RSA key size: 2048, 3072 or 4096', defaultDescription: bitsDefault })
+    .group(['key-type', 'curve', 'key-bits'], GROUPS.subject);
+}
+
+/** The key flags checked on their own (the store's default applies in the use case). */
+export async function keyChoiceOf(args: KeyArgs) {
+  const { parseKeyChoice } = await import('../pki/key-type.js');
+  return parseKeyChoice({ keyType: args['key-type'], curve: args.curve, keyBits: args['key-bits'] });
 }
 
 export interface LifetimeArgs {
@@ -84,6 +103,8 @@ export function lifetimeOptions<T>(y: Argv<T>, defaultDescription: string) {
 export interface AltNameArgs {
   ip?: string | string[] | undefined;
   domain?: string | string[] | undefined;
+  uri?: string | string[] | undefined;
+  email?: string | string[] | undefined;
 }
 
 /**
@@ -94,7 +115,16 @@ export function altNameOptions<T>(y: Argv<T>) {
   return y
     .option('ip', { type: 'string', describe: 'IP address SAN (repeatable, or comma-separated)' })
     .option('domain', { type: 'string', describe: 'DNS name SAN (repeatable, or comma-separated)' })
-    .group(['ip', 'domain'], GROUPS.subject);
+    .option('uri', { type: 'string', describe: 'URI SAN, e.g. a SPIFFE ID spiffe://cluster.local/ns/web/sa/api (repeatable)' })
+    .option('email', { type: 'string', describe: 'e-mail address SAN (repeatable, or comma-separated)' })
+    .group(['ip', 'domain', 'uri', 'email'], GROUPS.subject);
+}
+
+/** The SAN flags checked into names. URIs are not split at commas: a URI may hold one. */
+export async function altNamesOf(args: AltNameArgs) {
+  const { parseAltNames, splitList } = await import('../pki/san.js');
+  const uris = args.uri === undefined ? [] : (Array.isArray(args.uri) ? args.uri : [args.uri]).map(String);
+  return parseAltNames({ domains: splitList(args.domain), ips: splitList(args.ip), uris, emails: splitList(args.email) });
 }
 
 export function forceOption<T>(y: Argv<T>, describe: string) {

@@ -7,6 +7,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { failure } from '../error.js';
 import { context, encode, pem, raw, seq, smallInteger, time, unsignedInteger } from './der.js';
+import type { NameConstraints } from './constraints.js';
 import { buildExtensions } from './extensions.js';
 import { kindOfKey } from './key-type.js';
 import { keyIdentifier, publicKeyOf, spkiDer } from './key.js';
@@ -38,6 +39,10 @@ export interface CertificateParams {
   /** the signing key of a self-signed certificate */
   selfKey?: KeyObject | undefined;
   pathLength?: number | undefined;
+  /** a CA certificate's permitted names */
+  nameConstraints?: NameConstraints | undefined;
+  /** the issuer's CRL, as a distribution point */
+  crlUrl?: string | undefined;
 }
 
 export function buildCertificate(p: CertificateParams): string {
@@ -66,6 +71,8 @@ export function buildCertificate(p: CertificateParams): string {
     subjectKeyId: keyIdentifier(publicKey),
     authorityKeyId,
     pathLength: p.pathLength,
+    nameConstraints: p.nameConstraints,
+    crlUrl: p.crlUrl,
   });
   const tbs = seq([
     context(0, [smallInteger(2)]), // version v3 (RFC 5280 4.1.2.1: the value is zero-based)

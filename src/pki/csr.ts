@@ -29,13 +29,13 @@ import {
   smallInteger,
   type Node,
 } from './der.js';
-import { EXTENSION_OIDS, GENERAL_NAME, extension, generalNames } from './extensions.js';
+import { EXTENSION_OIDS, extension, generalNames } from './extensions.js';
 import { parseRequestedDnsName } from './dns.js';
 import { parseIpBytes } from './ip.js';
 import { spkiDer } from './key.js';
 import { REQUEST_SIGNATURES, type KeyKind } from './key-type.js';
 import { checkPublicKey } from './public-key.js';
-import { checkAltNames, noAltNames, parseEmail, parseUri, type AltNames } from './san.js';
+import { GENERAL_NAME, checkAltNames, noAltNames, parseEmail, parseUri, type AltNames } from './san.js';
 import { algorithmIdentifier, signatureAlgorithmOf } from './signer.js';
 import { checkAttribute, encodeName, readName, subjectOf, type Subject } from './subject.js';
 import { readExtensionList, type Extension } from './x509.js';

@@ -3,10 +3,11 @@
  * DER. The AKI is the issuer's SKI (node-forge's `keyIdentifier: true` would hash the certificate's
  * own key), and iPAddress SANs carry exactly 4 or 16 bytes (see ip.ts).
  */
-import { bool, contextPrimitive, encode, namedBits, octets, oid, seq, smallInteger, type Node } from './der.js';
+import { encodeNameConstraints, hasConstraints, type NameConstraints } from './constraints.js';
+import { bool, context, contextPrimitive, encode, namedBits, octets, oid, seq, smallInteger, type Node } from './der.js';
 import type { Profile } from './profile.js';
 import { EKU_OIDS, KEY_USAGES, type KeyUsage } from './usage.js';
-import type { AltNames } from './san.js';
+import { GENERAL_NAME, type AltNames } from './san.js';
 
 export interface ExtensionParams {
   profile: Profile;
@@ -18,6 +19,10 @@ export interface ExtensionParams {
   authorityKeyId?: Buffer | undefined;
   /** basicConstraints pathLenConstraint, CA only */
   pathLength?: number | undefined;
+  /** a CA's permitted names (critical nameConstraints) */
+  nameConstraints?: NameConstraints | undefined;
+  /** where the issuer publishes its CRL (cRLDistributionPoints) */
+  crlUrl?: string | undefined;
 }
 
 export const EXTENSION_OIDS = {
@@ -30,9 +35,6 @@ export const EXTENSION_OIDS = {
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
 } as const;
-
-/** GeneralName tags (RFC 5280 4.2.1.6). */
-export const GENERAL_NAME = { rfc822Name: 1, dNSName: 2, directoryName: 4, uniformResourceIdentifier: 6, iPAddress: 7 } as const;
 
 /** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } */
 export function extension(id: string, critical: boolean, value: Node): Node {
@@ -73,6 +75,15 @@ export function buildExtensions(p: ExtensionParams): Node[] {
   exts.push(extension(EXTENSION_OIDS.subjectKeyIdentifier, false, octets(p.subjectKeyId)));
   if (p.authorityKeyId) {
     exts.push(extension(EXTENSION_OIDS.authorityKeyIdentifier, false, seq([contextPrimitive(0, p.authorityKeyId)])));
+  }
+  // RFC 5280 4.2.1.10: conforming CAs MUST mark nameConstraints critical.
+  if (profile.isCa && hasConstraints(p.nameConstraints)) {
+    exts.push(extension(EXTENSION_OIDS.nameConstraints, true, encodeNameConstraints(p.nameConstraints)));
+  }
+  if (p.crlUrl) {
+    // DistributionPoint { distributionPoint [0] { fullName [0] { uniformResourceIdentifier } } } (RFC 5280 4.2.1.13)
+    const uri = contextPrimitive(GENERAL_NAME.uniformResourceIdentifier, Buffer.from(p.crlUrl, 'ascii'));
+    exts.push(extension(EXTENSION_OIDS.cRLDistributionPoints, false, seq([seq([context(0, [context(0, [uri])])])])));
   }
   return exts;
 }

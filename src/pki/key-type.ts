@@ -4,6 +4,7 @@
  * Certificates, requests and CRLs look their algorithm up here; nothing else asks "is it RSA?".
  */
 import type { KeyObject } from 'node:crypto';
+import { usageError } from '../error.js';
 import type { KeyUsage } from './usage.js';
 
 export type KeyType = 'rsa' | 'ecdsa' | 'ed25519';
@@ -143,3 +144,49 @@ export const REQUEST_SIGNATURES: Record<string, { hash: string | null; keyType: 
   '1.2.840.10045.4.3.4': { hash: 'sha512', keyType: 'ecdsa', name: 'ecdsa-with-SHA512' },
   '1.3.101.112': { hash: null, keyType: 'ed25519', name: 'Ed25519' },
 };
+
+/** What the flags ask for (`--key-type`, `--curve`, `--key-bits`), before store defaults apply. */
+export interface KeyChoice {
+  type?: KeyType | undefined;
+  curve?: Curve | undefined;
+  bits?: RsaBits | undefined;
+}
+
+const CURVE_NAMES: Record<string, Curve> = { 'p-256': 'P-256', p256: 'P-256', prime256v1: 'P-256', secp256r1: 'P-256', 'p-384': 'P-384', p384: 'P-384', secp384r1: 'P-384' };
+
+/** Checks the key flags on their own: each names a known value, and they fit together. */
+export function parseKeyChoice(input: { keyType?: string | undefined; curve?: string | undefined; keyBits?: string | undefined }): KeyChoice {
+  const choice: KeyChoice = {};
+  if (input.keyType !== undefined) {
+    const type = input.keyType.toLowerCase() as KeyType;
+    if (!KEY_TYPES.includes(type)) throw usageError(`unknown key type ${JSON.stringify(input.keyType)}`, 'use --key-type rsa, ecdsa or ed25519');
+    choice.type = type;
+  }
+  if (input.curve !== undefined) {
+    const curve = CURVE_NAMES[input.curve.toLowerCase()];
+    if (!curve) throw usageError(`unknown curve ${JSON.stringify(input.curve)}`, 'use --curve P-256 or P-384');
+    if (choice.type !== undefined && choice.type !== 'ecdsa') throw usageError(`--curve goes with --key-type ecdsa, not ${choice.type}`, 'leave --curve out');
+    choice.curve = curve;
+  }
+  if (input.keyBits !== undefined) {
+    const bits = Number(input.keyBits) as RsaBits;
+    if (!RSA_BITS.includes(bits)) throw usageError(`invalid key size ${JSON.stringify(input.keyBits)}`, 'use --key-bits 2048, 3072 or 4096');
+    if (choice.type !== undefined && choice.type !== 'rsa') throw usageError(`--key-bits is for RSA keys, not ${choice.type}`, choice.type === 'ecdsa' ? 'ECDSA keys take --curve' : 'leave --key-bits out');
+    if (choice.curve) throw usageError('--key-bits and --curve cannot be used together', '--key-bits is for RSA keys, --curve for ECDSA');
+    choice.bits = bits;
+  }
+  return choice;
+}
+
+/**
+ * The key to make: what the flags chose, else the store's default type (SPEC: `ca init --key-type`
+ * sets it), else RSA; `rsaBits` is the RSA size when the flags do not give one (CA 4096, leaves 2048).
+ */
+export function resolveKeySpec(choice: KeyChoice, defaults: KeyChoice | undefined, rsaBits: RsaBits): KeySpec {
+  // A curve alone asks for ECDSA, a size alone for RSA, whatever the store's default.
+  const implied = choice.curve ? 'ecdsa' : choice.bits ? 'rsa' : undefined;
+  const type = choice.type ?? implied ?? defaults?.type ?? 'rsa';
+  if (type === 'rsa') return { type, bits: choice.bits ?? rsaBits };
+  if (type === 'ecdsa') return { type, curve: choice.curve ?? defaults?.curve ?? 'P-256' };
+  return { type };
+}

@@ -21,6 +21,9 @@ export interface AltNames {
  */
 export const MAX_ALT_NAMES = 100;
 
+/** GeneralName tags (RFC 5280 4.2.1.6). */
+export const GENERAL_NAME = { rfc822Name: 1, dNSName: 2, directoryName: 4, uniformResourceIdentifier: 6, iPAddress: 7 } as const;
+
 export function noAltNames(): AltNames {
   return { dns: [], ips: [], uris: [], emails: [] };
 }
@@ -117,4 +120,14 @@ export function altNamesText(names: AltNames): string[] {
 export function altNamesFromText(sans: readonly string[]): AltNames {
   const take = (prefix: string) => sans.filter((s) => s.startsWith(prefix)).map((s) => s.slice(prefix.length));
   return parseAltNames({ domains: take('DNS:'), ips: take('IP:'), uris: take('URI:'), emails: take('email:') });
+}
+
+/**
+ * `--crl-url`: where relying parties fetch the CRL (RFC 5280 4.2.1.13). HTTP is what every client
+ * fetches a CRL over (a CRL is signed, so it needs no TLS); HTTPS is accepted too.
+ */
+export function parseCrlUrl(input: string): string {
+  const url = parseUri(input);
+  if (!/^https?:\/\/[^/]/i.test(url)) throw usageError(`invalid --crl-url ${JSON.stringify(input)}: not an http:// or https:// URL`, 'give the URL clients fetch the CRL from, e.g. http://pki.example.com/ca.crl');
+  return url;
 }

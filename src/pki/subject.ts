@@ -81,12 +81,7 @@ const decoders: Record<number, (b: Buffer) => string> = {
   18: ascii, // NumericString
   // X.690 has TeletexString as T.61; every producer in practice writes Latin-1 bytes (SPEC).
   20: (b) => b.toString('latin1'),
-  [Type.BMPSTRING]: (b) => {
-    if (b.length % 2) throw new DerError('a BMPString of an odd number of bytes');
-    const text = new TextDecoder('utf-16be', { fatal: true }).decode(b);
-    if (/[\ud800-\udfff]/.test(text)) throw new DerError('a BMPString holding surrogates');
-    return text;
-  },
+
   28: (b) => {
     // UniversalString: UCS-4, big-endian.
     if (b.length % 4) throw new DerError('a UniversalString whose length is not a multiple of 4');
@@ -106,6 +101,12 @@ function ascii(bytes: Buffer): string {
 }
 
 function decodeString(node: Node): string {
+  if (node.tagClass === 0 && node.type === Type.BMPSTRING && typeof node.value === 'string') {
+    // node-forge's parser has already read a BMPString as UTF-16 code units. It is UCS-2 (X.690):
+    // a surrogate has no place in it.
+    if (/[\ud800-\udfff]/.test(node.value)) throw new DerError('a BMPString holding surrogates');
+    return node.value;
+  }
   const decode = node.tagClass === 0 ? decoders[node.type] : undefined;
   if (!decode) throw new DerError(`an attribute value of unsupported type ${node.type}`);
   try {

@@ -21,7 +21,9 @@ import {
   readUnsigned,
   type Node,
 } from './der.js';
-import { EXTENSION_OIDS, GENERAL_NAME } from './extensions.js';
+import { decodeNameConstraints, type NameConstraints } from './constraints.js';
+import { EXTENSION_OIDS } from './extensions.js';
+import { GENERAL_NAME } from './san.js';
 import { ipFromBytes } from './ip.js';
 import { kindOfKey } from './key-type.js';
 import { EKU_OIDS, KEY_USAGES } from './usage.js';
@@ -54,6 +56,8 @@ export interface ParsedCertificate {
   sans: string[];
   subjectKeyId: Buffer | undefined;
   authorityKeyId: Buffer | undefined;
+  /** a CA's permitted DNS and IP subtrees, when it has nameConstraints */
+  nameConstraints: NameConstraints | undefined;
 }
 
 const EKU_NAMES = Object.fromEntries(Object.entries(EKU_OIDS).map(([name, id]) => [id, name]));
@@ -98,6 +102,7 @@ export function parseCertificate(input: string | Buffer): ParsedCertificate {
     sans: [],
     subjectKeyId: undefined,
     authorityKeyId: undefined,
+    nameConstraints: undefined,
   };
   interpret(cert);
   return cert;
@@ -146,6 +151,8 @@ function interpret(cert: ParsedCertificate): void {
   if (san) cert.sans = children(san, Type.SEQUENCE, 'subjectAltName').map(generalNameText);
   const ski = value(EXTENSION_OIDS.subjectKeyIdentifier);
   if (ski) cert.subjectKeyId = primitive(ski, Type.OCTETSTRING, 'subjectKeyIdentifier');
+  const nc = cert.extensions.find((e) => e.id === EXTENSION_OIDS.nameConstraints);
+  if (nc) cert.nameConstraints = decodeNameConstraints(nc.value);
   const aki = value(EXTENSION_OIDS.authorityKeyIdentifier);
   if (aki) {
     const keyId = children(aki, Type.SEQUENCE, 'authorityKeyIdentifier').find((n) => isContext(n, 0));

@@ -25,6 +25,10 @@ export class Layout {
   get caKey(): FileRef {
     return this.file('ca.key', KEY_MODE, 'the CA key');
   }
+  /** The CA certificates above this store's CA (`init --parent`): its issuer first, the root last. */
+  get chain(): FileRef {
+    return this.file('chain.pem', PUBLIC_MODE, 'the CA chain');
+  }
   get crl(): FileRef {
     return this.file('crl.pem', PUBLIC_MODE, 'the CRL');
   }

@@ -3,6 +3,7 @@
  * damaged description is refused with what to restore, never half-used.
  */
 import { failure } from '../error.js';
+import { CURVES, KEY_TYPES, type Curve, type KeyType } from '../pki/key-type.js';
 
 export const STORE_FORMAT = 1;
 
@@ -15,6 +16,10 @@ export interface StoreMeta {
   createdAt: string;
   /** the CA certificate's lifetime as `init` set it: `ca renew ca` never goes beyond it */
   caLifetime?: { years: number } | { days: number } | undefined;
+  /** the key type (and curve) of every key the store makes unless told otherwise (`init --key-type`) */
+  defaults?: { keyType: KeyType; curve?: Curve | undefined } | undefined;
+  /** a CRL distribution point put in every certificate issued (`init --crl-url`) */
+  crlUrl?: string | undefined;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -39,7 +44,19 @@ export function parseMeta(text: string, path: string): StoreMeta {
   if (typeof m.createdAt !== 'string' || Number.isNaN(Date.parse(m.createdAt))) throw damaged('"createdAt" is not a date');
   const meta: StoreMeta = { format: STORE_FORMAT, name: m.name, clusterId: m.clusterId, createdAt: m.createdAt };
   if (m.caLifetime !== undefined) meta.caLifetime = lifetime(m.caLifetime, damaged);
+  if (m.defaults !== undefined) meta.defaults = defaults(m.defaults, damaged);
+  if (m.crlUrl !== undefined) {
+    if (typeof m.crlUrl !== 'string' || !/^https?:\/\/[\x21-\x7e]+$/.test(m.crlUrl)) throw damaged('"crlUrl" is not an http(s) URL');
+    meta.crlUrl = m.crlUrl;
+  }
   return meta;
+}
+
+function defaults(v: unknown, damaged: (why: string) => Error): StoreMeta['defaults'] {
+  const d = v as Record<string, unknown> | null;
+  if (!d || typeof d !== 'object' || !KEY_TYPES.includes(d.keyType as KeyType)) throw damaged('"defaults" does not name a key type');
+  if (d.curve !== undefined && (d.keyType !== 'ecdsa' || !CURVES.includes(d.curve as Curve))) throw damaged('"defaults" names a curve that does not fit');
+  return { keyType: d.keyType as KeyType, curve: d.curve as Curve | undefined };
 }
 
 function lifetime(v: unknown, damaged: (why: string) => Error): StoreMeta['caLifetime'] {

@@ -45,5 +45,6 @@ export async function profileNames(storeDir?: string): Promise<string[]> {
 }
 
 function unknownProfile(name: string, known: string[]) {
-  return usageError(`unknown profile ${JSON.stringify(name)}`, `use one of: ${known.filter((n) => n !== 'ca').join(', ')}`);
+  const issuing = known.filter((n) => n !== 'ca' && n !== 'intermediate');
+  return usageError(`unknown profile ${JSON.stringify(name)}`, `use one of: ${issuing.join(', ')}`);
 }

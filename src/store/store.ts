@@ -105,6 +105,8 @@ export interface NewStore {
   meta: StoreMeta;
   caCertPem: string;
   caKeyPem: string;
+  /** the certificates above an intermediate CA, its issuer first (chain.pem) */
+  chainPem?: string | undefined;
   index: Index;
   /** replace an existing store; the old one is kept beside it */
   force: boolean;
@@ -129,6 +131,7 @@ export async function createStore(p: NewStore): Promise<{ dir: string; replaced?
     for (const sub of ['.', ...SUBDIRS]) await makePrivateDirectory(join(build, sub));
     await writeAtomic(files.caKey, p.caKeyPem);
     await writeAtomic(files.caCert, p.caCertPem);
+    if (p.chainPem) await writeAtomic(files.chain, p.chainPem);
     for (const e of p.index.certificates) await writeAtomic(files.issued(e.serial), p.caCertPem);
     await writeAtomic(files.index, serializeIndex(p.index));
     await writeAtomic(files.metaFile, `${JSON.stringify(p.meta, null, 2)}\n`);

@@ -47,3 +47,7 @@ test('docs/guides/rest-api.md runs as written', { skip: needs('curl', 'curl'), t
 test('docs/guides/etcd.md runs as written', { skip: needs('etcd', 'etcd-server') || needs('etcdctl', 'etcd-client') || needs('curl', 'curl'), timeout: 180_000 }, (t) => {
   runGuide(t, 'etcd.md', [/"etcdserver":"3\./, /^hello, cluster$/m]);
 });
+
+test('docs/guides/hierarchy.md runs as written', { skip: needs('openssl', 'openssl'), timeout: 180_000 }, (t) => {
+  runGuide(t, 'hierarchy.md', [/^2$/m, /etcd1\.crt: OK/, /etcd1\.crt: valid/]);
+});

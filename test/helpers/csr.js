@@ -28,9 +28,17 @@ export function encodeString(type, text) {
   return Buffer.from(text, 'latin1');
 }
 
+/** A DirectoryString node: node-forge writes a BMPString from UTF-16 code units, the rest from bytes. */
+function stringNode(type, bytes) {
+  if (type !== 'bmp') return node(STRING_TYPES[type], bytes);
+  let units = '';
+  for (let i = 0; i + 1 < bytes.length; i += 2) units += String.fromCharCode((bytes[i] << 8) | bytes[i + 1]);
+  return asn1.create(Class.UNIVERSAL, Type.BMPSTRING, false, units);
+}
+
 /** subject: [[attr, stringType, text or Buffer]] */
 function name(subject) {
-  return seq(subject.map(([attr, type, value]) => set([seq([oid(ATTRIBUTE[attr] ?? attr), node(STRING_TYPES[type], Buffer.isBuffer(value) ? value : encodeString(type, value))])])));
+  return seq(subject.map(([attr, type, value]) => set([seq([oid(ATTRIBUTE[attr] ?? attr), stringNode(type, Buffer.isBuffer(value) ? value : encodeString(type, value))])])));
 }
 
 /** sans: [[tag, bytes or text]] — 1 email, 2 dNSName, 6 URI, 7 iPAddress, 8 registeredID */

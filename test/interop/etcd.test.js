@@ -99,3 +99,19 @@ test('three etcd members form a cluster over peer TLS with node certificates', {
   assert.equal(ctl(members[0].client, 'put', 'greeting', 'hello over mTLS').status, 0);
   await waitFor(() => ctl(members[2].client, 'get', 'greeting', '--print-value-only').stdout.trim() === 'hello over mTLS', 'replication to m3');
 });
+
+test('etcd (Go) serves and requires client certificates with ECDSA certificates from a constrained intermediate store', { skip, timeout: 60_000 }, async (t) => {
+  const dir = tempDir(t);
+  caOk(dir, ['init', '--store', 'root', '--key-type', 'ecdsa', '--path-length', '1', 'org-root']);
+  caOk(dir, ['init', '--store', 'inter', '--parent', 'root', '--permit-domain', 'localhost', '--permit-ip', '127.0.0.0/8', 'etcd-intermediate']);
+  caOk(dir, ['create-node-certificate', '--store', 'inter', '--name', 'm1', '--ip', '127.0.0.1', '--domain', 'localhost']);
+  caOk(dir, ['create-api-certificate', '--store', 'inter', 'alice']);
+  caOk(dir, ['export', '--store', 'inter', '--out', 'ca.tar']);
+  run('tar', ['xf', 'ca.tar'], { cwd: dir }); // ca.crt: the root
+  assert.match(run('openssl', ['x509', '-in', join(dir, 'm1.crt'), '-noout', '-text']).stdout, /Public Key Algorithm: id-ecPublicKey/);
+  const ports = { m1: { client: await freePort(), peer: await freePort() } };
+  const m1 = startMember(t, dir, 'm1', ports, `m1=https://127.0.0.1:${ports.m1.peer}`);
+  await waitFor(() => curl(dir, `${m1.client}/version`).status === 0, `etcd to start: ${m1.log()}`);
+  assert.match(JSON.parse(curl(dir, `${m1.client}/version`).stdout).etcdserver, /^3\./);
+  assert.notEqual(curl(dir, `${m1.client}/version`, []).status, 0, 'no client certificate');
+});

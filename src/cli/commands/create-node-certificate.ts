@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
 import { oneStepOptions, runOneStep, type OneStepArgs } from '../one-step.js';
-import { altNameOptions, type AltNameArgs, type GlobalArgs } from '../options.js';
+import { altNameOptions, altNamesOf, type AltNameArgs, type GlobalArgs } from '../options.js';
 
 interface Args extends OneStepArgs, AltNameArgs {
   name?: string;
@@ -25,14 +25,13 @@ export const createNodeCertificateCommand: CommandModule<GlobalArgs, Args> = {
     () => 'create the node certificate',
     async (args, ctx) => {
       const { nodeIdentity } = await import('../../ca/one-step.js');
-      const { parseAltNames, splitList } = await import('../../pki/san.js');
       const { usageError } = await import('../../error.js');
       const count = Number(args.count);
       if (!Number.isInteger(count) || count < 1 || count > MAX_COUNT) {
         throw usageError(`invalid --count ${JSON.stringify(args.count)}`, `give a whole number from 1 to ${MAX_COUNT}`);
       }
       if (count > 1 && args.name !== undefined) throw usageError('--name and --count cannot be used together', 'each node of --count is named node-UUID');
-      const altNames = parseAltNames({ domains: splitList(args.domain), ips: splitList(args.ip) });
+      const altNames = await altNamesOf(args);
       const identities = Array.from({ length: count }, () => nodeIdentity(altNames, args.name));
       await runOneStep(args, ctx, identities, () => 'Copy them to the node with ca.crt (`ca export | tar xvf -`); keep the key secret.', {
         jsonList: true,

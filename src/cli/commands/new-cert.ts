@@ -4,16 +4,20 @@ import { handler } from '../command.js';
 import { keyFlags, newSecret } from '../passphrase.js';
 import {
   altNameOptions,
+  altNamesOf,
   forceOption,
+  keyChoiceOf,
+  keyOptions,
   keyPassphraseOptions,
   subjectOptions,
   type AltNameArgs,
   type GlobalArgs,
+  type KeyArgs,
   type KeyPassphraseArgs,
   type SubjectArgs,
 } from '../options.js';
 
-interface Args extends GlobalArgs, KeyPassphraseArgs, SubjectArgs, AltNameArgs {
+interface Args extends GlobalArgs, KeyPassphraseArgs, SubjectArgs, KeyArgs, AltNameArgs {
   name: string;
   'common-name'?: string;
   profile: string;
@@ -26,7 +30,8 @@ export const newCertCommand: CommandModule<GlobalArgs, Args> = {
   builder: (y) => {
     let b = y.positional('name', { type: 'string', demandOption: true, describe: 'name in the store (file names, export)' });
     b = altNameOptions(b);
-    b = subjectOptions(b, 2048);
+    b = subjectOptions(b);
+    b = keyOptions(b, "the store's (rsa unless init said otherwise)", '2048');
     b = keyPassphraseOptions(b, 'encrypt the new key with this passphrase (default: not encrypted)');
     b = forceOption(b, 'replace an existing request or certificate of this name');
     return b
@@ -34,20 +39,20 @@ export const newCertCommand: CommandModule<GlobalArgs, Args> = {
       .option('profile', { type: 'string', default: 'peer', describe: 'server, client or peer (serverAuth + clientAuth)' })
       .group(['common-name', 'profile'], 'Subject and key:')
       .example('ca new-cert --ip 10.0.0.1,127.0.0.1 --domain etcd1.local etcd1', 'a cluster member (peer)')
-      .example('ca new-cert --profile client alice', 'an API user (clientAuth only)') as Argv<Args>;
+      .example('ca new-cert --profile client alice', 'an API user (clientAuth only)')
+      .example('ca new-cert --key-type ecdsa --uri spiffe://cluster.local/ns/web/sa/api web', 'an ECDSA key and a SPIFFE ID') as Argv<Args>;
   },
   handler: handler<Args>(
     (args) => `create request ${args.name}`,
     async (args, ctx) => {
       const { createRequest } = await import('../../ca/new-cert.js');
+      const { leafKeySpec } = await import('../../ca/key-choice.js');
       const { validateName } = await import('../../pki/name.js');
-      const { parseAltNames, splitList } = await import('../../pki/san.js');
-      const { parseKeyBits } = await import('../../pki/key.js');
       const { parseSubject } = await import('../subject-args.js');
       const name = validateName(args.name);
-      const altNames = parseAltNames({ domains: splitList(args.domain), ips: splitList(args.ip) });
+      const altNames = await altNamesOf(args);
       const subject = parseSubject(args['common-name'] ?? name, args);
-      const keyBits = parseKeyBits(args['key-bits']);
+      const keySpec = await leafKeySpec(ctx.storeDir, await keyChoiceOf(args));
       const passphrase = await newSecret(ctx, undefined, keyFlags(args));
       const result = await createRequest({
         storeDir: ctx.storeDir,
@@ -56,7 +61,7 @@ export const newCertCommand: CommandModule<GlobalArgs, Args> = {
         commonName: args['common-name'] === undefined ? undefined : subject.commonName,
         organization: subject.organization,
         country: subject.country,
-        keySpec: { type: 'rsa', bits: keyBits },
+        keySpec,
         profile: args.profile,
         passphrase,
         force: Boolean(args.force),

@@ -4,18 +4,23 @@ import { handler } from '../command.js';
 import { CA_PROMPT, caFlags, keyFlags, newSecret, secretSource } from '../passphrase.js';
 import {
   caPassphraseOptions,
+  keyChoiceOf,
+  keyOptions,
   keyPassphraseOptions,
   lifetimeOptions,
   type CaPassphraseArgs,
   type GlobalArgs,
+  type KeyArgs,
   type KeyPassphraseArgs,
   type LifetimeArgs,
 } from '../options.js';
 
-interface Args extends GlobalArgs, KeyPassphraseArgs, CaPassphraseArgs, LifetimeArgs {
+interface Args extends GlobalArgs, KeyPassphraseArgs, CaPassphraseArgs, LifetimeArgs, KeyArgs {
   name: string;
   'new-key'?: boolean;
-  'key-bits'?: string;
+  parent?: string;
+  'parent-passphrase'?: string;
+  'parent-passphrase-file'?: string;
 }
 
 export const renewCommand: CommandModule<GlobalArgs, Args> = {
@@ -26,11 +31,16 @@ export const renewCommand: CommandModule<GlobalArgs, Args> = {
     b = lifetimeOptions(b, "the profile's (825 days)");
     b = keyPassphraseOptions(b, 'with --new-key: encrypt the new key with this passphrase');
     b = caPassphraseOptions(b);
+    b = keyOptions(b, 'with --new-key: the old key type', 'the old key size');
     return b
       .option('new-key', { type: 'boolean', describe: 'generate a new key too (the old one is replaced in the store)' })
-      .option('key-bits', { type: 'string', describe: 'with --new-key: 2048, 3072 or 4096', defaultDescription: 'the old key size' })
+      .option('parent', { type: 'string', describe: "with `ca renew ca` of an intermediate: the parent's store, which signs it" })
+      .option('parent-passphrase', { type: 'string', describe: "passphrase of the parent's CA key (env CA_PARENT_PASSPHRASE)" })
+      .option('parent-passphrase-file', { type: 'string', describe: "read the parent's CA passphrase from the first line of a file" })
+      .group(['parent-passphrase', 'parent-passphrase-file'], 'Passphrases:')
       .example('ca renew server1', 'same key, new serial and validity')
-      .example('ca renew --new-key --days 90 alice', 'a new key and a 90-day certificate') as Argv<Args>;
+      .example('ca renew --new-key --days 90 alice', 'a new key and a 90-day certificate')
+      .example('ca renew ca', "the CA's own certificate: same key, new validity") as Argv<Args>;
   },
   handler: handler<Args>(
     (args) => `renew ${args.name}`,
@@ -38,30 +48,48 @@ export const renewCommand: CommandModule<GlobalArgs, Args> = {
       const { renewCertificate } = await import('../../ca/renew.js');
       const { renewCa } = await import('../../ca/renew-ca.js');
       const { validateName } = await import('../../pki/name.js');
-      const { parseKeyBits } = await import('../../pki/key.js');
       const { parseLifetime } = await import('../../pki/validity.js');
       const { usageError } = await import('../../error.js');
       const name = args.name === 'ca' ? 'ca' : validateName(args.name);
       const lifetime = parseLifetime(args.days, args.years, ctx.now);
-      if (!args['new-key'] && (args['key-bits'] !== undefined || args.passphrase !== undefined || args['passphrase-file'] !== undefined)) {
-        throw usageError('--key-bits and --passphrase go with --new-key', 'without --new-key the key stays as it is');
+      if (name !== 'ca' && args.parent !== undefined) throw usageError('--parent goes with `ca renew ca`', 'a certificate is renewed by its own store');
+      const keyFlagsGiven = [args['key-type'], args.curve, args['key-bits'], args.passphrase, args['passphrase-file']].some((v) => v !== undefined);
+      if (!args['new-key'] && keyFlagsGiven) {
+        throw usageError('--key-type, --curve, --key-bits and --passphrase go with --new-key', 'without --new-key the key stays as it is');
       }
-      const keyBits = args['key-bits'] === undefined ? undefined : parseKeyBits(args['key-bits']);
+      const keyChoice = await keyChoiceOf(args);
       const passphrase = args['new-key'] ? await newSecret(ctx, undefined, keyFlags(args)) : undefined;
       const caPassphrase = secretSource(ctx, CA_PROMPT, caFlags(args));
       if (name === 'ca') {
         if (args['new-key']) throw usageError('the CA is renewed with its own key', 'a new CA key is a new CA: `ca init --force`');
-        const renewed = await renewCa({ storeDir: ctx.storeDir, lifetime, caPassphrase, now: ctx.now });
+        const parent =
+          args.parent === undefined
+            ? undefined
+            : {
+                dir: args.parent,
+                passphrase: secretSource(ctx, 'Passphrase of the parent CA key:', {
+                  flag: '--parent-passphrase',
+                  value: args['parent-passphrase'],
+                  file: args['parent-passphrase-file'],
+                  env: 'CA_PARENT_PASSPHRASE',
+                }),
+              };
+        const renewed = await renewCa({ storeDir: ctx.storeDir, lifetime, caPassphrase, parent, now: ctx.now });
+        renewed.warnings.forEach((w) => ctx.out.warn(w));
         if (ctx.json) return ctx.out.json({ ...renewed.entry, path: renewed.path });
         ctx.out.success(`Renewed the CA: serial ${renewed.entry.serial}, valid until ${renewed.entry.notAfter.slice(0, 10)}, same key and subject.`);
-        ctx.out.info('Every certificate it issued keeps verifying. Next: give the new ca.crt (`ca export | tar xvf -`) to every member and client.');
+        ctx.out.info(
+          renewed.entry.profile === 'intermediate'
+            ? 'Every certificate it issued keeps verifying. Next: export certificates again (`ca export NAME`): NAME.crt carries the new intermediate.'
+            : 'Every certificate it issued keeps verifying. Next: give the new ca.crt (`ca export | tar xvf -`) to every member and client.',
+        );
         return;
       }
       const issued = await renewCertificate({
         storeDir: ctx.storeDir,
         name,
         newKey: Boolean(args['new-key']),
-        keySpec: keyBits === undefined ? undefined : { type: 'rsa', bits: keyBits },
+        keyChoice,
         passphrase,
         lifetime,
         caPassphrase,

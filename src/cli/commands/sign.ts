@@ -83,8 +83,8 @@ export const signCommand: CommandModule<GlobalArgs, Args> = {
         ctx.out.success(`Signed ${args.csr} as ${issued.name} (${issued.entry.profile}): wrote ${args.out}.`);
         return;
       }
-      if (ctx.json) return ctx.out.json({ ...issued.entry, path: issued.path, certificate: issued.pem });
-      ctx.out.result(issued.pem);
+      if (ctx.json) return ctx.out.json({ ...issued.entry, path: issued.path, certificate: issued.chainPem });
+      ctx.out.result(issued.chainPem);
       ctx.out.success(`Signed ${args.csr} as ${issued.name} (${issued.entry.profile}); also kept in ${issued.path}.`);
     },
   ),
