@@ -188,7 +188,7 @@ async function signByParent(parent: Parent, req: InitRequest, subject: Subject, 
     const pem = buildCertificate({
       subject,
       publicKey: key,
-      serial: randomSerial(new Set(tx.index.certificates.map((e) => e.serial))),
+      serial: randomSerial((s) => tx.serialTaken(s)),
       validity,
       profile,
       altNames: noAltNames(),

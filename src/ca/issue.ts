@@ -93,7 +93,7 @@ export async function issueCertificate(p: IssueParams): Promise<Issued> {
     const pem = buildCertificate({
       subject,
       publicKey: p.publicKey,
-      serial: randomSerial(new Set(tx.index.certificates.map((e) => e.serial))),
+      serial: randomSerial((s) => tx.serialTaken(s)),
       validity,
       profile: p.profile,
       altNames,

@@ -14,7 +14,7 @@ import { randomSerial } from '../pki/serial.js';
 import { subjectOf } from '../pki/subject.js';
 import { computeValidity, lifetimeEnd, type Lifetime } from '../pki/validity.js';
 import { openCertificate } from '../pki/x509.js';
-import { entryBySerial, type Index } from '../store/index-file.js';
+import { entryBySerial } from '../store/index-file.js';
 import { loadProfile } from '../store/profiles.js';
 import { Store } from '../store/store.js';
 import type { Transaction } from '../store/transaction.js';
@@ -52,7 +52,7 @@ export async function renewCa(req: RenewCaRequest): Promise<Issued> {
     const own = await openAuthority(store, req.caPassphrase, { now: req.now, allowExpired: true });
     const profile = await loadProfile('ca');
     return store.change(async (tx) => {
-      const pem = buildCertificate({ ...same, serial: serialFor(tx.index), validity: computeValidity(req.now, lifetime), profile, altNames: noAltNames(), selfKey: own.key });
+      const pem = buildCertificate({ ...same, serial: serialFor(tx), validity: computeValidity(req.now, lifetime), profile, altNames: noAltNames(), selfKey: own.key });
       return recordOwn(store, tx, pem, 'ca', []);
     });
   }
@@ -67,7 +67,7 @@ export async function renewCa(req: RenewCaRequest): Promise<Issued> {
   const pem = await parentStore.change(async (tx) => {
     const made = buildCertificate({
       ...same,
-      serial: serialFor(tx.index),
+      serial: serialFor(tx),
       validity,
       profile,
       altNames: noAltNames(),
@@ -86,8 +86,8 @@ export async function renewCa(req: RenewCaRequest): Promise<Issued> {
   });
 }
 
-function serialFor(index: Index): string {
-  return randomSerial(new Set(index.certificates.map((e) => e.serial)));
+function serialFor(tx: Transaction): string {
+  return randomSerial((s) => tx.serialTaken(s));
 }
 
 function recordOwn(store: Store, tx: Transaction, pem: string, profile: string, warnings: string[]): Issued {

@@ -10,7 +10,7 @@
  */
 import { failure, usageError } from '../error.js';
 import { buildCrl } from '../pki/crl.js';
-import { entryBySerial, requireEntry, type Index, type IndexEntry } from '../store/index-file.js';
+import { entriesOf, entriesOfKey, entryBySerial, requireEntry, type Index, type IndexEntry } from '../store/index-file.js';
 import { Store } from '../store/store.js';
 import type { Transaction } from '../store/transaction.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
@@ -57,10 +57,10 @@ export async function revokeCertificate(req: RevokeRequest): Promise<RevokeResul
     const live = (e: IndexEntry) => e.status !== 'revoked' && new Date(e.notAfter) > req.now;
     const sameKey =
       req.reason === 'keyCompromise'
-        ? tx.index.certificates.filter((e) => live(e) && e.name !== 'ca' && !chosen.includes(e) && chosen.some((c) => c.publicKey !== null && c.publicKey === e.publicKey))
+        ? [...new Set(chosen.flatMap((c) => (c.publicKey ? entriesOfKey(tx.index, c.publicKey) : [])))].filter((e) => live(e) && e.name !== 'ca' && !chosen.includes(e))
         : [];
     for (const e of [...chosen, ...sameKey]) tx.revoke(e, req.now, req.reason);
-    const stillValid = 'name' in req.target && !req.target.all ? tx.index.certificates.filter((e) => e.name === chosen[0]!.name && live(e)) : [];
+    const stillValid = 'name' in req.target && !req.target.all ? entriesOf(tx.index, chosen[0]!.name).filter(live) : [];
     const crl = writeCrl(store, tx, authority, req.now, req.crlDays);
     return { revoked: chosen, sameKey, stillValid, crl };
   });
@@ -77,13 +77,13 @@ function choose(index: Index, target: RevokeTarget, now: Date): IndexEntry[] {
   const current = requireEntry(index, target.name);
   if (!target.all) {
     if (current.status === 'revoked') {
-      const older = index.certificates.filter((e) => e.name === target.name && e.status !== 'revoked' && new Date(e.notAfter) > now);
+      const older = entriesOf(index, target.name).filter((e) => e.status !== 'revoked' && new Date(e.notAfter) > now);
       const hint = older.length > 0 ? `${older.length} older certificate(s) of ${target.name} are still valid: \`ca revoke --all ${target.name}\`` : undefined;
       throw failure(`${target.name} is already revoked (since ${current.revokedAt})`, hint);
     }
     return [current];
   }
-  const all = index.certificates.filter((e) => e.name === target.name && e.status !== 'revoked' && new Date(e.notAfter) > now);
+  const all = entriesOf(index, target.name).filter((e) => e.status !== 'revoked' && new Date(e.notAfter) > now);
   if (all.length === 0) throw failure(`every certificate of ${target.name} is already revoked or expired`);
   return all;
 }

@@ -6,11 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 
-export function randomSerial(taken: ReadonlySet<string> = new Set()): string {
+/** A serial that `taken` does not know (the index's lookup: checked in constant time). */
+export function randomSerial(taken: (serial: string) => boolean = () => false): string {
   for (;;) {
     const bytes = randomBytes(16);
     bytes[0] = bytes[0]! & 0x7f || 0x01;
     const hex = bytes.toString('hex');
-    if (!taken.has(hex)) return hex;
+    if (!taken(hex)) return hex;
   }
 }

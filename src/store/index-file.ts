@@ -5,6 +5,7 @@
  * damaged index is reported with what to restore, never half-used or repaired by guessing.
  */
 import { failure } from '../error.js';
+import { lookupsOf } from './state.js';
 
 export const INDEX_VERSION = 2;
 
@@ -56,6 +57,25 @@ export interface PendingRequest {
   csr: string;
 }
 
+/** An enrollment token (`ca token create`): what it allows, and only the hash of its secret. */
+export interface TokenRecord {
+  id: string;
+  /** SHA-256 of the secret, hex: the secret itself is never stored */
+  hash: string;
+  profile: string;
+  /** the certificate's name, when the token fixes it */
+  name: string | null;
+  /** the SANs it allows ("DNS:…", "IP:…", "URI:…", "email:…"); a request without SANs gets these */
+  sans: string[];
+  createdAt: string;
+  expiresAt: string;
+  /** how many certificates it may get */
+  uses: number;
+  used: number;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
 /** What a commit leaves for the files outside the index (transaction.ts): redone after a crash. */
 export interface ApplyAction {
   name: string;
@@ -66,8 +86,11 @@ export interface ApplyAction {
 
 export interface Index {
   version: number;
+  /** the number of the last journal record this snapshot holds (journal.ts) */
+  seq: number;
   certificates: IndexEntry[];
   requests: PendingRequest[];
+  tokens: TokenRecord[];
   /** the number of the last CRL written (RFC 5280 5.2.3: it only ever grows) */
   crlNumber: number;
   /** the file updates of the last commit */
@@ -75,7 +98,7 @@ export interface Index {
 }
 
 export function emptyIndex(): Index {
-  return { version: INDEX_VERSION, certificates: [], requests: [], crlNumber: 0, applying: [] };
+  return { version: INDEX_VERSION, seq: 0, certificates: [], requests: [], tokens: [], crlNumber: 0, applying: [] };
 }
 
 export function serializeIndex(index: Index): string {
@@ -152,7 +175,59 @@ export function parseIndex(text: string, path: string): Index {
   const requests = c.list(d.requests, '"requests"').map((raw, i) => request(c, raw, `request #${i + 1}`, v1));
   const applying = d.applying === undefined ? [] : c.list(d.applying, '"applying"').map((raw, i) => action(c, raw, `"applying" #${i + 1}`));
   const crlNumber = d.crlNumber === undefined ? 0 : c.count(d.crlNumber, '"crlNumber"');
-  return { version: Number(d.version), certificates, requests, crlNumber, applying };
+  const tokens = d.tokens === undefined ? [] : c.list(d.tokens, '"tokens"').map((raw, i) => token(c, raw, `token #${i + 1}`));
+  const seq = d.seq === undefined ? 0 : c.count(d.seq, '"seq"');
+  return { version: Number(d.version), seq, certificates, requests, tokens, crlNumber, applying };
+}
+
+/** One journal record's parts, validated as the snapshot's are (journal.ts). */
+export function validateEntry(raw: unknown, where: string, path: string): IndexEntry {
+  return entry(new Check(path), raw, where, false);
+}
+export function validateRequest(raw: unknown, where: string, path: string): PendingRequest {
+  return request(new Check(path), raw, where, false);
+}
+export function validateToken(raw: unknown, where: string, path: string): TokenRecord {
+  return token(new Check(path), raw, where);
+}
+export function validateActions(raw: unknown, where: string, path: string): ApplyAction[] {
+  const c = new Check(path);
+  return c.list(raw, where).map((a, i) => action(c, a, `${where} #${i + 1}`));
+}
+export function validateDate(raw: unknown, where: string, path: string): string {
+  return new Check(path).date(raw, where);
+}
+export function validateSerial(raw: unknown, where: string, path: string): string {
+  return new Check(path).text(raw, where, SERIAL);
+}
+export function validateCount(raw: unknown, where: string, path: string): number {
+  return new Check(path).count(raw, where);
+}
+export function validateReason(raw: unknown, where: string, path: string): string {
+  return new Check(path).oneOf(raw, REASONS, where);
+}
+export function validateTokenId(raw: unknown, where: string, path: string): string {
+  return new Check(path).text(raw, where, TOKEN_ID);
+}
+
+const TOKEN_ID = /^[0-9a-f]{12}$/;
+
+function token(c: Check, raw: unknown, where: string): TokenRecord {
+  const t = c.object(raw, where);
+  const nullable = <T>(v: unknown, read: (v: unknown) => T): T | null => (v === null || v === undefined ? null : read(v));
+  return {
+    id: c.text(t.id, `${where} "id"`, TOKEN_ID),
+    hash: c.text(t.hash, `${where} "hash"`, PUBLIC_KEY),
+    profile: c.text(t.profile, `${where} "profile"`, PROFILE),
+    name: nullable(t.name, (v) => c.text(v, `${where} "name"`, NAME)),
+    sans: c.list(t.sans, `${where} "sans"`).map((s, j) => c.text(s, `${where} SAN #${j + 1}`, SAN)),
+    createdAt: c.date(t.createdAt, `${where} "createdAt"`),
+    expiresAt: c.date(t.expiresAt, `${where} "expiresAt"`),
+    uses: c.count(t.uses, `${where} "uses"`),
+    used: c.count(t.used, `${where} "used"`),
+    lastUsedAt: nullable(t.lastUsedAt, (v) => c.date(v, `${where} "lastUsedAt"`)),
+    revokedAt: nullable(t.revokedAt, (v) => c.date(v, `${where} "revokedAt"`)),
+  };
 }
 
 function entry(c: Check, raw: unknown, where: string, v1: boolean): IndexEntry {
@@ -210,6 +285,8 @@ function action(c: Check, raw: unknown, where: string): ApplyAction {
 
 /** The certificate currently under a name: the latest one issued (it may be revoked). */
 export function currentEntry(index: Index, name: string): IndexEntry | undefined {
+  const lookups = lookupsOf(index);
+  if (lookups) return lookups.byName.get(name)?.at(-1);
   for (let i = index.certificates.length - 1; i >= 0; i--) {
     if (index.certificates[i]!.name === name) return index.certificates[i];
   }
@@ -241,7 +318,20 @@ export function normalizeSerial(input: string): string | undefined {
 
 export function entryBySerial(index: Index, serial: string): IndexEntry | undefined {
   const wanted = normalizeSerial(serial);
-  return index.certificates.find((e) => normalizeSerial(e.serial) === wanted);
+  if (wanted === undefined) return undefined;
+  const lookups = lookupsOf(index);
+  if (lookups) return lookups.bySerial.get(wanted);
+  return index.certificates.find((e) => e.serial === wanted);
+}
+
+/** Every certificate of a name, oldest first. */
+export function entriesOf(index: Index, name: string): IndexEntry[] {
+  return lookupsOf(index)?.byName.get(name) ?? index.certificates.filter((e) => e.name === name);
+}
+
+/** Every certificate of a public key (its SHA-256 hash), under any name. */
+export function entriesOfKey(index: Index, publicKey: string): IndexEntry[] {
+  return lookupsOf(index)?.byKey.get(publicKey) ?? index.certificates.filter((e) => e.publicKey === publicKey);
 }
 
 export function pendingRequest(index: Index, name: string): PendingRequest | undefined {

@@ -35,6 +35,10 @@ export class Layout {
   get crlDer(): FileRef {
     return this.file('crl.der', PUBLIC_MODE, 'the CRL (DER)');
   }
+  /** The changes since index.json was written, one JSON line each (journal.ts). */
+  get journal(): FileRef {
+    return this.file('journal.jsonl', PUBLIC_MODE, 'the journal');
+  }
   get index(): FileRef {
     return this.file('index.json', PUBLIC_MODE, 'the index');
   }

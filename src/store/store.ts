@@ -3,28 +3,29 @@
  * trusted), creating a new one whole, and the locked changes (transaction.ts) every command makes.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { alreadyExists, failure } from '../error.js';
-import { DIR_MODE, TEMP_SUFFIX, exists, makePrivateDirectory, readKeyRef, readRef, syncDirectory, writeAtomic, type FileRef, type WriteOptions } from './file.js';
-import { INDEX_VERSION, parseIndex, serializeIndex, type Index, type IndexEntry } from './index-file.js';
+import { Committer } from './committer.js';
+import { DIR_MODE, exists, makePrivateDirectory, readKeyRef, readRef, syncDirectory, writeAtomic, type FileRef, type WriteOptions } from './file.js';
+import { serializeIndex, type Index, type IndexEntry } from './index-file.js';
 import { Layout, SUBDIRS } from './layout.js';
-import { isAbandonedLockTemp, withLock } from './lock.js';
 import { parseMeta, type StoreMeta } from './meta.js';
 import { isStalePid } from './process.js';
-import { Transaction, applyActions, removeOrphanKeys } from './transaction.js';
+import type { Transaction } from './transaction.js';
 import { checkStoreTrust } from './trust.js';
-import { upgradeIndex } from './upgrade.js';
 
 export { STORE_FORMAT, type StoreMeta } from './meta.js';
 export const DEFAULT_STORE_DIR = '.ca';
 
 export class Store extends Layout {
   readonly meta: StoreMeta;
+  private readonly committer: Committer;
 
   private constructor(dir: string, meta: StoreMeta) {
     super(dir);
     this.meta = meta;
+    this.committer = new Committer(this);
   }
 
   static async open(dir: string): Promise<Store> {
@@ -50,11 +51,9 @@ export class Store extends Layout {
     return exists(ref.path);
   }
 
-  /** The index as it stands; a format 1 index is upgraded first (upgrade.ts). */
-  async readIndex(): Promise<Index> {
-    const index = parseIndex(await readRef(this.index), this.index.path);
-    if (index.version === INDEX_VERSION) return index;
-    return this.change(async (tx) => tx.index);
+  /** The index as it stands (a format 1 index is upgraded first, upgrade.ts). */
+  readIndex(): Promise<Index> {
+    return this.committer.read();
   }
 
   /** The certificate of an index entry, PEM, from issued/ (where every certificate is kept). */
@@ -68,35 +67,11 @@ export class Store extends Layout {
   }
 
   /**
-   * Runs a change under the store's lock. Temporary files found once the lock is held belong to a
-   * writer that died (every write happens under the lock), so they are removed first; a change
-   * that committed but did not finish is finished (transaction.ts) before this one starts.
+   * Runs a change under the store's lock (committer.ts): alone on the index, committed with the
+   * changes asked for at the same time, after whatever a dead writer left has been finished.
    */
   change<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    return withLock(this.dir, async () => {
-      await this.removeTemporaryFiles();
-      let index = parseIndex(await readRef(this.index), this.index.path);
-      const upgrading = index.version !== INDEX_VERSION;
-      if (upgrading) index = await upgradeIndex(this, index);
-      await applyActions(this, index);
-      await removeOrphanKeys(this, index);
-      const tx = new Transaction(this, index);
-      if (upgrading) tx.markChanged();
-      const result = await fn(tx);
-      await tx.commit();
-      return result;
-    });
-  }
-
-  private async removeTemporaryFiles(): Promise<void> {
-    for (const sub of ['.', ...SUBDIRS]) {
-      const dir = join(this.dir, sub);
-      const names = await readdir(dir).catch(() => [] as string[]);
-      for (const name of names) {
-        const abandoned = (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) || isAbandonedLockTemp(name);
-        if (abandoned) await unlink(join(dir, name)).catch(() => undefined);
-      }
-    }
+    return this.committer.change(fn);
   }
 }
 

@@ -1,9 +1,11 @@
 /**
- * One locked change of a store, and how it is made durable. The index is the commit point:
+ * One locked change of a store. A change is made of ops (ops.ts), applied to the index in memory as
+ * they are made and undone if the change fails; store.ts commits them:
  *
  * 1. files that nothing names yet are written first (the issued certificate under issued/<serial>.crt,
  *    a new key under keys/pending/<id>.key), each created exclusively and fsynced;
- * 2. the index is replaced atomically; it records, in `applying`, the file updates of this change;
+ * 2. the ops are appended to the journal and fsynced (journal.ts): the commit point; the record also
+ *    holds, in `applying`, the file updates of this change;
  * 3. those updates are made: certs/NAME.crt from issued/, the pending key renamed to keys/NAME.key
  *    (or an old key removed when the new certificate's key is elsewhere);
  * 4. derived files (the CRL, csrs/ copies) are written.
@@ -15,10 +17,11 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { failure } from '../error.js';
 import { readRef, syncDirectory, writeAtomic, type FileRef } from './file.js';
-import { currentEntry, serializeIndex, type ApplyAction, type Index, type IndexEntry, type PendingRequest } from './index-file.js';
+import { currentEntry, type ApplyAction, type Index, type IndexEntry, type PendingRequest, type TokenRecord } from './index-file.js';
 import { pendingKeyPath, type Layout } from './layout.js';
+import { applyOp, type Op } from './ops.js';
+import type { IndexState } from './state.js';
 
 export interface Issue {
   entry: IndexEntry;
@@ -34,24 +37,44 @@ export interface Issue {
 }
 
 export class Transaction {
-  private readonly newFiles: { ref: FileRef; data: string }[] = [];
-  private readonly derived: { ref: FileRef; data: string | Buffer }[] = [];
-  private readonly actions: ApplyAction[] = [];
-  private changed = false;
+  readonly ops: Op[] = [];
+  readonly newFiles: { ref: FileRef; data: string }[] = [];
+  readonly derived: { ref: FileRef; data: string | Buffer }[] = [];
+  readonly actions: ApplyAction[] = [];
+  private readonly undos: (() => void)[] = [];
 
   constructor(
     private readonly files: Layout,
-    readonly index: Index,
+    private readonly state: IndexState,
   ) {}
+
+  /** The index as this change sees it, its own changes included. */
+  get index(): Index {
+    return this.state.data;
+  }
+
+  serialTaken(serial: string): boolean {
+    return this.state.serialTaken(serial);
+  }
+
+  private apply(op: Op): void {
+    this.undos.push(applyOp(this.state, op));
+    this.ops.push(op);
+  }
+
+  /** Takes back every change this transaction made to the index in memory (it failed). */
+  rollback(): void {
+    for (const undo of this.undos.reverse()) undo();
+    this.undos.length = 0;
+  }
 
   /** A request waiting for `ca sign`, replacing any earlier request of that name. */
   addRequest(request: Omit<PendingRequest, 'id'>, keyPem: string): PendingRequest {
     const id = randomBytes(16).toString('hex');
     this.newFiles.push({ ref: this.files.pendingKey(pendingKeyPath(id)), data: keyPem });
     const added = { ...request, id };
-    this.index.requests = [...this.index.requests.filter((r) => r.name !== request.name), added];
+    this.apply({ op: 'request', request: added });
     this.derived.push({ ref: this.files.csr(request.name), data: request.csr });
-    this.changed = true;
     return added;
   }
 
@@ -62,12 +85,7 @@ export class Transaction {
    */
   issue(p: Issue): void {
     const { entry } = p;
-    if (this.index.certificates.some((e) => e.serial === entry.serial)) {
-      throw failure(`serial ${entry.serial} is already in the index`, 'try again');
-    }
-    for (const e of this.index.certificates) if (e.name === entry.name && e.status === 'valid') e.status = 'superseded';
-    this.index.certificates.push(entry);
-    if (!p.keepRequest) this.index.requests = this.index.requests.filter((r) => r.name !== entry.name);
+    this.apply({ op: 'issue', entry, keepRequest: p.keepRequest });
     this.newFiles.push({ ref: this.files.issued(entry.serial), data: p.certPem });
     let key: ApplyAction['key'] = null;
     if (p.keyPem !== undefined) {
@@ -79,40 +97,31 @@ export class Transaction {
       key = 'keep';
     }
     this.actions.push({ name: entry.name, serial: entry.serial, key });
-    this.changed = true;
   }
 
   revoke(entry: IndexEntry, at: Date, reason: string): void {
-    entry.status = 'revoked';
-    entry.revokedAt = at.toISOString();
-    entry.revocationReason = reason;
-    this.changed = true;
+    this.apply({ op: 'revoke', serial: entry.serial, at: at.toISOString(), reason });
+  }
+
+  setCrlNumber(n: number): void {
+    this.apply({ op: 'crl', number: n });
+  }
+
+  putToken(token: TokenRecord): void {
+    this.apply({ op: 'token', token });
+  }
+
+  useToken(id: string, at: Date): void {
+    this.apply({ op: 'token-use', id, at: at.toISOString() });
+  }
+
+  revokeToken(id: string, at: Date): void {
+    this.apply({ op: 'token-revoke', id, at: at.toISOString() });
   }
 
   /** A file derived from the index (the CRL, a copy of a request), written once the index is. */
   writeDerived(ref: FileRef, data: string | Buffer): void {
     this.derived.push({ ref, data });
-  }
-
-  setCrlNumber(n: number): void {
-    this.index.crlNumber = n;
-    this.changed = true;
-  }
-
-  markChanged(): void {
-    this.changed = true;
-  }
-
-  async commit(): Promise<void> {
-    if (!this.changed) {
-      for (const f of this.derived) await writeAtomic(f.ref, f.data, { overwrite: true });
-      return;
-    }
-    for (const f of this.newFiles) await writeAtomic(f.ref, f.data);
-    this.index.applying = this.actions;
-    await writeAtomic(this.files.index, serializeIndex(this.index), { overwrite: true });
-    await applyActions(this.files, this.index);
-    for (const f of this.derived) await writeAtomic(f.ref, f.data, { overwrite: true });
   }
 }
 
@@ -120,8 +129,8 @@ export class Transaction {
  * Brings certs/ and keys/ in line with the last commit (step 3 above). Run after each commit and,
  * under the lock, before each change, so a change interrupted after its commit is finished.
  */
-export async function applyActions(files: Layout, index: Index): Promise<void> {
-  for (const action of index.applying) {
+export async function applyActions(files: Layout, index: Index, applying: ApplyAction[]): Promise<void> {
+  for (const action of applying) {
     const entry = currentEntry(index, action.name);
     if (entry?.serial !== action.serial) continue; // a later commit replaced it
     const certRef = files.cert(action.name);
@@ -145,8 +154,8 @@ export async function applyActions(files: Layout, index: Index): Promise<void> {
 }
 
 /** Pending keys that no request and no commit names: left by a change that did not commit. */
-export async function removeOrphanKeys(files: Layout, index: Index): Promise<void> {
-  const named = new Set([...index.requests.map((r) => `${r.id}.key`), ...index.applying.map((a) => String(a.key).split('/').pop())]);
+export async function removeOrphanKeys(files: Layout, index: Index, applying: ApplyAction[]): Promise<void> {
+  const named = new Set([...index.requests.map((r) => `${r.id}.key`), ...applying.map((a) => String(a.key).split('/').pop())]);
   const dir = join(files.dir, 'keys/pending');
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (name.endsWith('.key') && !named.has(name)) await unlink(join(dir, name)).catch(() => undefined);

@@ -2,16 +2,15 @@
 // index entry is lost or repeated.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { caAsync, caOk, tempDir } from '../helpers/ca.js';
+import { caAsync, caOk, storeIndex, tempDir } from '../helpers/ca.js';
 
 test('8 processes issuing into one store at once: 8 successes, 8 distinct serials, 8 entries', async (t) => {
   const dir = tempDir(t);
   caOk(dir, ['init', '--key-bits', '2048']);
   const runs = await Promise.all(Array.from({ length: 8 }, (_, i) => caAsync(dir, ['create-api-certificate', `user${i}`])));
   runs.forEach((r, i) => assert.equal(r.status, 0, `user${i}: ${r.stderr}`));
-  const index = JSON.parse(readFileSync(join(dir, '.ca/index.json'), 'utf8'));
+  const index = storeIndex(join(dir, '.ca'));
   const users = index.certificates.filter((e) => e.profile === 'api');
   assert.equal(users.length, 8);
   assert.equal(new Set(users.map((e) => e.serial)).size, 8);
@@ -36,7 +35,7 @@ test('a mix at once: requests, signing, one-step issuance, revocations and expor
   ];
   const runs = await Promise.all(jobs.map((args) => caAsync(dir, args)));
   runs.forEach((r, i) => assert.equal(r.status, 0, `${jobs[i].join(' ')}: ${r.stderr}`));
-  const index = JSON.parse(readFileSync(join(dir, '.ca/index.json'), 'utf8'));
+  const index = storeIndex(join(dir, '.ca'));
   assert.equal(index.certificates.length, 1 + 3 + 3 + 3 + 1);
   assert.equal(new Set(index.certificates.map((e) => e.serial)).size, index.certificates.length);
   assert.deepEqual(index.requests.map((r) => r.name).sort(), ['req0', 'req1']);

@@ -7,7 +7,7 @@ import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CA_BIN, caOk, tempDir } from '../helpers/ca.js';
+import { CA_BIN, caOk, storeIndex, tempDir } from '../helpers/ca.js';
 import { readTar } from '../helpers/tar.js';
 
 async function killAtRandom(cwd, args, maxDelayMs) {
@@ -43,7 +43,7 @@ function assertConsistent(dir) {
 }
 
 function assertWhole(store) {
-  const index = JSON.parse(readFileSync(join(store, 'index.json'), 'utf8'));
+  const index = storeIndex(store);
   new X509Certificate(readFileSync(join(store, 'ca.crt')));
   createPrivateKey(readFileSync(join(store, 'ca.key')));
   for (const e of index.certificates) {

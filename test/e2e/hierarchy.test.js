@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ca, caOk, needs, run, tempDir } from '../helpers/ca.js';
+import { ca, caOk, needs, run, storeIndex, tempDir } from '../helpers/ca.js';
 import { readTar } from '../helpers/tar.js';
 
-const index = (dir, store) => JSON.parse(readFileSync(join(dir, store, 'index.json'), 'utf8'));
+const index = (dir, store) => storeIndex(join(dir, store));
 const certs = (pem) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/g);
 
 function hierarchy(t) {

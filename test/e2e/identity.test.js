@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ca, caAsync, caOk, needs, run, tempDir } from '../helpers/ca.js';
+import { ca, caAsync, caOk, needs, run, storeIndex, tempDir } from '../helpers/ca.js';
 import { readTar } from '../helpers/tar.js';
 
 const store = (dir, ...p) => join(dir, '.ca', ...p);
-const index = (dir) => JSON.parse(readFileSync(store(dir, 'index.json'), 'utf8'));
+const index = (dir) => storeIndex(store(dir));
 const serialOf = (file) => new X509Certificate(readFileSync(file)).serialNumber.toLowerCase();
 const publicOf = (pem) => createPublicKey(pem).export({ type: 'spki', format: 'der' }).toString('hex');
 

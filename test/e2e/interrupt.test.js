@@ -8,7 +8,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CA_BIN, caOk, tempDir } from '../helpers/ca.js';
+import { CA_BIN, caOk, storeIndex, tempDir } from '../helpers/ca.js';
 
 /**
  * Every certificate in the index is kept whole under issued/; once the next change has finished
@@ -16,11 +16,11 @@ import { CA_BIN, caOk, tempDir } from '../helpers/ca.js';
  */
 function checkWhole(dir, outDir) {
   const store = join(dir, '.ca');
-  for (const e of JSON.parse(readFileSync(join(store, 'index.json'), 'utf8')).certificates) {
+  for (const e of storeIndex(store).certificates) {
     assert.equal(new X509Certificate(readFileSync(join(store, 'issued', `${e.serial}.crt`))).serialNumber.toLowerCase(), e.serial);
   }
   caOk(dir, ['new-cert', '--force', 'settle']);
-  const index = JSON.parse(readFileSync(join(store, 'index.json'), 'utf8'));
+  const index = storeIndex(store);
   for (const e of index.certificates.filter((x) => x.profile === 'node')) {
     const cert = new X509Certificate(readFileSync(join(store, 'certs', `${e.name}.crt`)));
     assert.equal(cert.serialNumber.toLowerCase(), e.serial, `index entry ${e.name} matches its certificate`);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ca, caOk, run, tempDir } from '../helpers/ca.js';
+import { ca, caOk, run, storeIndex, tempDir } from '../helpers/ca.js';
 
 function setup(t) {
   const dir = tempDir(t);
@@ -100,7 +100,7 @@ test('renew: same subject, SANs, profile and key, new serial; the old entry is s
   assert.ok(after.publicKey.equals(before.publicKey), 'same key');
   assert.equal(r.profile, 'node');
   assert.equal(Math.round((new Date(after.validTo) - new Date(after.validFrom)) / 864e5), 90);
-  const index = JSON.parse(readFileSync(join(dir, '.ca/index.json'), 'utf8'));
+  const index = storeIndex(join(dir, '.ca'));
   assert.deepEqual(index.certificates.filter((e) => e.name === 'n1').map((e) => e.status), ['superseded', 'valid']);
   assert.equal(caOk(dir, ['verify', '.ca/certs/n1.crt', '--host', '10.0.0.1', '--usage', 'client']).status, 0);
 

@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ca, caOk, mode, tempDir, treeDigest } from '../helpers/ca.js';
+import { ca, caOk, mode, storeIndex, tempDir, treeDigest } from '../helpers/ca.js';
 
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const cert = (path) => new X509Certificate(readFileSync(path));
-const index = (dir) => JSON.parse(readFileSync(join(dir, '.ca/index.json'), 'utf8'));
+const index = (dir) => storeIndex(join(dir, '.ca'));
 const clusterId = (dir) => JSON.parse(readFileSync(join(dir, '.ca/store.json'), 'utf8')).clusterId;
 
 test('create-api-certificate USER: USER.crt and USER.key (0600), clientAuth only, CN user-USER, kept in the store', (t) => {

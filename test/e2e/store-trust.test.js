@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { CA_BIN, ca, caOk, have, mode, run, tempDir, treeDigest } from '../helpers/ca.js';
+import { ca, CA_BIN, caOk, have, mode, run, storeText, tempDir, treeDigest } from '../helpers/ca.js';
 
 const USER = 'clusterca-other';
 
@@ -144,5 +144,5 @@ test('the attack of a second local user on a world-writable parent: a swapped-in
   assert.match(r.stderr, /belongs to another user/);
   assert.equal(treeDigest(join(dir, 'team/pki/.ca')), before);
   // The victim's real CA key was never read into a certificate for the attacker.
-  assert.equal(readFileSync(join(dir, 'team/pki/.ca.moved/index.json'), 'utf8').includes('login.bank.example'), false);
+  assert.equal(storeText(join(dir, 'team/pki/.ca.moved')).includes('login.bank.example'), false);
 });

@@ -6,13 +6,14 @@ import assert from 'node:assert/strict';
 import { X509Certificate, createHash, createPublicKey } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { caOk, tempDir } from '../helpers/ca.js';
+import { caOk, storeIndex, tempDir } from '../helpers/ca.js';
 
 const publicOf = (pem) => (pem.type === 'public' ? pem : createPublicKey(pem)).export({ type: 'spki', format: 'der' }).toString('hex');
 
 /** Rewrites a format 2 store into the layout and index clusterca 0.1 wrote. */
 function downgrade(store) {
-  const index = JSON.parse(readFileSync(join(store, 'index.json'), 'utf8'));
+  const index = storeIndex(store); // format 1 had no journal: everything goes into index.json
+  rmSync(join(store, 'journal.jsonl'), { force: true });
   for (const r of index.requests) {
     // 0.1 wrote the request's key straight over keys/NAME.key.
     renameSync(join(store, 'keys/pending', `${r.id}.key`), join(store, 'keys', `${r.name}.key`));
@@ -23,7 +24,7 @@ function downgrade(store) {
     for (const field of ['publicKey', 'keyType', 'hasKey']) delete e[field];
     if (e.revocationReason === null) delete e.revocationReason;
   }
-  delete index.applying;
+  for (const field of ['applying', 'seq', 'tokens']) delete index[field];
   index.version = 1;
   writeFileSync(join(store, 'index.json'), JSON.stringify(index, null, 2));
   rmSync(join(store, 'issued'), { recursive: true });
@@ -42,7 +43,7 @@ test('a format 1 store is upgraded in place and keeps working', async (t) => {
   downgrade(store);
 
   const listed = JSON.parse(caOk(dir, ['list', '--json']).out);
-  const index = JSON.parse(readFileSync(join(store, 'index.json'), 'utf8'));
+  const index = storeIndex(store);
   assert.equal(index.version, 2);
   assert.equal(listed.length, 5);
   const [caEntry, aliceOld, aliceNow, docker1] = index.certificates;

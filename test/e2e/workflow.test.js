@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { ca, caOk, mode, tempDir } from '../helpers/ca.js';
+import { ca, caOk, mode, storeIndex, tempDir } from '../helpers/ca.js';
 import { readTar } from '../helpers/tar.js';
 
 const P = 'correct horse battery staple';
@@ -48,7 +48,7 @@ test("etcd-ca's workflow: init, export, new-cert, sign, export --insecure", asyn
   assert.equal(mode(join(store, 'certs/server1.crt')), 0o644);
   assert.match(readFileSync(join(store, 'ca.key'), 'utf8'), /ENCRYPTED PRIVATE KEY/);
   assert.match(readFileSync(join(store, 'keys/server1.key'), 'utf8'), /ENCRYPTED PRIVATE KEY/);
-  const index = JSON.parse(readFileSync(join(store, 'index.json'), 'utf8'));
+  const index = storeIndex(store);
   assert.deepEqual(index.certificates.map((e) => [e.name, e.profile, e.status]), [
     ['ca', 'ca', 'valid'],
     ['server1', 'peer', 'valid'],
@@ -154,7 +154,7 @@ test('a name is issued once; --force on new-cert replaces the request', (t) => {
   assert.match(r.stderr, /a certificate named n already exists/);
   caOk(dir, ['new-cert', '--force', '--ip', '10.0.0.2', 'n']);
   caOk(dir, ['sign', 'n']);
-  const index = JSON.parse(readFileSync(join(dir, '.ca/index.json'), 'utf8'));
+  const index = storeIndex(join(dir, '.ca'));
   assert.deepEqual(index.certificates.filter((e) => e.name === 'n').map((e) => e.sans), [['IP:10.0.0.1'], ['IP:10.0.0.2']]);
 });
 

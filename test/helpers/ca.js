@@ -1,7 +1,7 @@
 // Helpers for tests that run the real `bin/ca` in a temporary directory.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,4 +86,32 @@ export function treeDigest(dir) {
   };
   walk(dir);
   return h.digest('hex');
+}
+
+const STORE_MODULE = new URL('../../dist/store/store.js', import.meta.url).href;
+
+/**
+ * The index of the store at `storeDir` as clusterca reads it: the snapshot (index.json) and the
+ * journal after it (journal.jsonl), through the store's own reader.
+ */
+export function storeIndex(storeDir) {
+  const code = `import { Store } from ${JSON.stringify(STORE_MODULE)}; const s = await Store.open(process.argv[1]); process.stdout.write(JSON.stringify(await s.readIndex()));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, storeDir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`reading the index of ${storeDir}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Everything a store holds about its certificates, as text: to look for what must not be there. */
+export function storeText(storeDir) {
+  return ['index.json', 'journal.jsonl'].map((f) => (existsSync(join(storeDir, f)) ? readFileSync(join(storeDir, f), 'utf8') : '')).join('\n');
+}
+
+/**
+ * Folds a store's journal into index.json, as clusterca's compaction does, so that a test can edit
+ * the whole index in one file.
+ */
+export function foldJournal(storeDir) {
+  const index = storeIndex(storeDir);
+  writeFileSync(join(storeDir, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
+  rmSync(join(storeDir, 'journal.jsonl'), { force: true });
 }

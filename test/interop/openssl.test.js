@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import { ca, caOk, needs, run } from '../helpers/ca.js';
+import { ca, caOk, needs, run, storeIndex, treeDigest } from '../helpers/ca.js';
 import { PASSPHRASE, makeCluster } from '../helpers/cluster.js';
 
 const skip = needs('openssl', 'openssl');
@@ -82,7 +82,7 @@ test('ca sign --csr: a request from openssl req keeps its SANs; usages come from
   assert.match(text, /Basic Constraints: critical\n\s+CA:FALSE/);
   const v = run('openssl', ['verify', '-x509_strict', '-purpose', 'sslserver', '-CAfile', join(dir, '.ca/ca.crt'), join(dir, 'web.crt')]);
   assert.equal(v.status, 0, v.stderr);
-  const index = JSON.parse(readFileSync(join(dir, '.ca/index.json'), 'utf8'));
+  const index = storeIndex(join(dir, '.ca'));
   assert.deepEqual(index.certificates.at(-1).name, 'web.example');
   assert.equal(index.certificates.at(-1).source, 'csr');
 
@@ -96,7 +96,7 @@ test('ca sign --csr: a request from openssl req keeps its SANs; usages come from
 test('ca sign --csr refuses CA:TRUE and keys of other curves by name, and leaves the store as it was', { skip }, () => {
   const dir = mkdtempSync(join(root, 'csr-bad-'));
   caOk(dir, ['init', '--key-bits', '2048']);
-  const index = () => readFileSync(join(dir, '.ca/index.json'), 'utf8');
+  const index = () => treeDigest(join(dir, '.ca'));
   const before = index();
   const make = (file, extra) =>
     run('openssl', ['req', '-new', '-nodes', '-keyout', join(dir, `${file}.key`), '-out', join(dir, file), '-subj', '/CN=x', ...extra]);

@@ -1,0 +1,191 @@
+/**
+ * How changes reach the disk: the index in memory, kept in step with the journal, and group
+ * commit. Changes asked for while a commit is under way wait for it and then run together: one
+ * lock, one journal append, one fsync for all of them (SPEC "Scale": concurrent requests share
+ * their fsyncs). Each change runs alone on the index, in order, and one that fails is undone
+ * without touching the others. Another process's changes (a `ca revoke` beside `ca serve`) are
+ * read from the journal, a line at a time, when the lock is taken.
+ */
+import { readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TEMP_SUFFIX, writeAtomic } from './file.js';
+import { INDEX_VERSION, serializeIndex, type ApplyAction, type Index } from './index-file.js';
+import { appendRecord, compact, cutTornLine, dueForCompaction, fileIdentity, readJournal, readSnapshot, type JournalRecord } from './journal.js';
+import { SUBDIRS, type Layout } from './layout.js';
+import { isAbandonedLockTemp, withLock } from './lock.js';
+import { applyOp } from './ops.js';
+import { IndexState } from './state.js';
+import { Transaction, applyActions, removeOrphanKeys } from './transaction.js';
+import { upgradeIndex } from './upgrade.js';
+
+interface Waiting {
+  fn: (tx: Transaction) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+export class Committer {
+  private state: IndexState | undefined;
+  private snapshotId = '';
+  private offset = 0;
+  /** lines in the journal file, for compaction */
+  private lines = 0;
+  /** the sequence number of the last change committed */
+  private lastSeq = 0;
+  private applying: ApplyAction[] = [];
+  private cleaned = false;
+  private readonly queue: Waiting[] = [];
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly files: Layout) {}
+
+  change<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.kick();
+    });
+  }
+
+  /** The index as it stands on disk (without the lock): the snapshot and the journal after it. */
+  async read(): Promise<Index> {
+    const snapshot = await readSnapshot(this.files.index);
+    if (snapshot.version !== INDEX_VERSION) return this.change(async (tx) => tx.index);
+    const state = new IndexState(snapshot);
+    for (const record of (await readJournal(this.files.journal)).records) if (record.seq > snapshot.seq) replay(state, record);
+    return state.data;
+  }
+
+  private kick(): void {
+    if (this.running || this.queue.length === 0) return;
+    this.running = this.runBatch().finally(() => {
+      this.running = undefined;
+      this.kick();
+    });
+  }
+
+  private async runBatch(): Promise<void> {
+    const batch = this.queue.splice(0);
+    const settled: (() => void)[] = [];
+    try {
+      await withLock(this.files.dir, async () => {
+        const state = await this.prepare();
+        const done: Transaction[] = [];
+        for (const item of batch) {
+          const tx = new Transaction(this.files, state);
+          try {
+            const value = await item.fn(tx);
+            done.push(tx);
+            settled.push(() => item.resolve(value));
+          } catch (err) {
+            tx.rollback();
+            settled.push(() => item.reject(err));
+          }
+        }
+        try {
+          await this.commit(state, done);
+        } catch (err) {
+          // What is in memory may be ahead of the disk: read it again next time.
+          for (const tx of done.reverse()) tx.rollback();
+          this.state = undefined;
+          throw err;
+        }
+      });
+    } catch (err) {
+      for (const item of batch) item.reject(err);
+      return;
+    }
+    for (const settle of settled) settle();
+  }
+
+  /** Under the lock: the index in step with the disk, and what a dead writer left finished or removed. */
+  private async prepare(): Promise<IndexState> {
+    if (!this.cleaned) {
+      await this.removeTemporaryFiles();
+      this.cleaned = true;
+    }
+    const id = await fileIdentity(this.files.index);
+    if (!this.state || id !== this.snapshotId) return this.load();
+    const tail = await readJournal(this.files.journal, this.offset);
+    if (tail.end < 0) return this.load(); // another process compacted
+    if (tail.records.length > 0) {
+      for (const record of tail.records) replay(this.state, record);
+      this.lines += tail.records.length;
+      this.lastSeq = tail.records.at(-1)!.seq;
+      this.applying = tail.records.at(-1)!.applying;
+      await applyActions(this.files, this.state.data, this.applying);
+      await removeOrphanKeys(this.files, this.state.data, this.applying);
+    }
+    if (tail.torn) await cutTornLine(this.files.journal, tail.end);
+    this.offset = tail.end;
+    return this.state;
+  }
+
+  private async load(): Promise<IndexState> {
+    let snapshot = await readSnapshot(this.files.index);
+    if (snapshot.version !== INDEX_VERSION) {
+      snapshot = await upgradeIndex(this.files, snapshot);
+      await writeAtomic(this.files.index, serializeIndex(snapshot), { overwrite: true });
+    }
+    const state = new IndexState(snapshot);
+    const tail = await readJournal(this.files.journal);
+    const fresh = tail.records.filter((r) => r.seq > snapshot.seq);
+    for (const record of fresh) replay(state, record);
+    if (tail.torn) await cutTornLine(this.files.journal, tail.end);
+    this.state = state;
+    this.snapshotId = await fileIdentity(this.files.index);
+    this.offset = tail.end;
+    this.lines = tail.records.length;
+    this.lastSeq = fresh.at(-1)?.seq ?? snapshot.seq;
+    this.applying = fresh.at(-1)?.applying ?? snapshot.applying;
+    await applyActions(this.files, state.data, this.applying);
+    await removeOrphanKeys(this.files, state.data, this.applying);
+    return state;
+  }
+
+  private async commit(state: IndexState, done: Transaction[]): Promise<void> {
+    const ops = done.flatMap((tx) => tx.ops);
+    for (const tx of done) for (const f of tx.newFiles) await writeAtomic(f.ref, f.data);
+    if (ops.length > 0) {
+      const applying = done.flatMap((tx) => tx.actions);
+      const record: JournalRecord = { seq: this.lastSeq + 1, ops, applying };
+      this.offset += await appendRecord(this.files.journal, record);
+      this.lines += 1;
+      this.lastSeq = record.seq;
+      this.applying = applying;
+      await applyActions(this.files, state.data, applying);
+      if (dueForCompaction(this.lines, state.data.certificates.length)) await this.compact(state, record.seq);
+    }
+    for (const tx of done) for (const f of tx.derived) await writeAtomic(f.ref, f.data, { overwrite: true });
+  }
+
+  private async compact(state: IndexState, seq: number): Promise<void> {
+    state.data.seq = seq;
+    state.data.applying = this.applying;
+    await compact(this.files.index, this.files.journal, state.data);
+    this.snapshotId = await fileIdentity(this.files.index);
+    this.offset = 0;
+    this.lines = 0;
+  }
+
+  /**
+   * Temporary files found once the lock is held belong to a writer that died (every write happens
+   * under the lock); so do lock temporaries whose owner is dead. Looked for once per process: the
+   * store's directories may hold many files, and a writer dying beside a long-running process
+   * leaves them for the next command.
+   */
+  private async removeTemporaryFiles(): Promise<void> {
+    for (const sub of ['.', ...SUBDIRS]) {
+      const dir = join(this.files.dir, sub);
+      const names = await readdir(dir).catch(() => [] as string[]);
+      for (const name of names) {
+        const abandoned = (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) || isAbandonedLockTemp(name);
+        if (abandoned) await unlink(join(dir, name)).catch(() => undefined);
+      }
+    }
+  }
+}
+
+function replay(state: IndexState, record: JournalRecord): void {
+  for (const op of record.ops) applyOp(state, op);
+}
+

@@ -1,0 +1,130 @@
+/**
+ * The index in memory, with the lookups that keep one issuance independent of how many
+ * certificates came before (SPEC "Scale": the 100,000th costs no more than the first): by serial,
+ * by name, by public key. Every change goes through the mutations here, each returning its undo.
+ * The query functions of index-file.ts find these lookups for an index that has them.
+ */
+import { failure } from '../error.js';
+import type { Index, IndexEntry, PendingRequest, TokenRecord } from './index-file.js';
+
+type Undo = () => void;
+
+export interface Lookups {
+  bySerial: Map<string, IndexEntry>;
+  byName: Map<string, IndexEntry[]>;
+  byKey: Map<string, IndexEntry[]>;
+}
+
+const LOOKUPS = new WeakMap<Index, Lookups>();
+
+/** The lookups of an index held by an IndexState, if it is one. */
+export function lookupsOf(index: Index): Lookups | undefined {
+  return LOOKUPS.get(index);
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+export class IndexState {
+  readonly data: Index;
+  private readonly lookups: Lookups;
+
+  constructor(data: Index) {
+    this.data = data;
+    this.lookups = { bySerial: new Map(), byName: new Map(), byKey: new Map() };
+    for (const e of data.certificates) this.add(e);
+    LOOKUPS.set(data, this.lookups);
+  }
+
+  private add(e: IndexEntry): void {
+    this.lookups.bySerial.set(e.serial, e);
+    push(this.lookups.byName, e.name, e);
+    if (e.publicKey) push(this.lookups.byKey, e.publicKey, e);
+  }
+
+  private remove(e: IndexEntry): void {
+    this.lookups.bySerial.delete(e.serial);
+    this.lookups.byName.get(e.name)?.pop();
+    if (e.publicKey) this.lookups.byKey.get(e.publicKey)?.pop();
+  }
+
+  serialTaken(serial: string): boolean {
+    return this.lookups.bySerial.has(serial);
+  }
+
+  putRequest(request: PendingRequest): Undo {
+    const before = this.data.requests;
+    this.data.requests = [...before.filter((r) => r.name !== request.name), request];
+    return () => {
+      this.data.requests = before;
+    };
+  }
+
+  issue(entry: IndexEntry, keepRequest: boolean): Undo {
+    if (this.serialTaken(entry.serial)) throw failure(`serial ${entry.serial} is already in the index`, 'try again');
+    const superseded = (this.lookups.byName.get(entry.name) ?? []).filter((e) => e.status === 'valid');
+    for (const e of superseded) e.status = 'superseded';
+    this.data.certificates.push(entry);
+    this.add(entry);
+    const requests = this.data.requests;
+    if (!keepRequest) this.data.requests = requests.filter((r) => r.name !== entry.name);
+    return () => {
+      this.data.requests = requests;
+      this.remove(entry);
+      this.data.certificates.pop();
+      for (const e of superseded) e.status = 'valid';
+    };
+  }
+
+  revoke(serial: string, at: string, reason: string): Undo {
+    const e = this.lookups.bySerial.get(serial);
+    if (!e) throw failure(`no certificate with serial ${serial} is in the index`);
+    const before = { status: e.status, revokedAt: e.revokedAt, revocationReason: e.revocationReason };
+    e.status = 'revoked';
+    e.revokedAt = at;
+    e.revocationReason = reason;
+    return () => Object.assign(e, before);
+  }
+
+  setCrlNumber(n: number): Undo {
+    const before = this.data.crlNumber;
+    this.data.crlNumber = n;
+    return () => {
+      this.data.crlNumber = before;
+    };
+  }
+
+  putToken(token: TokenRecord): Undo {
+    const before = this.data.tokens;
+    this.data.tokens = [...before.filter((t) => t.id !== token.id), token];
+    return () => {
+      this.data.tokens = before;
+    };
+  }
+
+  useToken(id: string, at: string): Undo {
+    const t = this.token(id);
+    const before = { used: t.used, lastUsedAt: t.lastUsedAt };
+    t.used += 1;
+    t.lastUsedAt = at;
+    return () => Object.assign(t, before);
+  }
+
+  revokeToken(id: string, at: string): Undo {
+    const t = this.token(id);
+    const before = t.revokedAt;
+    t.revokedAt = at;
+    return () => {
+      t.revokedAt = before;
+    };
+  }
+
+  private token(id: string): TokenRecord {
+    const t = this.data.tokens.find((x) => x.id === id);
+    if (!t) throw failure(`there is no token ${id}`);
+    return t;
+  }
+}
