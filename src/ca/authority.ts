@@ -5,7 +5,7 @@ import { decodePrivateKey, isEncryptedPem } from '../pki/key.js';
 import { subjectOf, type Subject } from '../pki/subject.js';
 import { openCertificate, type ParsedCertificate } from '../pki/x509.js';
 import type { NameConstraints } from '../pki/constraints.js';
-import type { Store } from '../store/store.js';
+import type { CaStore } from '../store/store.js';
 import { constraintsOf, readChain, type CaChain } from './chain.js';
 
 export interface Authority {
@@ -44,13 +44,14 @@ export interface OpenOptions {
   check?: (ca: Omit<Authority, 'key'>) => void;
 }
 
-export async function openAuthority(store: Store, passphrase: PassphraseSource | undefined, options: OpenOptions): Promise<Authority> {
-  const certPem = await store.read(store.caCert);
-  const { x509, parsed } = openCertificate(certPem, store.caCert.path);
+export async function openAuthority(store: CaStore, passphrase: PassphraseSource | undefined, options: OpenOptions): Promise<Authority> {
+  const certPath = store.describe('ca certificate');
+  const certPem = await store.readCaCertificate();
+  const { x509, parsed } = openCertificate(certPem, certPath);
   // RFC 5280 6.1.4 (k), (n): only a certificate with cA and keyCertSign may issue. A leaf put in
   // place of ca.crt would otherwise sign certificates that no verifier accepts.
   if (!parsed.isCa || !parsed.keyUsage.includes('keyCertSign')) {
-    throw failure(`${store.caCert.path} is not a CA certificate (no basicConstraints CA:TRUE with keyCertSign)`, 'restore the CA certificate from a backup');
+    throw failure(`${certPath} is not a CA certificate (no basicConstraints CA:TRUE with keyCertSign)`, 'restore the CA certificate from a backup');
   }
   const notAfter = new Date(x509.validTo);
   if (!options.allowExpired && options.now.getTime() > notAfter.getTime()) {
@@ -60,12 +61,13 @@ export async function openAuthority(store: Store, passphrase: PassphraseSource |
     throw failure(`the CA certificate is not valid before ${new Date(x509.validFrom).toISOString()}`, "check this machine's clock");
   }
   const chain = await readChain(store);
-  const ca = { certPem, certificate: parsed, subject: subjectOf(parsed.subject), notAfter, chain, constraints: constraintsOf(chain, store.chain.path) };
+  const ca = { certPem, certificate: parsed, subject: subjectOf(parsed.subject), notAfter, chain, constraints: constraintsOf(chain, store.describe('chain')) };
   options.check?.(ca);
-  const keyPem = await store.readKey(store.caKey);
-  const key = await unlockKey(keyPem, passphrase, 'the CA key', options.sources ?? CA_PASSPHRASE_SOURCES, store.caKey.path);
+  const keyPath = store.describe('ca key');
+  const keyPem = await store.readCaKey();
+  const key = await unlockKey(keyPem, passphrase, 'the CA key', options.sources ?? CA_PASSPHRASE_SOURCES, keyPath);
   if (!x509.checkPrivateKey(key)) {
-    throw failure(`${store.caKey.path} is not the key of ${store.caCert.path}`, 'restore the matching pair from a backup');
+    throw failure(`${keyPath} is not the key of ${certPath}`, 'restore the matching pair from a backup');
   }
   return { ...ca, key };
 }

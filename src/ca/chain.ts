@@ -7,7 +7,7 @@
 import { failure } from '../error.js';
 import type { NameConstraints } from '../pki/constraints.js';
 import { openCertificate, splitPemCertificates } from '../pki/x509.js';
-import type { Store } from '../store/store.js';
+import type { CaStore } from '../store/store.js';
 
 export interface CaChain {
   /** the store's CA certificate, PEM */
@@ -16,11 +16,12 @@ export interface CaChain {
   above: string[];
 }
 
-export async function readChain(store: Store): Promise<CaChain> {
-  const ca = await store.read(store.caCert);
-  if (!(await store.has(store.chain))) return { ca, above: [] };
-  const above = splitPemCertificates(await store.read(store.chain));
-  if (above.length === 0) throw failure(`${store.chain.path} holds no certificate`, 'restore it from a backup');
+export async function readChain(store: CaStore): Promise<CaChain> {
+  const ca = await store.readCaCertificate();
+  const text = await store.readChain();
+  if (text === undefined) return { ca, above: [] };
+  const above = splitPemCertificates(text);
+  if (above.length === 0) throw failure(`${store.describe('chain')} holds no certificate`, 'restore it from a backup');
   return { ca, above };
 }
 

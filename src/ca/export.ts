@@ -11,9 +11,9 @@ import { tarArchive } from '../export/tar.js';
 import { X509Certificate, createPublicKey } from 'node:crypto';
 import { readCertificate, splitPemCertificates } from '../pki/x509.js';
 import { decodePrivateKey, encodePrivateKey, isEncryptedPem } from '../pki/key.js';
-import { KEY_MODE, PUBLIC_MODE, type FileRef } from '../store/file.js';
+import { KEY_MODE, PUBLIC_MODE } from '../store/file.js';
 import { requireEntry, type IndexEntry } from '../store/index-file.js';
-import { Store } from '../store/store.js';
+import { openStore, type CaStore } from '../store/store.js';
 import { CA_PASSPHRASE_SOURCES, unlockKey, type PassphraseSource } from './authority.js';
 import { intermediatesOf, readChain, rootOf, type CaChain } from './chain.js';
 
@@ -67,7 +67,7 @@ export async function exportBundle(req: ExportRequest): Promise<ExportResult> {
     throw usageError('a PKCS#12 file holds one certificate and its key', 'give a NAME, without --include-ca-key');
   }
   if (req.format === 'p12') checkP12Password(req.p12?.password ?? '');
-  const store = await Store.open(req.storeDir);
+  const store = await openStore(req.storeDir);
   const { entries, warnings } = await collect(store, req);
   const names = entries.map((e) => e.name);
   const holdsKey = entries.some((e) => e.isKey);
@@ -87,7 +87,7 @@ export async function exportBundle(req: ExportRequest): Promise<ExportResult> {
   return { names: [`${req.name}.p12`], data, holdsKey: true, binary: true, warnings };
 }
 
-async function collect(store: Store, req: ExportRequest): Promise<{ entries: Entry[]; warnings: string[] }> {
+async function collect(store: CaStore, req: ExportRequest): Promise<{ entries: Entry[]; warnings: string[] }> {
   const { name } = req;
   const entries: Entry[] = [];
   const warnings: string[] = [];
@@ -99,7 +99,7 @@ async function collect(store: Store, req: ExportRequest): Promise<{ entries: Ent
     const presented = [certPem, ...intermediatesOf(chain)].join('');
     entries.push({ name: `${name}.crt`, data: Buffer.from(presented), mode: PUBLIC_MODE, isKey: false });
     if (keyPem !== undefined) {
-      entries.push(await keyEntry(`${name}.key`, keyPem, store.key(name), decrypt, req.passphrase, `the key of ${name}`, '--passphrase or --passphrase-file'));
+      entries.push(await keyEntry(`${name}.key`, keyPem, store.describe({ key: name }), decrypt, req.passphrase, `the key of ${name}`, '--passphrase or --passphrase-file'));
     } else if (req.format !== 'p12') {
       warnings.push(`${name} was signed from an outside request: its key is not in the store, so none is exported`);
     }
@@ -108,7 +108,7 @@ async function collect(store: Store, req: ExportRequest): Promise<{ entries: Ent
   }
   entries.push(rootEntry(chain));
   if (req.includeCaKey) {
-    entries.push(await keyEntry('ca.key', await store.readKey(store.caKey), store.caKey, decrypt, req.caPassphrase, 'the CA key', CA_PASSPHRASE_SOURCES));
+    entries.push(await keyEntry('ca.key', await store.readCaKey(), store.describe('ca key'), decrypt, req.caPassphrase, 'the CA key', CA_PASSPHRASE_SOURCES));
   }
   return { entries, warnings };
 }
@@ -118,20 +118,20 @@ async function collect(store: Store, req: ExportRequest): Promise<{ entries: Ent
  * certificate with its own key). A change committed by a concurrent or interrupted command may not
  * have brought keys/ in line yet; then the store is brought in line under the lock and read again.
  */
-async function currentPair(store: Store, name: string, settled = false): Promise<{ entry: IndexEntry; certPem: string; keyPem?: string; pending: boolean }> {
+async function currentPair(store: CaStore, name: string, settled = false): Promise<{ entry: IndexEntry; certPem: string; keyPem?: string; pending: boolean }> {
   const index = await store.readIndex();
   const entry = requireEntry(index, name);
   const certPem = await store.certificatePem(entry);
-  readCertificate(certPem, store.issued(entry.serial).path); // a damaged certificate is reported, never handed over
+  readCertificate(certPem, store.describe({ issued: entry.serial })); // a damaged certificate is reported, never handed over
   const pending = index.requests.some((r) => r.name === name);
   if (!entry.hasKey) return { entry, certPem, pending };
-  const keyPem = await store.readKey(store.key(name));
+  const keyPem = await store.readKey(name);
   if (keyFits(certPem, keyPem)) return { entry, certPem, keyPem, pending };
   if (!settled && index.applying.some((a) => a.name === name)) {
     await store.change(async () => undefined);
     return currentPair(store, name, true);
   }
-  throw failure(`the key in ${store.key(name).path} does not match certificate ${entry.serial} of ${name}`, 'restore the store from a backup');
+  throw failure(`the key in ${store.describe({ key: name })} does not match certificate ${entry.serial} of ${name}`, 'restore the store from a backup');
 }
 
 /**
@@ -157,14 +157,14 @@ function rootEntry(chain: CaChain): Entry {
 async function keyEntry(
   name: string,
   pem: string,
-  ref: FileRef,
+  path: string,
   decrypt: boolean,
   passphrase: PassphraseSource | undefined,
   what: string,
   sources: string,
 ): Promise<Entry> {
   let data = pem;
-  if (!isEncryptedPem(pem)) decodePrivateKey(pem, undefined, what, sources, ref.path); // a damaged key is reported
-  else if (decrypt) data = encodePrivateKey(await unlockKey(pem, passphrase, what, sources, ref.path));
+  if (!isEncryptedPem(pem)) decodePrivateKey(pem, undefined, what, sources, path); // a damaged key is reported
+  else if (decrypt) data = encodePrivateKey(await unlockKey(pem, passphrase, what, sources, path));
   return { name, data: Buffer.from(data), mode: KEY_MODE, isKey: true };
 }

@@ -16,7 +16,7 @@ import { subjectText, type Subject } from '../pki/subject.js';
 import { computeValidity, type Lifetime } from '../pki/validity.js';
 import { emptyIndex } from '../store/index-file.js';
 import { loadProfile } from '../store/profiles.js';
-import { STORE_FORMAT, Store, checkNewStore, createStore } from '../store/store.js';
+import { STORE_FORMAT, checkNewStore, createStore, openStore, type CaStore } from '../store/store.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
 import { CA_RSA_BITS, storeKeyDefaults } from './key-choice.js';
 import { checkNameFree, checkNotCaSubject, indexEntry } from './issue.js';
@@ -143,7 +143,7 @@ async function selfSign(req: InitRequest, subject: Subject, key: KeyObject): Pro
 }
 
 interface Parent {
-  store: Store;
+  store: CaStore;
   authority: Authority;
 }
 
@@ -158,8 +158,8 @@ async function openParent(req: InitRequest): Promise<Parent> {
   return { store, authority };
 }
 
-function openParentStore(dir: string): Promise<Store> {
-  return Store.open(dir).catch((err: Error) => {
+function openParentStore(dir: string): Promise<CaStore> {
+  return openStore(dir).catch((err: Error) => {
     throw usageError(`--parent ${dir} is not a CA store (${err.message})`, 'give the directory of the store whose CA signs this one (its .ca)');
   });
 }
@@ -178,7 +178,7 @@ export function parentEntryName(commonName: string): string {
 }
 
 async function signByParent(parent: Parent, req: InitRequest, subject: Subject, key: KeyObject, warnings: string[]): Promise<Made> {
-  const profile = await loadProfile('intermediate', parent.store.dir);
+  const profile = await parent.store.loadProfile('intermediate');
   checkNotCaSubject(subject, parent.authority.subject);
   const validity = computeValidity(req.now, req.lifetime ?? { days: profile.days }, parent.authority.notAfter);
   if (validity.clamped) warnings.push(`the intermediate would outlive its parent; its validity is cut to the parent's end, ${validity.notAfter.toISOString()}`);

@@ -2,7 +2,7 @@
 import { failure } from '../error.js';
 import { describeCertificate, type CertificateDescription } from '../pki/describe.js';
 import { currentEntries, entryBySerial, requireEntry, type IndexEntry, type PendingRequest } from '../store/index-file.js';
-import { Store } from '../store/store.js';
+import { openStore } from '../store/store.js';
 import { readChain } from './chain.js';
 import { daysLeft, stateOf, type State } from './state.js';
 
@@ -10,7 +10,7 @@ export type Listed = (IndexEntry & { state: State }) | (PendingRequest & { statu
 
 /** Every certificate issued (superseded ones included) and every pending request. */
 export async function listCertificates(req: { storeDir: string; now: Date; withinDays?: number }): Promise<Listed[]> {
-  const store = await Store.open(req.storeDir);
+  const store = await openStore(req.storeDir);
   const index = await store.readIndex();
   return [
     ...index.certificates.map((e) => ({ ...e, state: stateOf(e, req.now, req.withinDays) })),
@@ -26,7 +26,7 @@ export interface Shown {
 
 /** A certificate by NAME (its current one; `ca` is the CA's own) or by serial (any ever issued). */
 export async function showCertificate(req: { storeDir: string; name?: string | undefined; serial?: string | undefined; now: Date }): Promise<Shown> {
-  const store = await Store.open(req.storeDir);
+  const store = await openStore(req.storeDir);
   const index = await store.readIndex();
   let entry: IndexEntry;
   if (req.serial !== undefined) {
@@ -43,7 +43,7 @@ export async function showCertificate(req: { storeDir: string; name?: string | u
 /** TLS order (RFC 8446 4.4.2): the certificate, then each CA above it, the root last. */
 export async function certificateChain(req: { storeDir: string; name: string; now: Date }): Promise<string> {
   const shown = await showCertificate(req);
-  const chain = await readChain(await Store.open(req.storeDir));
+  const chain = await readChain(await openStore(req.storeDir));
   const above = req.name === 'ca' ? chain.above : [chain.ca, ...chain.above];
   return [shown.pem, ...above].join('');
 }
@@ -57,11 +57,11 @@ export interface StatusReport {
 }
 
 export async function statusReport(req: { storeDir: string; now: Date; withinDays: number }): Promise<StatusReport> {
-  const store = await Store.open(req.storeDir);
+  const store = await openStore(req.storeDir);
   const index = await store.readIndex();
   const current = currentEntries(index);
   const caEntry = current.find((e) => e.name === 'ca');
-  if (!caEntry) throw failure(`the index ${store.index.path} has no entry for the CA`, 'restore it from a backup');
+  if (!caEntry) throw failure(`the index ${store.describe('index')} has no entry for the CA`, 'restore it from a backup');
   const ca = { notAfter: caEntry.notAfter, daysLeft: daysLeft(caEntry, req.now), state: stateOf(caEntry, req.now, req.withinDays) };
   const attention = current
     .filter((e) => e.name !== 'ca')

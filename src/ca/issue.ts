@@ -15,16 +15,14 @@ import { randomSerial } from '../pki/serial.js';
 import { sameSubject, subjectText, type Subject } from '../pki/subject.js';
 import { computeValidity, lifetimeDays, type Lifetime, type Validity } from '../pki/validity.js';
 import { summarizeCertificate } from '../pki/x509.js';
-import type { FileRef } from '../store/file.js';
 import { currentEntry, pendingRequest, type Index, type IndexEntry, type PendingRequest, type Source } from '../store/index-file.js';
-import { loadProfile } from '../store/profiles.js';
-import type { Store } from '../store/store.js';
+import type { CaStore } from '../store/store.js';
 import type { Authority } from './authority.js';
 import { intermediatesOf } from './chain.js';
 
 /** A profile to issue with: any but a CA's. */
-export async function issuingProfile(name: string, storeDir: string): Promise<Profile> {
-  const profile = await loadProfile(name, storeDir);
+export async function issuingProfile(name: string, store: CaStore): Promise<Profile> {
+  const profile = await store.loadProfile(name);
   if (profile.isCa) throw usageError(`the profile "${profile.name}" is a CA's`, 'use server, client or peer');
   return profile;
 }
@@ -44,7 +42,7 @@ export type KeyHolding =
   | { none: true };
 
 export interface IssueParams {
-  store: Store;
+  store: CaStore;
   authority: Authority;
   name: string;
   profile: Profile;
@@ -60,8 +58,8 @@ export interface IssueParams {
   force: boolean;
   /** a pending request of this name stays pending (renewal of the certificate in force) */
   keepRequest?: boolean;
-  /** files derived from this issuance, written with it (an outside request's copy) */
-  derived?: { ref: FileRef; data: string }[];
+  /** an outside request, kept beside the certificate signed from it */
+  requestCopy?: string | undefined;
 }
 
 export interface Issued {
@@ -109,9 +107,9 @@ export async function issueCertificate(p: IssueParams): Promise<Issued> {
       keepKey: 'keep' in p.key,
       keepRequest: p.keepRequest,
     });
-    for (const f of p.derived ?? []) tx.writeDerived(f.ref, f.data);
+    if (p.requestCopy) tx.keepRequestCopy(p.name, p.requestCopy);
     const chainPem = [pem, ...intermediatesOf(p.authority.chain)].join('');
-    return { name: p.name, pem, chainPem, entry, path: p.store.cert(p.name).path, warnings };
+    return { name: p.name, pem, chainPem, entry, path: p.store.describe({ certificate: p.name }), warnings };
   });
 }
 

@@ -3,7 +3,7 @@
  * signatures": `ca init --key-type T` makes T the store's default), else RSA.
  */
 import { resolveKeySpec, type KeyChoice, type KeySpec, type RsaBits } from '../pki/key-type.js';
-import { Store, type StoreMeta } from '../store/store.js';
+import { openStore, type StoreMeta } from '../store/store.js';
 
 /** RSA sizes when none is given: the CA's 4096, every other key's 2048 (SPEC). */
 export const CA_RSA_BITS: RsaBits = 4096;
@@ -15,6 +15,6 @@ export function storeKeyDefaults(meta: StoreMeta): KeyChoice | undefined {
 
 /** The key spec for a new leaf key in the store at `storeDir`. */
 export async function leafKeySpec(storeDir: string, choice: KeyChoice): Promise<KeySpec> {
-  const store = await Store.open(storeDir);
+  const store = await openStore(storeDir);
   return resolveKeySpec(choice, storeKeyDefaults(store.meta), LEAF_RSA_BITS);
 }

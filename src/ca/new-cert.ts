@@ -11,7 +11,7 @@ import { altNamesText, type AltNames } from '../pki/san.js';
 import { subjectOf, subjectText, type Subject } from '../pki/subject.js';
 import { parseCertificate } from '../pki/x509.js';
 import { currentEntry } from '../store/index-file.js';
-import { Store } from '../store/store.js';
+import { openStore } from '../store/store.js';
 import { constraintsOf, readChain } from './chain.js';
 import { checkConstraints, checkNameFree, checkNotCaSubject, issuingProfile } from './issue.js';
 
@@ -46,9 +46,9 @@ export function defaultCommonName(name: string, altNames: AltNames): string {
 }
 
 export async function createRequest(req: NewCertRequest): Promise<NewCertResult> {
-  const store = await Store.open(req.storeDir);
+  const store = await openStore(req.storeDir);
   const { name } = req;
-  const profile = await issuingProfile(req.profile, store.dir);
+  const profile = await issuingProfile(req.profile, store);
   checkNameFree(await store.readIndex(), name, req.force);
 
   const subject: Subject = {
@@ -59,7 +59,7 @@ export async function createRequest(req: NewCertRequest): Promise<NewCertResult>
   };
   const chain = await readChain(store);
   checkNotCaSubject(subject, subjectOf(parseCertificate(chain.ca).subject));
-  checkConstraints(constraintsOf(chain, store.chain.path), req.altNames, subject.commonName);
+  checkConstraints(constraintsOf(chain, store.describe('chain')), req.altNames, subject.commonName);
   const key = await generateKey(req.keySpec);
   const csr = buildRequest({ subject, altNames: req.altNames, key });
   const sans = altNamesText(req.altNames);
@@ -71,7 +71,7 @@ export async function createRequest(req: NewCertRequest): Promise<NewCertResult>
   });
   return {
     name,
-    csrPath: store.csr(name).path,
+    csrPath: store.describe({ request: name }),
     profile: profile.name,
     subject: subjectText(subject),
     sans,

@@ -16,8 +16,7 @@ import { noAltNames, parseAltNames, type AltNames } from '../pki/san.js';
 import type { Lifetime } from '../pki/validity.js';
 import { validateName } from '../pki/name.js';
 import { exists } from '../store/file.js';
-import { loadProfile } from '../store/profiles.js';
-import { Store } from '../store/store.js';
+import { openStore, type CaStore } from '../store/store.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
 import { checkNameFree, issueCertificate } from './issue.js';
 import { writeOutputFile } from './output-file.js';
@@ -83,9 +82,9 @@ export interface OneStepResult {
 }
 
 export async function issueOneStep(req: OneStepRequest): Promise<OneStepResult> {
-  const store = await Store.open(req.storeDir);
+  const store = await openStore(req.storeDir);
   const profiles = new Map<string, Profile>();
-  for (const id of req.identities) if (!profiles.has(id.profile)) profiles.set(id.profile, await loadProfile(id.profile, store.dir));
+  for (const id of req.identities) if (!profiles.has(id.profile)) profiles.set(id.profile, await store.loadProfile(id.profile));
   const authority = await openAuthority(store, req.caPassphrase, { now: req.now });
   await checkTargets(store, req);
 
@@ -100,7 +99,7 @@ export async function issueOneStep(req: OneStepRequest): Promise<OneStepResult> 
   return { issued, warnings };
 }
 
-async function issueOne(store: Store, authority: Authority, profile: Profile, id: Identity, req: OneStepRequest) {
+async function issueOne(store: CaStore, authority: Authority, profile: Profile, id: Identity, req: OneStepRequest) {
   const key = await generateKey(req.keySpec);
   const keyPem = encodePrivateKey(key, req.passphrase);
   const result = await issueCertificate({
@@ -139,7 +138,7 @@ function outputPaths(outDir: string, name: string) {
 }
 
 /** Before any key is made: no name taken, no output file in the way (unless --force). */
-async function checkTargets(store: Store, req: OneStepRequest): Promise<void> {
+async function checkTargets(store: CaStore, req: OneStepRequest): Promise<void> {
   if (!(await exists(resolve(req.outDir)))) {
     throw usageError(`the output directory ${req.outDir} does not exist`, 'create it, or choose another --out');
   }

@@ -16,8 +16,8 @@ import { computeValidity, lifetimeEnd, type Lifetime } from '../pki/validity.js'
 import { openCertificate } from '../pki/x509.js';
 import { entryBySerial } from '../store/index-file.js';
 import { loadProfile } from '../store/profiles.js';
-import { Store } from '../store/store.js';
-import type { Transaction } from '../store/transaction.js';
+import { openStore, type CaStore } from '../store/store.js';
+import type { StoreTransaction as Transaction } from '../store/store.js';
 import { openAuthority, type PassphraseSource } from './authority.js';
 import { indexEntry, type Issued } from './issue.js';
 
@@ -34,8 +34,8 @@ export interface RenewCaRequest {
 }
 
 export async function renewCa(req: RenewCaRequest): Promise<Issued> {
-  const store = await Store.open(req.storeDir);
-  const { x509, parsed: old } = openCertificate(await store.read(store.caCert), store.caCert.path);
+  const store = await openStore(req.storeDir);
+  const { x509, parsed: old } = openCertificate(await store.readCaCertificate(), store.describe('ca certificate'));
   const selfSigned = old.issuerDer.equals(old.subjectDer);
   if (!selfSigned && !req.parent) {
     throw usageError("this store's CA is an intermediate: its parent signs it", 'give --parent DIR, the store whose CA signed it');
@@ -57,12 +57,12 @@ export async function renewCa(req: RenewCaRequest): Promise<Issued> {
     });
   }
   // An intermediate: its parent signs the same subject and key again, and records it.
-  const parentStore = await Store.open(req.parent!.dir);
+  const parentStore = await openStore(req.parent!.dir);
   const parent = await openAuthority(parentStore, req.parent!.passphrase, { now: req.now, sources: PARENT_PASSPHRASE_SOURCES });
   if (!x509.checkIssued(new X509Certificate(parent.certPem))) {
     throw usageError(`the CA of ${req.parent!.dir} did not sign this store's CA`, 'give --parent the store it was made from with `ca init --parent`');
   }
-  const profile = await loadProfile('intermediate', parentStore.dir);
+  const profile = await parentStore.loadProfile('intermediate');
   const validity = computeValidity(req.now, lifetime, parent.notAfter);
   const pem = await parentStore.change(async (tx) => {
     const made = buildCertificate({
@@ -81,7 +81,7 @@ export async function renewCa(req: RenewCaRequest): Promise<Issued> {
   const warnings = validity.clamped ? [`the CA's validity is cut to its parent's end, ${validity.notAfter.toISOString()}`] : [];
   return store.change(async (tx) => {
     // The parent may have been renewed since: what is above this CA is taken afresh.
-    tx.writeDerived(store.chain, [parent.chain.ca, ...parent.chain.above].join(''));
+    tx.setChain([parent.chain.ca, ...parent.chain.above].join(''));
     return recordOwn(store, tx, pem, 'intermediate', warnings);
   });
 }
@@ -90,10 +90,10 @@ function serialFor(tx: Transaction): string {
   return randomSerial((s) => tx.serialTaken(s));
 }
 
-function recordOwn(store: Store, tx: Transaction, pem: string, profile: string, warnings: string[]): Issued {
+function recordOwn(store: CaStore, tx: Transaction, pem: string, profile: string, warnings: string[]): Issued {
   const entry = indexEntry({ name: 'ca', profile, pem, source: 'renew', hasKey: true });
   tx.issue({ entry, certPem: pem, keepKey: true });
-  return { name: 'ca', pem, chainPem: pem, entry, path: store.caCert.path, warnings };
+  return { name: 'ca', pem, chainPem: pem, entry, path: store.describe('ca certificate'), warnings };
 }
 
 function describe(l: Lifetime): string {

@@ -12,8 +12,7 @@ import { subjectOf } from '../pki/subject.js';
 import type { Lifetime } from '../pki/validity.js';
 import { openCertificate } from '../pki/x509.js';
 import { pendingRequest, requireEntry } from '../store/index-file.js';
-import { loadProfile } from '../store/profiles.js';
-import { Store } from '../store/store.js';
+import { openStore } from '../store/store.js';
 import { openAuthority, type PassphraseSource } from './authority.js';
 import { issueCertificate, type Issued } from './issue.js';
 
@@ -31,7 +30,7 @@ export interface RenewRequest {
 }
 
 export async function renewCertificate(req: RenewRequest): Promise<Issued & { newKey: boolean }> {
-  const store = await Store.open(req.storeDir);
+  const store = await openStore(req.storeDir);
   const index = await store.readIndex();
   const entry = requireEntry(index, req.name);
   if (entry.status === 'revoked') throw failure(`${req.name} is revoked`, `issue a new one: \`ca new-cert --force ${req.name}\``);
@@ -41,7 +40,7 @@ export async function renewCertificate(req: RenewRequest): Promise<Issued & { ne
   const pem = await store.certificatePem(entry);
   const { x509, parsed } = openCertificate(pem, `certificate ${req.name}`);
   const subject = subjectOf(parsed.subject);
-  const profile = await loadProfile(entry.profile, store.dir);
+  const profile = await store.loadProfile(entry.profile);
   const authority = await openAuthority(store, req.caPassphrase, { now: req.now });
 
   const key = req.newKey ? await generateKey(newKeySpec(req.keyChoice ?? {}, specOfKey(x509.publicKey))) : undefined;

@@ -11,8 +11,8 @@
 import { failure, usageError } from '../error.js';
 import { buildCrl } from '../pki/crl.js';
 import { entriesOf, entriesOfKey, entryBySerial, requireEntry, type Index, type IndexEntry } from '../store/index-file.js';
-import { Store } from '../store/store.js';
-import type { Transaction } from '../store/transaction.js';
+import { openStore, type CaStore } from '../store/store.js';
+import type { StoreTransaction as Transaction } from '../store/store.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
 
 export const DEFAULT_CRL_DAYS = 30;
@@ -49,7 +49,7 @@ export interface RevokeResult {
 }
 
 export async function revokeCertificate(req: RevokeRequest): Promise<RevokeResult> {
-  const store = await Store.open(req.storeDir);
+  const store = await openStore(req.storeDir);
   if ('name' in req.target && req.target.name === 'ca') throw failure('the CA cannot revoke itself', 'to retire the CA, make a new one with `ca init --force`');
   const authority = await openAuthority(store, req.caPassphrase, { now: req.now });
   return store.change(async (tx) => {
@@ -89,13 +89,13 @@ function choose(index: Index, target: RevokeTarget, now: Date): IndexEntry[] {
 }
 
 export async function issueCrl(req: { storeDir: string; days: number; caPassphrase?: PassphraseSource | undefined; now: Date }): Promise<CrlResult> {
-  const store = await Store.open(req.storeDir);
+  const store = await openStore(req.storeDir);
   const authority = await openAuthority(store, req.caPassphrase, { now: req.now });
   return store.change(async (tx) => writeCrl(store, tx, authority, req.now, req.days));
 }
 
 /** Within a change: the next CRL number, recorded in the index; the CRL files follow the commit. */
-function writeCrl(store: Store, tx: Transaction, authority: Authority, now: Date, days: number): CrlResult {
+function writeCrl(store: CaStore, tx: Transaction, authority: Authority, now: Date, days: number): CrlResult {
   const number = tx.index.crlNumber + 1;
   const revoked = tx.index.certificates
     .filter((e) => e.status === 'revoked')
@@ -103,9 +103,8 @@ function writeCrl(store: Store, tx: Transaction, authority: Authority, now: Date
   const nextUpdate = new Date(now.getTime() + days * DAY_MS);
   const { pem, der } = buildCrl({ caCertificatePem: authority.certPem, caKey: authority.key, revoked, number, thisUpdate: now, nextUpdate });
   tx.setCrlNumber(number);
-  tx.writeDerived(store.crl, pem);
-  tx.writeDerived(store.crlDer, der);
-  return { path: store.crl.path, derPath: store.crlDer.path, pem, number, revokedCount: revoked.length, nextUpdate: nextUpdate.toISOString() };
+  tx.publishCrl(pem, der);
+  return { path: store.describe('crl'), derPath: store.describe('crl der'), pem, number, revokedCount: revoked.length, nextUpdate: nextUpdate.toISOString() };
 }
 
 /** `--serial` and NAME are two ways to name what to revoke; exactly one is given. */

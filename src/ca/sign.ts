@@ -10,7 +10,7 @@ import { validateName } from '../pki/name.js';
 import type { Lifetime } from '../pki/validity.js';
 import { exists, readLimited } from '../store/file.js';
 import { currentEntry, pendingRequest } from '../store/index-file.js';
-import { Store } from '../store/store.js';
+import { openStore } from '../store/store.js';
 import { openAuthority, type PassphraseSource } from './authority.js';
 import { issueCertificate, issuingProfile, type Issued } from './issue.js';
 import { writeOutputFile } from './output-file.js';
@@ -26,7 +26,7 @@ export interface SignRequest {
 }
 
 export async function signPending(req: SignRequest): Promise<Issued> {
-  const store = await Store.open(req.storeDir);
+  const store = await openStore(req.storeDir);
   const { name } = req;
   const index = await store.readIndex();
   const pending = pendingRequest(index, name);
@@ -36,7 +36,7 @@ export async function signPending(req: SignRequest): Promise<Issued> {
     }
     throw failure(`there is no request named ${name}`, `run \`ca new-cert ${name}\` first`);
   }
-  const profile = await issuingProfile(req.profile ?? pending.profile, store.dir);
+  const profile = await issuingProfile(req.profile ?? pending.profile, store);
   const info = readRequest(pending.csr, `request ${name}`);
   const authority = await openAuthority(store, req.caPassphrase, { now: req.now });
   return issueCertificate({
@@ -77,9 +77,9 @@ export interface SignCsrResult extends Issued {
 
 export async function signExternal(req: SignCsrRequest): Promise<SignCsrResult> {
   const info = readRequest(await readLimited(req.csrPath, MAX_INPUT_BYTES, '--csr '), req.csrPath);
-  const store = await Store.open(req.storeDir);
+  const store = await openStore(req.storeDir);
   const name = req.name ?? nameFromCommonName(info.subject.commonName);
-  const profile = await issuingProfile(req.profile, store.dir);
+  const profile = await issuingProfile(req.profile, store);
   const authority = await openAuthority(store, req.caPassphrase, { now: req.now });
   // Checked before signing: a refused --out must not leave a certificate recorded behind it.
   if (req.out !== undefined && !req.force && (await exists(resolve(req.out)))) {
@@ -99,7 +99,7 @@ export async function signExternal(req: SignCsrRequest): Promise<SignCsrResult> 
     now: req.now,
     source: 'csr',
     force: req.force,
-    derived: [{ ref: store.csr(name), data: info.pem }],
+    requestCopy: info.pem,
   });
   const warnings = [...issued.warnings];
   if (info.ignored.length > 0) warnings.push(`the request's ${info.ignored.join(', ')} names were not taken: only DNS, IP, URI and e-mail SANs are`);

@@ -5,7 +5,7 @@ import { readCertificate } from '../pki/x509.js';
 import { readLimited } from '../store/file.js';
 import { describeCertificate, type CertificateDescription } from '../pki/describe.js';
 import { verifyCertificate, type Usage, type Verdict } from '../pki/verify.js';
-import { Store } from '../store/store.js';
+import { openStore } from '../store/store.js';
 import { constraintsOf, readChain } from './chain.js';
 
 export interface VerifyRequest {
@@ -19,9 +19,9 @@ export interface VerifyRequest {
 
 export async function verifyFile(req: VerifyRequest): Promise<Verdict & { description: CertificateDescription }> {
   const input = await readLimited(req.path, MAX_INPUT_BYTES, '');
-  const store = await Store.open(req.storeDir);
+  const store = await openStore(req.storeDir);
   const chain = await readChain(store);
-  const ca = readCertificate(chain.ca, store.caCert.path);
+  const ca = readCertificate(chain.ca, store.describe('ca certificate'));
   const text = input.toString('latin1');
   const pemOrDer = text.includes('-----BEGIN CERTIFICATE-----') ? text : input;
   const certificate = readCertificate(pemOrDer, req.path);
@@ -32,8 +32,8 @@ export async function verifyFile(req: VerifyRequest): Promise<Verdict & { descri
   const verdict = verifyCertificate({
     certificate,
     ca,
-    chain: chain.above.map((pem) => readCertificate(pem, store.chain.path)),
-    constraints: constraintsOf(chain, store.chain.path),
+    chain: chain.above.map((pem) => readCertificate(pem, store.describe('chain'))),
+    constraints: constraintsOf(chain, store.describe('chain')),
     sans: description.sans,
     now: req.now,
     revoked,

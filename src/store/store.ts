@@ -7,18 +7,27 @@ import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { alreadyExists, failure } from '../error.js';
 import { Committer } from './committer.js';
-import { DIR_MODE, exists, makePrivateDirectory, readKeyRef, readRef, syncDirectory, writeAtomic, type FileRef, type WriteOptions } from './file.js';
+import { DIR_MODE, exists, makePrivateDirectory, readKeyRef, readRef, syncDirectory, writeAtomic, type FileRef } from './file.js';
 import { serializeIndex, type Index, type IndexEntry } from './index-file.js';
 import { Layout, SUBDIRS } from './layout.js';
 import { parseMeta, type StoreMeta } from './meta.js';
 import { isStalePid } from './process.js';
+import type { CaStore, StorePart } from './backend.js';
+import { loadProfile } from './profiles.js';
+import type { Profile } from '../pki/profile.js';
 import type { Transaction } from './transaction.js';
 import { checkStoreTrust } from './trust.js';
 
 export { STORE_FORMAT, type StoreMeta } from './meta.js';
+export type { CaStore, StorePart, StoreTransaction } from './backend.js';
+
+/** The store at `location`: a directory of files (the one backend so far; backend.ts). */
+export function openStore(location: string): Promise<CaStore> {
+  return Store.open(location);
+}
 export const DEFAULT_STORE_DIR = '.ca';
 
-export class Store extends Layout {
+export class Store extends Layout implements CaStore {
   readonly meta: StoreMeta;
   private readonly committer: Committer;
 
@@ -38,17 +47,34 @@ export class Store extends Layout {
     return new Store(abs, parseMeta(await readRef(layout.metaFile), layout.metaFile.path));
   }
 
+  describe(part: StorePart): string {
+    if (typeof part === 'string') {
+      const refs = { 'ca certificate': this.caCert, 'ca key': this.caKey, chain: this.chain, index: this.index, crl: this.crl, 'crl der': this.crlDer };
+      return refs[part].path;
+    }
+    if ('certificate' in part) return this.cert(part.certificate).path;
+    if ('key' in part) return this.key(part.key).path;
+    if ('issued' in part) return this.issued(part.issued).path;
+    return this.csr(part.request).path;
+  }
+  readCaCertificate(): Promise<string> {
+    return readRef(this.caCert);
+  }
+  readCaKey(): Promise<string> {
+    return readKeyRef(this.caKey);
+  }
+  async readChain(): Promise<string | undefined> {
+    return (await exists(this.chain.path)) ? readRef(this.chain) : undefined;
+  }
+  readKey(name: string): Promise<string> {
+    return readKeyRef(this.key(name));
+  }
+  loadProfile(name: string): Promise<Profile> {
+    return loadProfile(name, this.dir);
+  }
+
   read(ref: FileRef): Promise<string> {
     return readRef(ref);
-  }
-  readKey(ref: FileRef): Promise<string> {
-    return readKeyRef(ref);
-  }
-  write(ref: FileRef, data: string | Uint8Array, options?: WriteOptions): Promise<void> {
-    return writeAtomic(ref, data, options);
-  }
-  has(ref: FileRef): Promise<boolean> {
-    return exists(ref.path);
   }
 
   /** The index as it stands (a format 1 index is upgraded first, upgrade.ts). */

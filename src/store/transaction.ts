@@ -22,6 +22,7 @@ import { currentEntry, type ApplyAction, type Index, type IndexEntry, type Pendi
 import { pendingKeyPath, type Layout } from './layout.js';
 import { applyOp, type Op } from './ops.js';
 import type { IndexState } from './state.js';
+import type { StoreTransaction } from './backend.js';
 
 export interface Issue {
   entry: IndexEntry;
@@ -36,7 +37,7 @@ export interface Issue {
   keepRequest?: boolean;
 }
 
-export class Transaction {
+export class Transaction implements StoreTransaction {
   readonly ops: Op[] = [];
   readonly newFiles: { ref: FileRef; data: string }[] = [];
   readonly derived: { ref: FileRef; data: string | Buffer }[] = [];
@@ -119,9 +120,16 @@ export class Transaction {
     this.apply({ op: 'token-revoke', id, at: at.toISOString() });
   }
 
-  /** A file derived from the index (the CRL, a copy of a request), written once the index is. */
-  writeDerived(ref: FileRef, data: string | Buffer): void {
-    this.derived.push({ ref, data });
+  publishCrl(pem: string, der: Buffer): void {
+    this.derived.push({ ref: this.files.crl, data: pem }, { ref: this.files.crlDer, data: der });
+  }
+
+  keepRequestCopy(name: string, pem: string): void {
+    this.derived.push({ ref: this.files.csr(name), data: pem });
+  }
+
+  setChain(pem: string): void {
+    this.derived.push({ ref: this.files.chain, data: pem });
   }
 }
 

@@ -1,0 +1,62 @@
+/**
+ * What the use cases (ca/) need of a store, and nothing of how it keeps things: the directory of
+ * files (store.ts) is the first backend. Another one (etcd, for several `ca serve` replicas) would
+ * implement these two interfaces and `openStore` would choose it by location; nothing above this
+ * layer would change (STYLE.md, "Growing it").
+ */
+import type { Profile } from '../pki/profile.js';
+import type { Index, IndexEntry, PendingRequest, TokenRecord } from './index-file.js';
+import type { StoreMeta } from './meta.js';
+import type { Issue } from './transaction.js';
+
+/** A part of a store, named in messages ("the CA key .ca/ca.key is …"). */
+export type StorePart =
+  | 'ca certificate'
+  | 'ca key'
+  | 'chain'
+  | 'index'
+  | 'crl'
+  | 'crl der'
+  | { certificate: string }
+  | { key: string }
+  | { issued: string }
+  | { request: string };
+
+export interface CaStore {
+  readonly meta: StoreMeta;
+  /** where a part of the store is, for messages (a path, for the file backend) */
+  describe(part: StorePart): string;
+  readCaCertificate(): Promise<string>;
+  /** the CA key, PEM, checked as keys are (owner, mode, not a link) */
+  readCaKey(): Promise<string>;
+  /** the certificates above the CA, PEM text, or undefined for a root */
+  readChain(): Promise<string | undefined>;
+  readIndex(): Promise<Index>;
+  /** any certificate the index names, PEM */
+  certificatePem(entry: IndexEntry): Promise<string>;
+  /** the key of NAME's current certificate, PEM */
+  readKey(name: string): Promise<string>;
+  /** a profile by name: the store's own, else the built-in one */
+  loadProfile(name: string): Promise<Profile>;
+  /** a change made alone, under the store's lock, committed whole or not at all */
+  change<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+}
+
+export interface StoreTransaction {
+  /** the index as this change sees it, its own changes included */
+  readonly index: Index;
+  serialTaken(serial: string): boolean;
+  addRequest(request: Omit<PendingRequest, 'id'>, keyPem: string): PendingRequest;
+  issue(p: Issue): void;
+  revoke(entry: IndexEntry, at: Date, reason: string): void;
+  setCrlNumber(n: number): void;
+  putToken(token: TokenRecord): void;
+  useToken(id: string, at: Date): void;
+  revokeToken(id: string, at: Date): void;
+  /** the CRL, published once the change is committed */
+  publishCrl(pem: string, der: Buffer): void;
+  /** a copy of an outside request beside the certificate signed from it */
+  keepRequestCopy(name: string, pem: string): void;
+  /** the certificates above the CA (a renewed intermediate's parent may have changed) */
+  setChain(pem: string): void;
+}
