@@ -62,6 +62,13 @@ interface Entry {
   isKey: boolean;
 }
 
+/** `ca export --server`: the CA certificate a server gave (after its fingerprint checked out). */
+export async function exportCaCertificate(rootPem: string, format: 'tar' | 'pem', now: Date): Promise<ExportResult> {
+  const entry: Entry = { name: 'ca.crt', data: Buffer.from(rootPem), mode: PUBLIC_MODE, isKey: false };
+  const data = format === 'tar' ? await tarArchive([entry], now) : entry.data;
+  return { names: ['ca.crt'], data, holdsKey: false, binary: format === 'tar', warnings: [] };
+}
+
 export async function exportBundle(req: ExportRequest): Promise<ExportResult> {
   if (req.format === 'p12' && (req.name === undefined || req.includeCaKey)) {
     throw usageError('a PKCS#12 file holds one certificate and its key', 'give a NAME, without --include-ca-key');

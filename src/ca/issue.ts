@@ -16,7 +16,7 @@ import { sameSubject, subjectText, type Subject } from '../pki/subject.js';
 import { computeValidity, lifetimeDays, type Lifetime, type Validity } from '../pki/validity.js';
 import { summarizeCertificate } from '../pki/x509.js';
 import { currentEntry, pendingRequest, type Index, type IndexEntry, type PendingRequest, type Source } from '../store/index-file.js';
-import type { CaStore } from '../store/store.js';
+import type { CaStore, StoreTransaction } from '../store/store.js';
 import type { Authority } from './authority.js';
 import { intermediatesOf } from './chain.js';
 
@@ -73,6 +73,20 @@ export interface Issued {
 }
 
 export async function issueCertificate(p: IssueParams): Promise<Issued> {
+  const prepared = prepareIssue(p);
+  return p.store.change(async (tx) => issueWithin(tx, prepared));
+}
+
+interface Prepared {
+  p: IssueParams;
+  subject: Subject;
+  altNames: AltNames;
+  validity: Validity;
+  warnings: string[];
+}
+
+/** Every check that needs no index: the subject, the names, the lifetime (before the lock is taken). */
+export function prepareIssue(p: IssueParams): Prepared {
   const lifetime = p.lifetime ?? { days: p.profile.days };
   const validity = computeValidity(p.now, lifetime, p.authority.notAfter);
   // A profile may fix the CN and add DNS names (flocker-ca's control-service).
@@ -84,33 +98,36 @@ export async function issueCertificate(p: IssueParams): Promise<Issued> {
   checkNotCaSubject(subject, p.authority.subject);
   const altNames = withProfileNames(p.altNames, p.profile);
   checkConstraints(p.authority.constraints, altNames, subject.commonName);
-  const warnings = issueWarnings({ ...p, altNames }, validity);
-  return p.store.change(async (tx) => {
-    if ('request' in p.key) checkStillPending(tx.index, p.name, p.key.request);
-    else checkNameFree(tx.index, p.name, p.force);
-    const pem = buildCertificate({
-      subject,
-      publicKey: p.publicKey,
-      serial: randomSerial((s) => tx.serialTaken(s)),
-      validity,
-      profile: p.profile,
-      altNames,
-      issuer: { certificatePem: p.authority.certPem, key: p.authority.key },
-      crlUrl: p.store.meta.crlUrl,
-    });
-    const entry = indexEntry({ name: p.name, profile: p.profile.name, pem, source: p.source, hasKey: !('none' in p.key) });
-    tx.issue({
-      entry,
-      certPem: pem,
-      keyPem: 'pem' in p.key ? p.key.pem : undefined,
-      request: 'request' in p.key ? p.key.request : undefined,
-      keepKey: 'keep' in p.key,
-      keepRequest: p.keepRequest,
-    });
-    if (p.requestCopy) tx.keepRequestCopy(p.name, p.requestCopy);
-    const chainPem = [pem, ...intermediatesOf(p.authority.chain)].join('');
-    return { name: p.name, pem, chainPem, entry, path: p.store.describe({ certificate: p.name }), warnings };
+  return { p, subject, altNames, validity, warnings: issueWarnings({ ...p, altNames }, validity) };
+}
+
+/** Within a change: the name checked against the index, the certificate signed and recorded. */
+export function issueWithin(tx: StoreTransaction, prepared: Prepared): Issued {
+  const { p, subject, altNames, validity, warnings } = prepared;
+  if ('request' in p.key) checkStillPending(tx.index, p.name, p.key.request);
+  else checkNameFree(tx.index, p.name, p.force);
+  const pem = buildCertificate({
+    subject,
+    publicKey: p.publicKey,
+    serial: randomSerial((s) => tx.serialTaken(s)),
+    validity,
+    profile: p.profile,
+    altNames,
+    issuer: { certificatePem: p.authority.certPem, key: p.authority.key },
+    crlUrl: p.store.meta.crlUrl,
   });
+  const entry = indexEntry({ name: p.name, profile: p.profile.name, pem, source: p.source, hasKey: !('none' in p.key) });
+  tx.issue({
+    entry,
+    certPem: pem,
+    keyPem: 'pem' in p.key ? p.key.pem : undefined,
+    request: 'request' in p.key ? p.key.request : undefined,
+    keepKey: 'keep' in p.key,
+    keepRequest: p.keepRequest,
+  });
+  if (p.requestCopy) tx.keepRequestCopy(p.name, p.requestCopy);
+  const chainPem = [pem, ...intermediatesOf(p.authority.chain)].join('');
+  return { name: p.name, pem, chainPem, entry, path: p.store.describe({ certificate: p.name }), warnings };
 }
 
 /**

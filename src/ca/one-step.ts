@@ -30,10 +30,13 @@ export interface Identity {
   altNames: AltNames;
 }
 
-/** flocker-ca: API users are `user-USER` (clientAuth only). */
-export function apiIdentity(user: string): Identity {
+/**
+ * flocker-ca: API users are `user-USER` (clientAuth only). An administrator of `ca serve` is
+ * `admin-USER`, profile `admin`: a client certificate the server lets sign and revoke.
+ */
+export function apiIdentity(user: string, admin = false): Identity {
   const name = validateName(user, 'user name');
-  return { name, profile: 'api', commonName: `user-${name}`, altNames: noAltNames() };
+  return { name, profile: admin ? 'admin' : 'api', commonName: `${admin ? 'admin' : 'user'}-${name}`, altNames: noAltNames() };
 }
 
 /** flocker-ca: nodes are `node-<uuid>`; the name in the store is that unless given. */

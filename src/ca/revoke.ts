@@ -22,6 +22,7 @@ export interface CrlResult {
   path: string;
   derPath: string;
   pem: string;
+  der: Buffer;
   number: number;
   revokedCount: number;
   nextUpdate: string;
@@ -52,6 +53,11 @@ export async function revokeCertificate(req: RevokeRequest): Promise<RevokeResul
   const store = await openStore(req.storeDir);
   if ('name' in req.target && req.target.name === 'ca') throw failure('the CA cannot revoke itself', 'to retire the CA, make a new one with `ca init --force`');
   const authority = await openAuthority(store, req.caPassphrase, { now: req.now });
+  return revokeIn(store, authority, req);
+}
+
+/** The revocation itself, for a store and CA already open (the CLI's, or `ca serve`'s). */
+export function revokeIn(store: CaStore, authority: Authority, req: Pick<RevokeRequest, 'target' | 'reason' | 'crlDays' | 'now'>): Promise<RevokeResult> {
   return store.change(async (tx) => {
     const chosen = choose(tx.index, req.target, req.now);
     const live = (e: IndexEntry) => e.status !== 'revoked' && new Date(e.notAfter) > req.now;
@@ -95,7 +101,7 @@ export async function issueCrl(req: { storeDir: string; days: number; caPassphra
 }
 
 /** Within a change: the next CRL number, recorded in the index; the CRL files follow the commit. */
-function writeCrl(store: CaStore, tx: Transaction, authority: Authority, now: Date, days: number): CrlResult {
+export function writeCrl(store: CaStore, tx: Transaction, authority: Authority, now: Date, days: number): CrlResult {
   const number = tx.index.crlNumber + 1;
   const revoked = tx.index.certificates
     .filter((e) => e.status === 'revoked')
@@ -104,7 +110,7 @@ function writeCrl(store: CaStore, tx: Transaction, authority: Authority, now: Da
   const { pem, der } = buildCrl({ caCertificatePem: authority.certPem, caKey: authority.key, revoked, number, thisUpdate: now, nextUpdate });
   tx.setCrlNumber(number);
   tx.publishCrl(pem, der);
-  return { path: store.describe('crl'), derPath: store.describe('crl der'), pem, number, revokedCount: revoked.length, nextUpdate: nextUpdate.toISOString() };
+  return { path: store.describe('crl'), derPath: store.describe('crl der'), pem, der, number, revokedCount: revoked.length, nextUpdate: nextUpdate.toISOString() };
 }
 
 /** `--serial` and NAME are two ways to name what to revoke; exactly one is given. */

@@ -107,7 +107,12 @@ export async function signExternal(req: SignCsrRequest): Promise<SignCsrResult> 
   return { ...issued, warnings, ignored: info.ignored, outPath };
 }
 
-function nameFromCommonName(cn: string): string {
+/** A request or certificate file from the command line, read up to 64 KiB. */
+export function readInputFile(path: string, flag: string): Promise<Buffer> {
+  return readLimited(path, MAX_INPUT_BYTES, `${flag} `);
+}
+
+export function nameFromCommonName(cn: string): string {
   try {
     return validateName(cn);
   } catch {

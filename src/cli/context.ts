@@ -2,6 +2,7 @@
  * What a command handler gets from the outside world: where the store is, the clock, whether a person
  * is at a terminal, and where to write. Only the CLI layer reads argv, env and TTYs (STYLE.md).
  */
+import { readFileSync } from 'node:fs';
 import { loadPalette, type Palette } from '../ui/color.js';
 import type { GlobalArgs } from './options.js';
 import { printable, safeJson } from './text.js';
@@ -33,6 +34,13 @@ export interface Context {
   out: Output;
   /** answers typed at prompts, by prompt, so a command run again does not ask twice */
   answers: Map<string, Promise<string | undefined>>;
+  /** clusterca's version */
+  version: string;
+}
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 export function colorEnabled(args: { color?: boolean }, env: NodeJS.ProcessEnv): boolean {
@@ -62,5 +70,6 @@ export async function createContext(args: GlobalArgs, env: NodeJS.ProcessEnv = p
     env,
     out,
     answers: new Map(),
+    version: packageVersion(),
   };
 }

@@ -2,7 +2,6 @@
  * The `ca` command line: yargs set up once, one module per command, usage errors through the funnel.
  * Command modules load their use cases lazily, so `ca --help` does not pay for node-forge.
  */
-import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { createApiCertificateCommand } from './commands/create-api-certificate.js';
@@ -20,7 +19,11 @@ import { verifyCommand } from './commands/verify.js';
 import { initCommand } from './commands/init.js';
 import { newCertCommand } from './commands/new-cert.js';
 import { signCommand } from './commands/sign.js';
+import { packageVersion } from './context.js';
 import { reportUsage } from './funnel.js';
+import { serveCommand } from './commands/serve.js';
+import { tokenCommand } from './commands/token.js';
+import { enrollCommand } from './commands/enroll.js';
 import { globalOptions, type GlobalArgs } from './options.js';
 
 const EPILOGUE = `Examples:
@@ -32,11 +35,6 @@ const EPILOGUE = `Examples:
   ca status || alert                                exit 1 when anything expires within 30 days
 
 The store is ./.ca (--store DIR or CA_STORE to change it). Docs: docs/commands.md`;
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export function buildParser(argv: string[]): Argv<GlobalArgs> {
   // Known before yargs validates, so a usage error can point at the command's own --help.
@@ -59,11 +57,14 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
     .command(crlCommand)
     .command(renewCommand)
     .command(statusCommand)
+    .command(serveCommand)
+    .command(tokenCommand)
+    .command(enrollCommand)
     .completion('completion', 'print a shell completion script: ca completion >> ~/.bashrc')
     .demandCommand(1, '')
     .recommendCommands()
     .strict()
-    .version(version())
+    .version(packageVersion())
     .help()
     .alias('help', 'h')
     .epilogue(EPILOGUE)
@@ -93,6 +94,9 @@ const COMMANDS = [
   crlCommand,
   renewCommand,
   statusCommand,
+  serveCommand,
+  tokenCommand,
+  enrollCommand,
 ].map((c) => String(c.command).split(' ')[0]!).concat('completion');
 
 /** yargs' wording for a missing positional names no argument; say which one is missing. */
@@ -113,6 +117,10 @@ class UsageFailure extends Error {
 }
 
 export async function main(argv: string[] = hideBin(process.argv)): Promise<void> {
+  // `ca list --json | head`: the reader leaving early is not an error of ours.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   const parser = buildParser(argv);
   if (argv.length === 0) {
     parser.showHelp((text) => process.stdout.write(`${text}\n`));

@@ -6,7 +6,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { usageError } from '../error.js';
-import { context, contextPrimitive, encode, enumerated, pem, raw, seq, smallInteger, time, unsignedInteger } from './der.js';
+import { Type, children, context, contextPrimitive, encode, enumerated, parse, pem, raw, readTime, seq, smallInteger, time, unsignedInteger } from './der.js';
 import { EXTENSION_OIDS, extension } from './extensions.js';
 import { keyIdentifier } from './key.js';
 import { algorithmIdentifier, signatureAlgorithmOf, signed } from './signer.js';
@@ -54,6 +54,14 @@ export interface CrlParams {
 
 const REASON_CODE = '2.5.29.21';
 const CRL_NUMBER = '2.5.29.20';
+
+/** A CRL's nextUpdate (RFC 5280 5.1.2.5), read from its DER. */
+export function crlNextUpdate(der: Buffer): Date {
+  const [tbs] = children(parse(der), Type.SEQUENCE, 'CertificateList', 3);
+  const fields = children(tbs, Type.SEQUENCE, 'TBSCertList', 5);
+  const offset = fields[0]?.type === Type.INTEGER ? 1 : 0; // version, when present
+  return readTime(fields[offset + 3], 'nextUpdate');
+}
 
 /** The CRL as DER and as PEM ("X509 CRL", as OpenSSL writes it). */
 export function buildCrl(p: CrlParams): { der: Buffer; pem: string } {

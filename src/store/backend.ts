@@ -31,6 +31,8 @@ export interface CaStore {
   readCaKey(): Promise<string>;
   /** the certificates above the CA, PEM text, or undefined for a root */
   readChain(): Promise<string | undefined>;
+  /** the latest CRL, DER, or undefined when none was written */
+  readCrl(): Promise<Buffer | undefined>;
   readIndex(): Promise<Index>;
   /** any certificate the index names, PEM */
   certificatePem(entry: IndexEntry): Promise<string>;

@@ -27,16 +27,24 @@ export const TEMP_SUFFIX = '.tmp';
 export interface WriteOptions {
   /** replace an existing file; without it an existing file is an error */
   overwrite?: boolean;
+  /** the owner the file gets (root replacing another user's file keeps it theirs) */
+  owner?: { uid: number; gid: number } | undefined;
 }
 
-export async function writeAtomic(ref: FileRef, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
-  const dir = dirname(ref.path);
-  const temp = join(dir, `.${basename(ref.path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+/** A file written whole under a temporary name, waiting to be put in place (or thrown away). */
+export interface Staged {
+  temp: string;
+  ref: FileRef;
+}
+
+export async function stageAtomic(ref: FileRef, data: string | Uint8Array, owner?: WriteOptions['owner']): Promise<Staged> {
+  const temp = join(dirname(ref.path), `.${basename(ref.path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
   // O_EXCL: never follow or reuse a file someone else put there. The mode is given at creation, so
   // a key never exists with a looser mode; fchmod then sets it exactly, whatever the umask.
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, ref.mode);
   try {
     await handle.chmod(ref.mode);
+    if (owner) await handle.chown(owner.uid, owner.gid);
     await handle.writeFile(data);
     await handle.sync();
   } catch (err) {
@@ -45,6 +53,18 @@ export async function writeAtomic(ref: FileRef, data: string | Uint8Array, optio
     throw err;
   }
   await handle.close();
+  return { temp, ref };
+}
+
+/** Puts staged files in place, one rename each, back to back, then syncs their directories. */
+export async function replaceStaged(staged: Staged[]): Promise<void> {
+  for (const s of staged) await rename(s.temp, s.ref.path);
+  for (const dir of new Set(staged.map((s) => dirname(s.ref.path)))) await syncDirectory(dir);
+}
+
+export async function writeAtomic(ref: FileRef, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
+  const dir = dirname(ref.path);
+  const { temp } = await stageAtomic(ref, data, options.owner);
   try {
     if (options.overwrite) {
       await rename(temp, ref.path);
@@ -177,4 +197,27 @@ function readFailure(ref: FileRef, err: NodeJS.ErrnoException): Error {
   if (err.code === 'EACCES') return failure(`${ref.label} ${ref.path} cannot be read: permission denied`);
   if (err.code === 'EISDIR') return failure(`${ref.label} ${ref.path} is a directory`);
   return err;
+}
+
+/**
+ * A key file given on the command line (`ca renew --server --key`): a regular file that no one but
+ * its owner can read, at most 1 MiB. Its owner may be another user: root renews a service's key.
+ */
+export async function readKeyFile(path: string, flag: string): Promise<string> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw usageError(`cannot read ${flag} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile() || st.size > MAX_KEY_BYTES) throw failure(`${flag} ${path} is not a key file`);
+    const mode = st.mode & 0o777;
+    if (mode & 0o077) throw failure(`${flag} ${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')})`, `if it was not exposed, run: chmod 600 ${path}`);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }

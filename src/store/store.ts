@@ -7,7 +7,7 @@ import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { alreadyExists, failure } from '../error.js';
 import { Committer } from './committer.js';
-import { DIR_MODE, exists, makePrivateDirectory, readKeyRef, readRef, syncDirectory, writeAtomic, type FileRef } from './file.js';
+import { DIR_MODE, exists, makePrivateDirectory, readKeyRef, readLimited, readRef, syncDirectory, writeAtomic, type FileRef } from './file.js';
 import { serializeIndex, type Index, type IndexEntry } from './index-file.js';
 import { Layout, SUBDIRS } from './layout.js';
 import { parseMeta, type StoreMeta } from './meta.js';
@@ -68,6 +68,9 @@ export class Store extends Layout implements CaStore {
   }
   readKey(name: string): Promise<string> {
     return readKeyRef(this.key(name));
+  }
+  async readCrl(): Promise<Buffer | undefined> {
+    return (await exists(this.crlDer.path)) ? readLimited(this.crlDer.path, 64 * 1024 * 1024, '') : undefined;
   }
   loadProfile(name: string): Promise<Profile> {
     return loadProfile(name, this.dir);

@@ -79,7 +79,7 @@ const CASES = [
   // keys, profiles, validity, subject
   [USAGE, ['new-cert', '--key-bits', '1024', 'x'], /invalid key size "1024"; use --key-bits 2048, 3072 or 4096/],
   [USAGE, ['new-cert', '--key-bits', 'big', 'x'], /invalid key size "big"/],
-  [USAGE, ['new-cert', '--profile', 'web', 'x'], /unknown profile "web"; use one of: api, client, control, node, peer, server/],
+  [USAGE, ['new-cert', '--profile', 'web', 'x'], /unknown profile "web"; use one of: admin, api, client, control, node, peer, server/],
   [USAGE, ['new-cert', '--profile', 'ca', 'x'], /the profile "ca" is a CA's/],
   [USAGE, ['sign', '--days', '0', 'pending'], /invalid --days "0"; --days takes a whole number of at least 1/],
   [USAGE, ['sign', '--days', '-30', 'pending'], /invalid --days "-30"/],

@@ -96,7 +96,7 @@ const STORE_MODULE = new URL('../../dist/store/store.js', import.meta.url).href;
  */
 export function storeIndex(storeDir) {
   const code = `import { Store } from ${JSON.stringify(STORE_MODULE)}; const s = await Store.open(process.argv[1]); process.stdout.write(JSON.stringify(await s.readIndex()));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, storeDir], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, storeDir], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`reading the index of ${storeDir}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }

@@ -1,5 +1,6 @@
 // The architecture's one-way layers (STYLE.md), held by a test rather than by memory:
-// cli → ca → {pki, store, export}; cli → ui; pki imports no other layer; nothing imports cli.
+// cli → ca → {pki, store, export}; cli → ui; cli → server → ca (the second front door);
+// pki imports no other layer; nothing imports cli, and only cli imports server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const ALLOWED = {
-  cli: ['cli', 'ca', 'pki', 'ui', 'error.ts'],
+  cli: ['cli', 'ca', 'pki', 'ui', 'server', 'error.ts'],
+  server: ['server', 'ca', 'pki', 'error.ts'],
   ca: ['ca', 'pki', 'store', 'export', 'error.ts'],
   store: ['store', 'pki', 'error.ts'],
   export: ['export', 'pki', 'error.ts'],

@@ -23,6 +23,8 @@ interface Args extends GlobalArgs, KeyPassphraseArgs, CaPassphraseArgs {
   'p12-password-file'?: string;
   'p12-encryption': 'legacy' | 'aes256';
   'p12-iterations': string;
+  server?: string;
+  fingerprint?: string;
 }
 
 export const exportCommand: CommandModule<GlobalArgs, Args> = {
@@ -47,7 +49,10 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       })
       .option('p12-iterations', { type: 'string', default: '2048', describe: 'PBE and MAC iterations (at least 2048)' })
       .group(['format', 'out', 'insecure', 'include-ca-key'], 'Output:')
+      .option('server', { type: 'string', describe: "fetch the CA certificate from `ca serve` at this URL instead (Magnum's ca-show)" })
+      .option('fingerprint', { type: 'string', describe: "with --server: the CA's SHA-256 fingerprint, which it must match" })
       .group(['p12-password', 'p12-password-file', 'p12-encryption', 'p12-iterations'], 'PKCS#12:')
+      .group(['server', 'fingerprint'], 'From ca serve:')
       .example('ca export | tar xvf -', 'ca.crt, for every member and client')
       .example('ca export --insecure etcd1 | tar xvf -', 'etcd1.crt, etcd1.key (decrypted), ca.crt')
       .example('ca export alice --format p12 --out alice.p12', 'for the macOS keychain, Windows, Java') as Argv<Args>;
@@ -57,8 +62,12 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
     async (args, ctx) => {
       const { usageError } = await import('../../error.js');
       const { validateName } = await import('../../pki/name.js');
-      const { exportBundle, parseP12Iterations } = await import('../../ca/export.js');
+      const { exportBundle, exportCaCertificate, parseP12Iterations } = await import('../../ca/export.js');
       const name = args.name === undefined ? undefined : validateName(args.name);
+      if (args.server !== undefined) {
+        if (name !== undefined || args.format === 'p12') throw usageError('--server fetches the CA certificate only', 'leave out NAME; use --format tar or pem');
+        if (args.fingerprint === undefined) throw usageError('--server needs --fingerprint', "the CA's SHA-256 fingerprint (`ca show ca` where the CA is), so no one in between can pass for it");
+      }
       if (args.out === undefined && process.stdout.isTTY && args.format !== 'pem') {
         const pipe = args.format === 'tar' ? `\`ca export ${name ? `${name} ` : ''}| tar xvf -\`` : 'it to a file';
         throw usageError(`refusing to write a ${args.format === 'tar' ? 'tar archive' : 'PKCS#12 file'} to the terminal`, `pipe ${pipe} or pass --out FILE`);
@@ -66,7 +75,8 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       const p12 = args.format === 'p12' ? await p12Options(args, ctx, parseP12Iterations) : undefined;
       const caSource = caFlags(args);
       const keySource = keyFlags(args);
-      const result = await exportBundle({
+      const { fetchCa } = await import('../remote.js');
+      const result = args.server !== undefined ? await exportCaCertificate((await fetchCa(args.server, args.fingerprint!)).root, args.format as 'tar' | 'pem', ctx.now) : await exportBundle({
         storeDir: ctx.storeDir,
         name,
         insecure: Boolean(args.insecure),

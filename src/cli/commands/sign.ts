@@ -1,6 +1,8 @@
 /** `ca sign NAME` and `ca sign --csr FILE [NAME]`: the CA signs a request. */
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
+import type { Context } from '../context.js';
+import type { Lifetime } from '../../pki/validity.js';
 import { CA_PROMPT, caFlags, keyFlags, secretSource } from '../passphrase.js';
 import {
   caPassphraseOptions,
@@ -19,6 +21,12 @@ interface Args extends GlobalArgs, KeyPassphraseArgs, CaPassphraseArgs, Lifetime
   out?: string;
   profile?: string;
   force?: boolean;
+  server?: string;
+  cert?: string;
+  key?: string;
+  token?: string;
+  'token-file'?: string;
+  fingerprint?: string;
 }
 
 export const signCommand: CommandModule<GlobalArgs, Args> = {
@@ -34,8 +42,16 @@ export const signCommand: CommandModule<GlobalArgs, Args> = {
       .option('profile', { type: 'string', describe: 'server, client or peer', defaultDescription: "new-cert's; peer with --csr" })
       .option('csr', { type: 'string', describe: 'sign this PKCS#10 request (PEM or DER) made elsewhere' })
       .option('out', { type: 'string', describe: 'with --csr: write the certificate here instead of stdout' })
+      .option('server', { type: 'string', describe: 'with --csr: have `ca serve` at this URL sign it (Magnum\'s ca-sign)' })
+      .option('cert', { type: 'string', describe: "with --server: an administrator's client certificate" })
+      .option('key', { type: 'string', describe: 'with --server: its key' })
+      .option('token', { type: 'string', describe: 'with --server: an enrollment token instead (prefer --token-file)' })
+      .option('token-file', { type: 'string', describe: 'read the token from the first line of a file' })
+      .option('fingerprint', { type: 'string', describe: "with --server: the CA's SHA-256 fingerprint (with --cert, the CA that issued it is trusted)" })
+      .group(['server', 'cert', 'key', 'token', 'token-file', 'fingerprint'], 'Signing through ca serve:')
       .example('ca sign etcd1', 'sign the request made by `ca new-cert etcd1`')
-      .example('ca sign --csr web.csr --profile server web', 'a CSR made by openssl req') as Argv<Args>;
+      .example('ca sign --csr web.csr --profile server web', 'a CSR made by openssl req')
+      .example('ca sign --server https://ca:6060 --cert ops.crt --key ops.key --csr web.csr > web.crt', "Magnum's ca-sign, through ca serve") as Argv<Args>;
   },
   handler: handler<Args>(
     (args) => (args.csr ? `sign ${args.csr}` : `sign ${args.name ?? 'the request'}`),
@@ -44,6 +60,7 @@ export const signCommand: CommandModule<GlobalArgs, Args> = {
       const { parseLifetime } = await import('../../pki/validity.js');
       const { usageError } = await import('../../error.js');
       const lifetime = parseLifetime(args.days, args.years, ctx.now);
+      if (args.server !== undefined) return signThroughServer(args, ctx, lifetime);
       // etcd-ca took the CA's passphrase as --passphrase; both are accepted, once.
       const caPassphrase = secretSource(ctx, CA_PROMPT, caFlags(args), keyFlags(args));
       if (args.csr === undefined) {
@@ -89,3 +106,37 @@ export const signCommand: CommandModule<GlobalArgs, Args> = {
     },
   ),
 };
+
+/** `ca sign --server`: Magnum's ca-sign, the chain on stdout or in --out. */
+async function signThroughServer(args: Args, ctx: Context, lifetime: Lifetime | undefined): Promise<void> {
+  const { usageError } = await import('../../error.js');
+  const { readInputFile } = await import('../../ca/sign.js');
+  const { writeOutputFile } = await import('../../ca/output-file.js');
+  const { givenSecret } = await import('../passphrase.js');
+  const { signRemote } = await import('../remote.js');
+  if (args.csr === undefined) throw usageError('--server signs a request given with --csr FILE');
+  if ((args.cert === undefined) !== (args.key === undefined)) throw usageError('--cert and --key go together');
+  const token = await givenSecret(ctx, { flag: '--token', value: args.token, file: args['token-file'], env: 'CA_TOKEN' });
+  if (args.cert === undefined && token === undefined) throw usageError('signing through ca serve needs a credential', "give an administrator's --cert and --key, or --token-file");
+  if (lifetime && 'years' in lifetime) throw usageError('through ca serve, give --days');
+  const r = await signRemote({
+    server: args.server!,
+    csr: await readInputFile(args.csr, '--csr'),
+    cert: args.cert,
+    key: args.key,
+    token,
+    fingerprint: args.fingerprint,
+    profile: args.profile,
+    name: args.name,
+    days: lifetime && 'days' in lifetime ? lifetime.days : undefined,
+  });
+  if (args.out !== undefined) {
+    await writeOutputFile({ path: args.out, data: r.chain, holdsKey: false, force: Boolean(args.force) });
+    if (ctx.json) return ctx.out.json({ name: r.name, serial: r.serial, out: args.out });
+    ctx.out.success(`Signed ${args.csr} as ${r.name} (serial ${r.serial}): wrote ${args.out}.`);
+    return;
+  }
+  if (ctx.json) return ctx.out.json({ name: r.name, serial: r.serial, certificate: r.chain });
+  ctx.out.result(r.chain);
+  ctx.out.success(`Signed ${args.csr} as ${r.name} (serial ${r.serial}).`);
+}

@@ -1,0 +1,136 @@
+/**
+ * Enrollment tokens (SPEC "Online CA"): a secret that lets a node get one certificate from
+ * `ca serve` without anyone copying keys around, for exactly what the token allows (a profile, a
+ * name, SANs), until it expires or is used up (once, by default). The store keeps only the
+ * SHA-256 of the secret; the token is shown once, when it is made.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { denied, unauthenticated, usageError } from '../error.js';
+import { validateName } from '../pki/name.js';
+import { altNamesText, type AltNames } from '../pki/san.js';
+import type { TokenRecord } from '../store/index-file.js';
+import { openStore, type StoreTransaction } from '../store/store.js';
+import { issuingProfile } from './issue.js';
+
+/** A token's lifetime: a number and a unit (s, m, h, d), at most 365 days. */
+export function parseTtl(input: string): number {
+  const m = /^(\d{1,6})([smhd])$/.exec(input.trim());
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[m?.[2] ?? 'x'];
+  const seconds = m && unit ? Number(m[1]) * unit : NaN;
+  if (!(seconds >= 60 && seconds <= 365 * 86_400)) {
+    throw usageError(`invalid --ttl ${JSON.stringify(input)}`, 'give a lifetime such as 15m, 1h or 7d (1 minute to 365 days)');
+  }
+  return seconds;
+}
+
+export function parseUses(input: string): number {
+  const n = Number(input);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw usageError(`invalid --uses ${JSON.stringify(input)}`, 'give a whole number from 1 to 10000');
+  return n;
+}
+
+export interface TokenRequest {
+  storeDir: string;
+  profile: string;
+  name?: string | undefined;
+  altNames: AltNames;
+  ttlSeconds: number;
+  uses: number;
+  now: Date;
+}
+
+export interface CreatedToken {
+  /** id.secret: what the node is given; shown once */
+  token: string;
+  record: TokenRecord;
+}
+
+const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+export async function createToken(req: TokenRequest): Promise<CreatedToken> {
+  const store = await openStore(req.storeDir);
+  const profile = await issuingProfile(req.profile, store);
+  const name = req.name === undefined ? null : validateName(req.name);
+  const id = randomBytes(6).toString('hex');
+  const secret = randomBytes(32).toString('base64url');
+  const record: TokenRecord = {
+    id,
+    hash: hashOf(secret),
+    profile: profile.name,
+    name,
+    sans: altNamesText(req.altNames),
+    createdAt: req.now.toISOString(),
+    expiresAt: new Date(req.now.getTime() + req.ttlSeconds * 1000).toISOString(),
+    uses: req.uses,
+    used: 0,
+    lastUsedAt: null,
+    revokedAt: null,
+  };
+  await store.change(async (tx) => tx.putToken(record));
+  return { token: `${id}.${secret}`, record };
+}
+
+export type TokenState = 'active' | 'used' | 'expired' | 'revoked';
+
+export function tokenState(t: TokenRecord, now: Date): TokenState {
+  if (t.revokedAt) return 'revoked';
+  if (t.used >= t.uses) return 'used';
+  if (new Date(t.expiresAt) <= now) return 'expired';
+  return 'active';
+}
+
+export async function listTokens(req: { storeDir: string; now: Date }): Promise<(TokenRecord & { state: TokenState })[]> {
+  const store = await openStore(req.storeDir);
+  return (await store.readIndex()).tokens.map((t) => ({ ...t, state: tokenState(t, req.now) }));
+}
+
+export async function revokeToken(req: { storeDir: string; id: string; now: Date }): Promise<TokenRecord> {
+  const store = await openStore(req.storeDir);
+  return store.change(async (tx) => {
+    const t = tx.index.tokens.find((x) => x.id === req.id);
+    if (!t) throw usageError(`there is no token ${req.id}`, 'run `ca token list` to see the tokens');
+    if (t.revokedAt) throw usageError(`token ${req.id} is already revoked (since ${t.revokedAt})`);
+    tx.revokeToken(t.id, req.now);
+    return t;
+  });
+}
+
+/** The id part of a token, to name it in logs (never the secret). */
+export function tokenId(token: string): string | undefined {
+  const id = token.split('.')[0] ?? '';
+  return /^[0-9a-f]{12}$/.test(id) ? id : undefined;
+}
+
+/** What a request asks of a token: checked, and the use counted, in the change that issues. */
+export interface Redemption {
+  profile: string | undefined;
+  name: string | undefined;
+  /** the SANs of the request, "DNS:…" form */
+  sans: string[];
+}
+
+/**
+ * Inside the issuing change, so two requests with one single-use token cannot both succeed. Returns
+ * what the certificate gets: the token's profile and name, and the request's SANs (which must all
+ * be allowed), or the token's own when the request names none.
+ */
+export function redeemToken(tx: StoreTransaction, token: string, ask: Redemption, now: Date): { record: TokenRecord; profile: string; name: string | null; sans: string[] } {
+  const [id, secret] = token.split('.');
+  const record = id ? tx.index.tokens.find((t) => t.id === id) : undefined;
+  const given = Buffer.from(hashOf(secret ?? ''), 'hex');
+  if (!record || !secret || !timingSafeEqual(given, Buffer.from(record.hash, 'hex'))) {
+    throw unauthenticated('the enrollment token is not valid', 'ask for a new one: `ca token create`');
+  }
+  const state = tokenState(record, now);
+  if (state !== 'active') throw denied(`the enrollment token ${record.id} is ${state === 'used' ? 'used up' : state}`, 'ask for a new one: `ca token create`');
+  if (ask.profile !== undefined && ask.profile !== record.profile) {
+    throw denied(`the enrollment token ${record.id} allows profile ${record.profile}, not ${ask.profile}`);
+  }
+  if (ask.name !== undefined && record.name !== null && ask.name !== record.name) {
+    throw denied(`the enrollment token ${record.id} allows the name ${record.name}, not ${ask.name}`);
+  }
+  const outside = ask.sans.find((s) => !record.sans.includes(s));
+  if (outside) throw denied(`the enrollment token ${record.id} does not allow ${outside}`, `it allows ${record.sans.join(', ') || 'no SANs'}`);
+  tx.useToken(record.id, now);
+  return { record, profile: record.profile, name: record.name, sans: ask.sans.length > 0 ? ask.sans : record.sans };
+}

@@ -1,0 +1,107 @@
+/** `ca serve`: the CA as an HTTPS service over the same store (SPEC "Online CA"). */
+import type { Argv, CommandModule } from 'yargs';
+import { handler } from '../command.js';
+import type { Context } from '../context.js';
+import { CA_PROMPT, caFlags, secretSource } from '../passphrase.js';
+import { altNameOptions, altNamesOf, caPassphraseOptions, type AltNameArgs, type CaPassphraseArgs, type GlobalArgs } from '../options.js';
+
+interface Args extends GlobalArgs, CaPassphraseArgs, AltNameArgs {
+  listen: string;
+  'api-cert-file'?: string;
+  'api-key-file'?: string;
+  'api-ca-file'?: string;
+  log?: string;
+  'rate-limit': string;
+  timeout: string;
+}
+
+export const serveCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'serve',
+  describe: 'serve the CA over HTTPS: signing, enrollment with tokens, renewal, the CA and its CRL',
+  builder: (y) => {
+    let b = caPassphraseOptions(y);
+    b = altNameOptions(b);
+    return b
+      .option('listen', { type: 'string', default: '127.0.0.1:6060', describe: 'HOST:PORT to listen on ([::1]:6060 for IPv6)' })
+      .option('api-cert-file', { type: 'string', describe: "the server's certificate (default: one issued from the store at start, name ca-server)" })
+      .option('api-key-file', { type: 'string', describe: 'its key' })
+      .option('api-ca-file', { type: 'string', describe: 'CA certificates that client certificates are checked against; when given, every client must present one' })
+      .option('log', { type: 'string', describe: 'append the audit log (JSON lines) to this file instead of stderr' })
+      .option('rate-limit', { type: 'string', default: '600', describe: 'requests per minute per credential (or per address, without one)' })
+      .option('timeout', { type: 'string', default: '30', describe: 'seconds a client has to send its whole request' })
+      .group(['listen', 'api-cert-file', 'api-key-file', 'api-ca-file', 'log', 'rate-limit', 'timeout'], 'Server:')
+      .example('ca serve --ip 10.0.0.1 --listen 10.0.0.1:6060', 'serve the store in ./.ca to the cluster network')
+      .example('curl --cacert ca.crt https://127.0.0.1:6060/v1/versions', 'check it') as Argv<Args>;
+  },
+  handler: handler<Args>(
+    () => 'serve the CA',
+    async (args, ctx) => {
+      const { usageError } = await import('../../error.js');
+      const { openService, rootPem, serverCertificate } = await import('../../ca/service.js');
+      const { listenNames, parseListen, readServerFile } = await import('../../ca/serve-files.js');
+      const { startServer } = await import('../../server/server.js');
+      const { makeLogger } = await import('../../server/log.js');
+      const { host, port } = parseListen(args.listen);
+      const rate = whole(args['rate-limit'], '--rate-limit', 1, 1_000_000, usageError);
+      const timeout = whole(args.timeout, '--timeout', 1, 3600, usageError);
+      if ((args['api-cert-file'] === undefined) !== (args['api-key-file'] === undefined)) {
+        throw usageError('--api-cert-file and --api-key-file go together', 'give both, or neither to have a certificate issued from the store');
+      }
+      const own = listenNames(host);
+      const altNames = await altNamesOf({ ...args, ip: [...list(args.ip), ...own.ips], domain: [...list(args.domain), ...own.domains] });
+      // Read once at start; never logged (SPEC).
+      const service = await openService({ storeDir: ctx.storeDir, caPassphrase: secretSource(ctx, CA_PROMPT, caFlags(args)), now: ctx.now });
+      const tls =
+        args['api-cert-file'] !== undefined
+          ? { certPem: await readServerFile(args['api-cert-file'], '--api-cert-file'), keyPem: await readServerFile(args['api-key-file']!, '--api-key-file') }
+          : await serverCertificate(service, altNames, ctx.now);
+      const clientCa = args['api-ca-file'] === undefined ? [service.authority.chain.ca, ...service.authority.chain.above].join('') : await readServerFile(args['api-ca-file'], '--api-ca-file');
+      const log = makeLogger(args.log);
+      const running = await startServer({
+        service,
+        cert: tls.certPem,
+        key: tls.keyPem,
+        clientCa,
+        requireClientCertificate: args['api-ca-file'] !== undefined,
+        host,
+        port,
+        ratePerMinute: rate,
+        timeoutMs: timeout * 1000,
+        log,
+        version: ctx.version,
+      });
+      log({ event: 'start', listen: running.url });
+      const { X509Certificate } = await import('node:crypto');
+      ctx.out.success(`Serving the CA at ${running.url} (trust anchor SHA-256 ${new X509Certificate(rootPem(service)).fingerprint256}).`);
+      ctx.out.info(`Clients: \`ca enroll --server ${running.url} --fingerprint <that SHA-256> --token TOKEN\`; stop with SIGTERM or Ctrl-C.`);
+      await stopped(running, log, ctx);
+    },
+  ),
+};
+
+/** Waits for SIGTERM or SIGINT, then stops accepting and answers what is under way (SPEC). */
+function stopped(running: { stop(): Promise<void> }, log: (e: { event: 'stop' }) => void, ctx: Context): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      ctx.out.info('Stopping: finishing the requests under way.');
+      running.stop().then(() => {
+        log({ event: 'stop' });
+        resolve();
+      });
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+function list(v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+function whole(input: string, flag: string, min: number, max: number, usageError: (m: string, h?: string) => Error): number {
+  const n = Number(input);
+  if (!Number.isInteger(n) || n < min || n > max) throw usageError(`invalid ${flag} ${JSON.stringify(input)}`, `give a whole number from ${min} to ${max}`);
+  return n;
+}

@@ -1,0 +1,127 @@
+/**
+ * The remote commands' conversations with `ca serve` (SPEC "Online CA", clients): enroll with a
+ * token, renew with the certificate itself, sign a request as an administrator or with a token
+ * (Magnum's ca-sign), fetch the CA (ca-show). Trust comes first (http-client.ts); the local work
+ * (keys, checks, files) is ca/remote.ts's.
+ */
+import { hostname } from 'node:os';
+import { failure } from '../error.js';
+import type { KeySpec } from '../pki/key-type.js';
+import { call, establishTrust, parseFingerprint, parseServerUrl, refusal, type Trust } from './http-client.js';
+
+export interface EnrollArgs {
+  server: string;
+  fingerprint: string;
+  token: string;
+  name?: string | undefined;
+  outDir: string;
+  keySpec: KeySpec;
+  force: boolean;
+}
+
+export interface Enrolled {
+  name: string;
+  serial: string;
+  notAfter: string;
+  paths: string[];
+}
+
+export async function enroll(a: EnrollArgs): Promise<Enrolled> {
+  const { newKeyAndRequest, acceptIssued, writeEnrolled } = await import('../ca/remote.js');
+  const base = parseServerUrl(a.server);
+  const trust = await establishTrust(base, { fingerprint: parseFingerprint(a.fingerprint) });
+  const made = await newKeyAndRequest(a.keySpec, a.name ?? safeHostname());
+  const body = JSON.stringify({ csr: made.csrPem, ...(a.name ? { name: a.name } : {}) });
+  const answer = await call(base, '/v1/sign', {
+    method: 'POST',
+    body,
+    root: trust.root,
+    headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${a.token}` },
+  });
+  if (answer.status !== 200) throw failure(`${base.origin} refused the enrollment: ${refusal(answer)}`);
+  const issued = JSON.parse(answer.body.toString('utf8')) as { name: string; serial: string; notAfter: string; certificate: string };
+  const { presented } = acceptIssued(issued.certificate, trust.root, made.key, base.origin);
+  const paths = await writeEnrolled(a.outDir, issued.name, { presented, keyPem: made.keyPem, root: trust.root }, a.force);
+  return { name: issued.name, serial: issued.serial, notAfter: issued.notAfter, paths };
+}
+
+export interface RenewRemoteArgs {
+  server: string;
+  cert: string;
+  key: string;
+  newKey: boolean;
+  keySpec?: KeySpec | undefined;
+}
+
+export async function renewRemote(a: RenewRemoteArgs): Promise<{ serial: string; notAfter: string; newKey: boolean }> {
+  const { newKeyAndRequest, acceptIssued, readHeld, replaceHeld } = await import('../ca/remote.js');
+  const base = parseServerUrl(a.server);
+  const held = await readHeld(a.cert, a.key);
+  const auth = { cert: held.certPem, key: held.keyPem };
+  // The CA to trust is the one that issued the certificate being renewed.
+  const trust = await establishTrust(base, { issuerOf: held.certPem }, auth);
+  const spec = a.keySpec ?? held.spec;
+  if (a.newKey && !spec) throw failure('the key held is of a type this client cannot make again', 'give --key-type');
+  const fresh = a.newKey ? await newKeyAndRequest(spec!, 'renewal') : undefined;
+  const answer = await call(base, '/v1/renew', {
+    method: 'POST',
+    root: trust.root,
+    ...auth,
+    body: fresh?.csrPem ?? '',
+    headers: { 'content-type': 'application/pkcs10', accept: 'application/json' },
+  });
+  if (answer.status !== 200) throw failure(`${base.origin} refused the renewal: ${refusal(answer)}`);
+  const issued = JSON.parse(answer.body.toString('utf8')) as { serial: string; notAfter: string; certificate: string };
+  const { presented } = acceptIssued(issued.certificate, trust.root, fresh?.key ?? held.key, base.origin);
+  await replaceHeld(a.cert, presented, a.key, fresh?.keyPem);
+  return { serial: issued.serial, notAfter: issued.notAfter, newKey: Boolean(fresh) };
+}
+
+export interface SignRemoteArgs {
+  server: string;
+  csr: Buffer;
+  cert?: string | undefined;
+  key?: string | undefined;
+  token?: string | undefined;
+  fingerprint?: string | undefined;
+  profile?: string | undefined;
+  name?: string | undefined;
+  days?: number | undefined;
+}
+
+/** Magnum's `ca-sign`: the certificate chain for a request made elsewhere. */
+export async function signRemote(a: SignRemoteArgs): Promise<{ chain: string; name: string; serial: string }> {
+  const base = parseServerUrl(a.server);
+  const { readHeld } = await import('../ca/remote.js');
+  const held = a.cert !== undefined && a.key !== undefined ? await readHeld(a.cert, a.key) : undefined;
+  const auth = held ? { cert: held.certPem, key: held.keyPem } : {};
+  const trust = await trustFor(base, a.fingerprint, held?.certPem, auth);
+  const body = JSON.stringify({ csr: a.csr.toString('utf8'), profile: a.profile, name: a.name, days: a.days });
+  const answer = await call(base, '/v1/sign', {
+    method: 'POST',
+    body,
+    root: trust.root,
+    ...auth,
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...(a.token ? { authorization: `Bearer ${a.token}` } : {}) },
+  });
+  if (answer.status !== 200) throw failure(`${base.origin} refused to sign: ${refusal(answer)}`);
+  const issued = JSON.parse(answer.body.toString('utf8')) as { name: string; serial: string; certificate: string };
+  return { chain: issued.certificate, name: issued.name, serial: issued.serial };
+}
+
+/** Magnum's `ca-show`: the CA's trust anchor, once its fingerprint checks out. */
+export async function fetchCa(server: string, fingerprint: string): Promise<Trust> {
+  return establishTrust(parseServerUrl(server), { fingerprint: parseFingerprint(fingerprint) });
+}
+
+function trustFor(base: URL, fingerprint: string | undefined, certPem: string | undefined, auth: { cert?: string; key?: string }): Promise<Trust> {
+  if (fingerprint !== undefined) return establishTrust(base, { fingerprint: parseFingerprint(fingerprint) }, auth);
+  if (certPem !== undefined) return establishTrust(base, { issuerOf: certPem }, auth);
+  throw failure('nothing to trust the server by', 'give --fingerprint (the CA\'s SHA-256, `ca show ca`), or --cert and --key of an administrator');
+}
+
+/** A CN for a request when no name is given: this host's name, as a valid store name. */
+function safeHostname(): string {
+  const h = hostname().split('.')[0]!.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  return (h || 'node').slice(0, 64);
+}
