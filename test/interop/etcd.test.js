@@ -1,24 +1,16 @@
 // etcd's documented TLS setup with certificates from the one-step commands, on loopback only:
 // a member with --client-cert-auth serving curl with an API user's certificate, and three members
-// forming a cluster over peer TLS with --peer-client-cert-auth. Every wait is bounded.
+// forming a cluster over peer TLS with --peer-client-cert-auth, the same cluster with members enrolled
+// through `ca serve` and one renewed through it. Every wait is bounded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { caOk, needs, run, tempDir } from '../helpers/ca.js';
+import { curl, freePort, startMember, waitFor } from '../helpers/etcd.js';
 
 const skip = needs('etcd', 'etcd-server') || needs('curl', 'curl') || needs('etcdctl', 'etcd-client');
-
-async function freePort() {
-  const srv = createServer();
-  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address();
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 function makeCredentials(dir) {
   caOk(dir, ['init', '--key-bits', '2048', 'etcd-test']);
@@ -31,36 +23,6 @@ function makeCredentials(dir) {
   caOk(other, ['create-api-certificate', 'mallory']);
   caOk(dir, ['export', '--out', 'ca.tar']);
   run('tar', ['xf', 'ca.tar'], { cwd: dir });
-}
-
-function startMember(t, dir, name, ports, cluster) {
-  const peer = `https://127.0.0.1:${ports[name].peer}`;
-  const client = `https://127.0.0.1:${ports[name].client}`;
-  const args = [
-    '--name', name, '--data-dir', join(dir, `${name}.etcd`),
-    '--listen-client-urls', client, '--advertise-client-urls', client,
-    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
-    '--initial-cluster', cluster, '--initial-cluster-state', 'new', '--initial-cluster-token', 'clusterca-test',
-    '--client-cert-auth', '--trusted-ca-file', 'ca.crt', '--cert-file', `${name}.crt`, '--key-file', `${name}.key`,
-    '--peer-client-cert-auth', '--peer-trusted-ca-file', 'ca.crt', '--peer-cert-file', `${name}.crt`, '--peer-key-file', `${name}.key`,
-  ];
-  const child = spawn('etcd', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr.on('data', (d) => (log = (log + d).slice(-4000)));
-  t.after(() => child.kill('SIGKILL'));
-  return { child, client, log: () => log };
-}
-
-const curl = (dir, url, auth = ['--cert', 'alice.crt', '--key', 'alice.key']) =>
-  run('curl', ['-sS', '--max-time', '5', '--cacert', 'ca.crt', ...auth, url], { cwd: dir });
-
-async function waitFor(check, what, timeoutMs = 30_000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (check()) return;
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 test('an etcd member with --client-cert-auth serves curl with the API user certificate, and refuses others', { skip, timeout: 60_000 }, async (t) => {
@@ -114,4 +76,57 @@ test('etcd (Go) serves and requires client certificates with ECDSA certificates 
   await waitFor(() => curl(dir, `${m1.client}/version`).status === 0, `etcd to start: ${m1.log()}`);
   assert.match(JSON.parse(curl(dir, `${m1.client}/version`).stdout).etcdserver, /^3\./);
   assert.notEqual(curl(dir, `${m1.client}/version`, []).status, 0, 'no client certificate');
+});
+
+test('three etcd members enrolled through `ca serve` with tokens form a cluster; a member renewed with `ca renew --server` keeps working after a restart', { skip, timeout: 150_000 }, async (t) => {
+  const { startServe } = await import('../helpers/serve.js');
+  const dir = tempDir(t);
+  caOk(dir, ['init', '--key-type', 'ecdsa', 'etcd-online']);
+  const server = await startServe(dir);
+  t.after(() => server.stop());
+  const names = ['m1', 'm2', 'm3'];
+  for (const n of names) {
+    // Each member's directory stands for its own machine: the key is made there and never sent.
+    const token = caOk(dir, ['token', 'create', '--profile', 'peer', '--name', n, '--ip', '127.0.0.1', '--domain', 'localhost']).out.trim();
+    caOk(dir, ['enroll', '--server', server.url, '--fingerprint', server.fingerprint.replaceAll(':', '').toLowerCase(), '--token', token, '--out', n, n]);
+  }
+  const userToken = caOk(dir, ['token', 'create', '--profile', 'client', '--name', 'alice']).out.trim();
+  caOk(dir, ['enroll', '--server', server.url, '--fingerprint', server.fingerprint, '--token', userToken, '--out', 'alice', 'alice']);
+
+  const files = (n) => ({ cert: `${n}/${n}.crt`, key: `${n}/${n}.key`, ca: `${n}/ca.crt` });
+  const ports = {};
+  for (const n of names) ports[n] = { client: await freePort(), peer: await freePort() };
+  const cluster = names.map((n) => `${n}=https://127.0.0.1:${ports[n].peer}`).join(',');
+  const members = names.map((n) => startMember(t, dir, n, ports, cluster, files));
+  const asAlice = ['--cert', 'alice/alice.crt', '--key', 'alice/alice.key'];
+  const healthy = (m) => /"health":"true"/.test(curl(dir, `${m.client}/health`, asAlice, 'alice/ca.crt').stdout);
+  for (const m of members) await waitFor(() => healthy(m), `a healthy member: ${m.log()}`);
+  // etcd's v3 JSON gateway, as alice: keys and values are base64.
+  const b64 = (v) => Buffer.from(v).toString('base64');
+  const kv = (m, op, body) => run('curl', ['-sS', '--max-time', '5', '--cacert', 'alice/ca.crt', ...asAlice, '-X', 'POST', '-d', JSON.stringify(body), `${m.client}/v3/kv/${op}`], { cwd: dir });
+  const valueAt = (m) => {
+    const r = kv(m, 'range', { key: b64('k') });
+    return r.status === 0 ? Buffer.from(JSON.parse(r.stdout).kvs?.[0]?.value ?? '', 'base64').toString() : undefined;
+  };
+  const put = kv(members[0], 'put', { key: b64('k'), value: b64('v1') });
+  assert.equal(put.status, 0, put.stderr);
+
+  const before = new X509Certificate(readFileSync(join(dir, 'm2', 'm2.crt')));
+  const renewed = caOk(dir, ['renew', '--server', server.url, '--cert', 'm2/m2.crt', '--key', 'm2/m2.key']);
+  const after = new X509Certificate(readFileSync(join(dir, 'm2', 'm2.crt')));
+  assert.notEqual(after.serialNumber, before.serialNumber, renewed.out);
+  assert.ok(after.checkPrivateKey(createPrivateKey(readFileSync(join(dir, 'm2', 'm2.key')))), 'the key still matches');
+
+  members[1].child.kill('SIGTERM');
+  await members[1].exited;
+  // Restarted on its existing data directory: the cluster already exists.
+  const m2 = startMember(t, dir, 'm2', ports, cluster, files, 'existing');
+  await waitFor(() => healthy(m2), `m2 back with its renewed certificate: ${m2.log()}`);
+  assert.equal(valueAt(m2), 'v1');
+  // m2's peers now see the renewed certificate on the peer connection: a write through m1 reaches m2.
+  const put2 = kv(members[0], 'put', { key: b64('k'), value: b64('v2') });
+  assert.equal(put2.status, 0, put2.stderr);
+  await waitFor(() => valueAt(m2) === 'v2', 'replication to the restarted member');
+  const served = new X509Certificate(run('openssl', ['s_client', '-connect', `127.0.0.1:${ports.m2.client}`, '-servername', 'localhost'], { input: '', cwd: dir }).stdout.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)[0]);
+  assert.equal(served.serialNumber, after.serialNumber, 'm2 serves the renewed certificate');
 });
