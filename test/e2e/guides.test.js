@@ -51,3 +51,7 @@ test('docs/guides/etcd.md runs as written', { skip: needs('etcd', 'etcd-server')
 test('docs/guides/hierarchy.md runs as written', { skip: needs('openssl', 'openssl'), timeout: 180_000 }, (t) => {
   runGuide(t, 'hierarchy.md', [/^2$/m, /etcd1\.crt: OK/, /etcd1\.crt: valid/]);
 });
+
+test('docs/guides/serve.md runs as written', { skip: needs('curl', 'curl') || needs('openssl', 'openssl'), timeout: 180_000 }, (t) => {
+  runGuide(t, 'serve.md', [/^\{"api":\["v1"\]/m, /client\.crt: OK/, /etcd2\.crt: OK/, /^renewed: serial=/m, /Certificate will not expire/, /^2$/m]);
+});

@@ -16,7 +16,7 @@ interface Args extends GlobalArgs, KeyPassphraseArgs, CaPassphraseArgs {
   name?: string;
   insecure?: boolean;
   'include-ca-key'?: boolean;
-  format: 'tar' | 'pem' | 'p12';
+  format?: 'tar' | 'pem' | 'p12';
   out?: string;
   force?: boolean;
   'p12-password'?: string;
@@ -36,7 +36,7 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
     b = caPassphraseOptions(b);
     b = forceOption(b, 'replace an existing --out file');
     return b
-      .option('format', { choices: ['tar', 'pem', 'p12'] as const, default: 'tar' as const, describe: 'tar archive, PEM text (certificate, CA, key) or PKCS#12' })
+      .option('format', { choices: ['tar', 'pem', 'p12'] as const, describe: 'tar archive, PEM text (certificate, CA, key) or PKCS#12 [default: tar; pem with --server]' })
       .option('out', { type: 'string', describe: 'write to this file instead of stdout (0600 when it holds a key)' })
       .option('insecure', { type: 'boolean', describe: 'write keys decrypted (tar, pem)' })
       .option('include-ca-key', { type: 'boolean', describe: 'also export the CA key (it can issue certificates for the cluster)' })
@@ -64,19 +64,21 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       const { validateName } = await import('../../pki/name.js');
       const { exportBundle, exportCaCertificate, parseP12Iterations } = await import('../../ca/export.js');
       const name = args.name === undefined ? undefined : validateName(args.name);
+      // Magnum's `ca-show > ca.crt` prints PEM: so does `--server` unless told otherwise.
+      const format = args.format ?? (args.server !== undefined ? 'pem' : 'tar');
       if (args.server !== undefined) {
-        if (name !== undefined || args.format === 'p12') throw usageError('--server fetches the CA certificate only', 'leave out NAME; use --format tar or pem');
+        if (name !== undefined || format === 'p12') throw usageError('--server fetches the CA certificate only', 'leave out NAME; use --format tar or pem');
         if (args.fingerprint === undefined) throw usageError('--server needs --fingerprint', "the CA's SHA-256 fingerprint (`ca show ca` where the CA is), so no one in between can pass for it");
       }
-      if (args.out === undefined && process.stdout.isTTY && args.format !== 'pem') {
-        const pipe = args.format === 'tar' ? `\`ca export ${name ? `${name} ` : ''}| tar xvf -\`` : 'it to a file';
-        throw usageError(`refusing to write a ${args.format === 'tar' ? 'tar archive' : 'PKCS#12 file'} to the terminal`, `pipe ${pipe} or pass --out FILE`);
+      if (args.out === undefined && process.stdout.isTTY && format !== 'pem') {
+        const pipe = format === 'tar' ? `\`ca export ${name ? `${name} ` : ''}| tar xvf -\`` : 'it to a file';
+        throw usageError(`refusing to write a ${format === 'tar' ? 'tar archive' : 'PKCS#12 file'} to the terminal`, `pipe ${pipe} or pass --out FILE`);
       }
-      const p12 = args.format === 'p12' ? await p12Options(args, ctx, parseP12Iterations) : undefined;
+      const p12 = format === 'p12' ? await p12Options(args, ctx, parseP12Iterations) : undefined;
       const caSource = caFlags(args);
       const keySource = keyFlags(args);
       const { fetchCa } = await import('../remote.js');
-      const result = args.server !== undefined ? await exportCaCertificate((await fetchCa(args.server, args.fingerprint!)).root, args.format as 'tar' | 'pem', ctx.now) : await exportBundle({
+      const result = args.server !== undefined ? await exportCaCertificate((await fetchCa(args.server, args.fingerprint!)).root, format as 'tar' | 'pem' /* p12 refused above */, ctx.now) : await exportBundle({
         storeDir: ctx.storeDir,
         name,
         insecure: Boolean(args.insecure),
@@ -84,7 +86,7 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
         // Without NAME the exported key is the CA's: --passphrase means it too.
         caPassphrase: secretSource(ctx, CA_PROMPT, caSource, ...(name ? [] : [keySource])),
         includeCaKey: Boolean(args['include-ca-key']),
-        format: args.format,
+        format,
         p12,
         now: ctx.now,
       });
