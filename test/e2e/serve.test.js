@@ -123,6 +123,12 @@ test('POST /v1/sign with tokens: what it allows, once; refused when used up, exp
   assert.equal(new X509Certificate(ok.json().certificate).subjectAltName, 'DNS:node7.internal, IP Address:10.0.0.7', "the token's SANs");
   await refused(() => post(t1, JSON.stringify({ csr: csr() })), 403, 'forbidden', /is used up/);
 
+  // Eight requests racing with one single-use token: one certificate.
+  const raced = token('--profile', 'node', '--ip', '10.0.0.6');
+  const answers = await Promise.all(Array.from({ length: 8 }, () => post(raced, JSON.stringify({ csr: csr() }))));
+  assert.deepEqual(answers.map((a) => a.status).sort(), [200, 403, 403, 403, 403, 403, 403, 403]);
+  assert.equal(storeIndex(store()).tokens.find((x) => x.id === raced.split('.')[0]).used, 1);
+
   const t2 = token('--profile', 'node', '--name', 'node8', '--ip', '10.0.0.8', '--uses', '5');
   await refused(() => post(t2, JSON.stringify({ csr: csr(), name: 'other' })), 403, 'forbidden', /allows the name node8, not other/);
   await refused(() => post(t2, JSON.stringify({ csr: csr(), profile: 'server' })), 403, 'forbidden', /allows profile node, not server/);
