@@ -14,7 +14,7 @@ import type { AltNames } from '../pki/san.js';
 import { randomSerial } from '../pki/serial.js';
 import { sameSubject, subjectText, type Subject } from '../pki/subject.js';
 import { computeValidity, lifetimeDays, type Lifetime, type Validity } from '../pki/validity.js';
-import { summarizeCertificate } from '../pki/x509.js';
+import { parseCertificate, pemToDer, summarizeCertificate, summarizeParsed } from '../pki/x509.js';
 import { currentEntry, pendingRequest, type Index, type IndexEntry, type PendingRequest, type Source } from '../store/index-file.js';
 import type { CaStore, StoreTransaction } from '../store/store.js';
 import type { Authority } from './authority.js';
@@ -116,7 +116,7 @@ export function issueWithin(tx: StoreTransaction, prepared: Prepared): Issued {
     issuer: { certificatePem: p.authority.certPem, key: p.authority.key },
     crlUrl: p.store.meta.crlUrl,
   });
-  const entry = indexEntry({ name: p.name, profile: p.profile.name, pem, source: p.source, hasKey: !('none' in p.key) });
+  const entry = indexEntry({ name: p.name, profile: p.profile.name, pem, source: p.source, hasKey: !('none' in p.key) }, p.publicKey);
   tx.issue({
     entry,
     certPem: pem,
@@ -181,8 +181,10 @@ export function checkNameFree(index: Index, name: string, force: boolean): void 
   }
 }
 
-export function indexEntry(p: { name: string; profile: string; pem: string; source: Source; hasKey: boolean }): IndexEntry {
-  const s = summarizeCertificate(p.pem, `certificate ${p.name}`);
+export function indexEntry(p: { name: string; profile: string; pem: string; source: Source; hasKey: boolean }, publicKey?: KeyObject): IndexEntry {
+  // What was just built is read back from its DER; OpenSSL reads it only when it came from elsewhere.
+  const label = publicKey && kindOfKey(publicKey)?.label;
+  const s = label ? summarizeParsed(parseCertificate(pemToDer(p.pem)), label) : summarizeCertificate(p.pem, `certificate ${p.name}`);
   return {
     name: p.name,
     serial: s.serial,

@@ -45,6 +45,13 @@ export interface CertificateParams {
   crlUrl?: string | undefined;
 }
 
+/** The issuer read once, not at every certificate it signs (`ca serve` signs with one CA for days). */
+let lastIssuer: { pem: string; parsed: ReturnType<typeof parseCertificate> } | undefined;
+function issuerOf(pem: string): ReturnType<typeof parseCertificate> {
+  if (lastIssuer?.pem !== pem) lastIssuer = { pem, parsed: parseCertificate(pem) };
+  return lastIssuer.parsed;
+}
+
 export function buildCertificate(p: CertificateParams): string {
   const publicKey = publicKeyOf(p.publicKey);
   const kind = kindOfKey(publicKey);
@@ -55,7 +62,7 @@ export function buildCertificate(p: CertificateParams): string {
   let issuerName = subjectName;
   let authorityKeyId: Buffer | undefined;
   if (p.issuer) {
-    const ca = parseCertificate(p.issuer.certificatePem);
+    const ca = issuerOf(p.issuer.certificatePem);
     issuerName = raw(ca.subjectDer);
     authorityKeyId = ca.subjectKeyId ?? keyIdentifier(createPublicKey(p.issuer.key));
     signingKey = p.issuer.key;

@@ -68,9 +68,17 @@ export function publicKeyOf(key: KeyObject): KeyObject {
   return key.type === 'private' ? createPublicKey(key) : key;
 }
 
+/** Exports already made: a certificate needs its key's SPKI twice (the key and its identifier). */
+const SPKI = new WeakMap<KeyObject, Buffer>();
+
 /** The SubjectPublicKeyInfo DER of a key, as Node (OpenSSL) writes it. */
 export function spkiDer(key: KeyObject): Buffer {
-  return publicKeyOf(key).export({ type: 'spki', format: 'der' });
+  let der = SPKI.get(key);
+  if (!der) {
+    der = publicKeyOf(key).export({ type: 'spki', format: 'der' });
+    SPKI.set(key, der);
+  }
+  return der;
 }
 
 /** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's value. */

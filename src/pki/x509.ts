@@ -218,17 +218,31 @@ export interface CertificateSummary {
 
 export function summarizeCertificate(input: string | Buffer, source: string): CertificateSummary {
   const { x509, parsed } = openCertificate(input, source);
+  return summarizeParsed(parsed, kindOfKey(x509.publicKey)?.label ?? String(x509.publicKey.asymmetricKeyType));
+}
+
+/**
+ * The summary of a certificate already read, with its key's label: what issuance records of the
+ * certificate it has just built, without handing it to OpenSSL again (`ca serve` pays for every
+ * parse once per request).
+ */
+export function summarizeParsed(parsed: ParsedCertificate, keyType: string): CertificateSummary {
   return {
     serial: parsed.serial,
     subject: subjectOf(parsed.subject),
     sans: parsed.sans,
-    notBefore: new Date(x509.validFrom),
-    notAfter: new Date(x509.validTo),
-    fingerprint: x509.fingerprint256,
+    notBefore: parsed.notBefore,
+    notAfter: parsed.notAfter,
+    fingerprint: fingerprintOf(parsed.der),
     publicKey: createHash('sha256').update(parsed.spki).digest('hex'),
-    keyType: kindOfKey(x509.publicKey)?.label ?? String(x509.publicKey.asymmetricKeyType),
+    keyType,
     isCa: parsed.isCa,
   };
+}
+
+/** SHA-256 of a DER encoding, upper-case hex pairs joined by ":" (Node's fingerprint256, openssl's -fingerprint). */
+export function fingerprintOf(der: Buffer): string {
+  return createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g)!.join(':');
 }
 
 /** True when the certificate and the private key share a public key. */

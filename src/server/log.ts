@@ -4,7 +4,7 @@
  * token's id), client address, serial, name, SANs, outcome. Secrets never: no token secret, no
  * request body, no key, no passphrase reaches it (the fields are chosen here, not passed through).
  */
-import { appendFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 
 export interface LogEvent {
   event: 'sign' | 'renew' | 'revoke' | 'refused' | 'start' | 'stop' | 'error';
@@ -20,21 +20,31 @@ export interface LogEvent {
   listen?: string | undefined;
 }
 
-export type Logger = (event: LogEvent) => void;
+export type Logger = ((event: LogEvent) => void) & {
+  /** every line handed over is written, and the file closed */
+  close(): Promise<void>;
+};
 
 export function makeLogger(file: string | undefined): Logger {
-  let chain: Promise<void> = Promise.resolve();
-  return (event) => {
-    const line = `${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`;
-    if (file === undefined) {
-      process.stderr.write(line);
-      return;
-    }
-    // In order, one after another; a failed write must not stop the server.
-    chain = chain
-      .then(() => appendFile(file, line, { mode: 0o600 }))
-      .catch((err: Error) => {
-        process.stderr.write(`warning: cannot write the log ${file}: ${err.message}\n`);
-      });
+  if (file === undefined) {
+    return Object.assign((event: LogEvent) => void process.stderr.write(line(event)), { close: async () => undefined });
+  }
+  // One descriptor for the server's life (O_APPEND), lines written in order, one after another;
+  // a failed write must not stop the server.
+  const handle = open(file, 'a', 0o600);
+  let chain: Promise<unknown> = handle;
+  const warn = (err: Error) => process.stderr.write(`warning: cannot write the log ${file}: ${err.message}\n`);
+  const log = (event: LogEvent) => {
+    const text = line(event);
+    chain = chain.then(async () => (await handle).write(text)).catch(warn);
   };
+  const close = async () => {
+    await chain;
+    await (await handle.catch(() => undefined))?.close();
+  };
+  return Object.assign(log, { close });
+}
+
+function line(event: LogEvent): string {
+  return `${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`;
 }

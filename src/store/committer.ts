@@ -8,7 +8,7 @@
  */
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TEMP_SUFFIX, writeAtomic } from './file.js';
+import { TEMP_SUFFIX, writeAllAtomic, writeAtomic } from './file.js';
 import { INDEX_VERSION, serializeIndex, type ApplyAction, type Index } from './index-file.js';
 import { appendRecord, compact, cutTornLine, dueForCompaction, fileIdentity, readJournal, readSnapshot, type JournalRecord } from './journal.js';
 import { SUBDIRS, type Layout } from './layout.js';
@@ -144,7 +144,7 @@ export class Committer {
 
   private async commit(state: IndexState, done: Transaction[]): Promise<void> {
     const ops = done.flatMap((tx) => tx.ops);
-    for (const tx of done) for (const f of tx.newFiles) await writeAtomic(f.ref, f.data);
+    await writeAllAtomic(done.flatMap((tx) => tx.newFiles));
     if (ops.length > 0) {
       const applying = done.flatMap((tx) => tx.actions);
       const record: JournalRecord = { seq: this.lastSeq + 1, ops, applying };
@@ -155,7 +155,9 @@ export class Committer {
       await applyActions(this.files, state.data, applying);
       if (dueForCompaction(this.lines, state.data.certificates.length)) await this.compact(state, record.seq);
     }
-    for (const tx of done) for (const f of tx.derived) await writeAtomic(f.ref, f.data, { overwrite: true });
+    // A later change's copy of the same file wins: only the last of each path is written.
+    const derived = new Map(done.flatMap((tx) => tx.derived).map((f) => [f.ref.path, { ...f, overwrite: true }]));
+    await writeAllAtomic([...derived.values()]);
   }
 
   private async compact(state: IndexState, seq: number): Promise<void> {

@@ -6,7 +6,7 @@
  *    a new key under keys/pending/<id>.key), each created exclusively and fsynced;
  * 2. the ops are appended to the journal and fsynced (journal.ts): the commit point; the record also
  *    holds, in `applying`, the file updates of this change;
- * 3. those updates are made: certs/NAME.crt from issued/, the pending key renamed to keys/NAME.key
+ * 3. those updates are made: certs/NAME.crt linked to issued/, the pending key renamed to keys/NAME.key
  *    (or an old key removed when the new certificate's key is elsewhere);
  * 4. derived files (the CRL, csrs/ copies) are written.
  *
@@ -17,7 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readRef, syncDirectory, writeAtomic, type FileRef } from './file.js';
+import { linkAllAtomic, sameFile, syncDirectory, type FileRef } from './file.js';
 import { currentEntry, type ApplyAction, type Index, type IndexEntry, type PendingRequest, type TokenRecord } from './index-file.js';
 import { pendingKeyPath, type Layout } from './layout.js';
 import { applyOp, type Op } from './ops.js';
@@ -138,12 +138,19 @@ export class Transaction implements StoreTransaction {
  * under the lock, before each change, so a change interrupted after its commit is finished.
  */
 export async function applyActions(files: Layout, index: Index, applying: ApplyAction[]): Promise<void> {
-  for (const action of applying) {
-    const entry = currentEntry(index, action.name);
-    if (entry?.serial !== action.serial) continue; // a later commit replaced it
-    const certRef = files.cert(action.name);
-    const pem = await readRef(files.issued(action.serial));
-    if ((await readRef(certRef).catch(() => '')) !== pem) await writeAtomic(certRef, pem, { overwrite: true });
+  // Only the action of each name's current certificate has work to do: at most one per name.
+  const current = applying.filter((a) => currentEntry(index, a.name)?.serial === a.serial);
+  // certs/NAME.crt is a hard link to issued/<serial>.crt: in place without writing the data again.
+  const links = await Promise.all(
+    current.map(async (action) => {
+      const from = files.issued(action.serial).path;
+      const ref = files.cert(action.name);
+      return (await sameFile(from, ref.path)) ? [] : [{ from, ref }];
+    }),
+  );
+  await linkAllAtomic(links.flat());
+  let moved = false;
+  for (const action of current) {
     if (action.key === 'keep') continue;
     const target = files.key(action.name);
     if (action.key === null) {
@@ -154,11 +161,12 @@ export async function applyActions(files: Layout, index: Index, applying: ApplyA
     }
     try {
       await rename(join(files.dir, action.key), target.path);
-      await syncDirectory(join(files.dir, 'keys'));
+      moved = true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // already moved by an earlier run
     }
   }
+  if (moved) await syncDirectory(join(files.dir, 'keys'));
 }
 
 /** Pending keys that no request and no commit names: left by a change that did not commit. */

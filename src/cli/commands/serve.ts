@@ -2,6 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
 import type { Context } from '../context.js';
+import type { Logger } from '../../server/log.js';
 import { CA_PROMPT, caFlags, secretSource } from '../passphrase.js';
 import { altNameOptions, altNamesOf, caPassphraseOptions, type AltNameArgs, type CaPassphraseArgs, type GlobalArgs } from '../options.js';
 
@@ -80,14 +81,15 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
 };
 
 /** Waits for SIGTERM or SIGINT, then stops accepting and answers what is under way (SPEC). */
-function stopped(running: { stop(): Promise<void> }, log: (e: { event: 'stop' }) => void, ctx: Context): Promise<void> {
+function stopped(running: { stop(): Promise<void> }, log: Logger, ctx: Context): Promise<void> {
   return new Promise((resolve) => {
     const stop = () => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
       ctx.out.info('Stopping: finishing the requests under way.');
-      running.stop().then(() => {
+      running.stop().then(async () => {
         log({ event: 'stop' });
+        await log.close();
         resolve();
       });
     };
