@@ -11,9 +11,11 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchServe } from './serve.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CA = `"${process.execPath}" "${join(ROOT, 'bin/ca.js')}"`;
+const CA_BIN = join(ROOT, 'bin/ca.js');
+const CA = `"${process.execPath}" "${CA_BIN}"`;
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const COUNT_RUNS = Number(process.env.BENCH_COUNT_RUNS ?? 3);
 const work = mkdtempSync(join(tmpdir(), 'clusterca-bench-'));
@@ -172,6 +174,9 @@ const rss = [
 process.stdout.write('\npeak RSS (MiB):\n');
 for (const [label, mib] of rss) process.stdout.write(`  ${label.padEnd(40)} ${mib.toFixed(1)}\n`);
 
+// --- ca serve ---------------------------------------------------------------------------------
+const served = await benchServe({ work, ca: CA, caBin: CA_BIN, sh, have });
+
 // --- docs/performance.md ------------------------------------------------------------------------
 const version = (cmd) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' }).stdout.split('\n')[0].trim();
 const machine = [
@@ -188,6 +193,51 @@ const table = rows
   })
   .join('\n');
 const rssTable = rss.map(([label, mib]) => `| ${label} | ${mib.toFixed(1)} | ${mib <= 100 ? 'met' : '**not met**'} |`).join('\n');
+const serveRows = (served?.rows ?? []).flatMap(({ kind, ours, theirs }) => [
+  `| ca serve, ${kind} | ${ours.rps.toFixed(0)} | ${ours.p50.toFixed(1)} | ${ours.p99.toFixed(1)} | ${ours.failed} | ${ours.rss.toFixed(0)} | ${ours.recorded} |`,
+  `| cfssl serve, ${kind} | ${theirs.rps.toFixed(0)} | ${theirs.p50.toFixed(1)} | ${theirs.p99.toFixed(1)} | ${theirs.failed} | ${theirs.rss.toFixed(0)} | none (no database) |`,
+]);
+const serveGoal = (served?.rows ?? []).map(({ kind, ours, theirs }) => `${kind}: ${(ours.rps / theirs.rps).toFixed(2)}× cfssl's, ${ours.rps > theirs.rps ? 'met' : '**not met**'}`);
+const scale = served?.scale;
+const count = (n) => n.toLocaleString('en');
+const scaleRow = (holds, r) => `| ${holds} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`;
+const serveSection = served
+  ? `## \`ca serve\` against \`cfssl serve\`
+
+POST a sign request as fast as 16 connections allow, for ${served.seconds} s, driven by wrk
+(\`wrk -t2 -c16 --latency\`), both servers over TLS with keep-alive, both with a CA of the key type
+shown and the same CSR (a client certificate). \`ca serve\` is asked with an enrollment token and
+a JSON body (\`{"csr", "name"}\`, a new name each time); cfssl with \`{"certificate_request",
+"profile"}\` at \`/api/v1/cfssl/sign\`. **\`ca serve\` records every certificate durably before it
+answers** (issued/<serial>.crt, the journal line and certs/NAME.crt, fsynced; and the audit log);
+**\`cfssl serve\` without \`-db-config\` persists nothing**: a certificate it issued exists only in
+its answer. Peak RSS is the server's VmHWM after the run.
+
+| server, CA key | requests/s | p50 (ms) | p99 (ms) | non-2xx | peak RSS (MiB) | certificates recorded |
+|---|---|---|---|---|---|---|
+${serveRows.join('\n')}
+
+Goal, ahead of cfssl in requests/s: ${serveGoal.join('; ')}.
+
+### Issuance #1 against #${count(scale.target)}
+
+One ECDSA P-256 store filled through \`ca serve\` itself to ${count(scale.target)} certificates; ${scale.window} s of
+load at the start and again at the end, as above.
+
+| index holds | requests/s | p50 (ms) | p99 (ms) |
+|---|---|---|---|
+${scaleRow('0', scale.first)}
+${scaleRow(count(scale.target), scale.last)}
+
+Cost of an issuance at the end against the start: ×${scale.ratio.toFixed(2)} (goal ≤ 1.2: ${scale.ratio <= 1.2 ? 'met' : '**not met**'}).
+Peak RSS of the server holding that index: ${scale.rss.toFixed(0)} MiB.
+
+`
+  : `## \`ca serve\` against \`cfssl serve\`
+
+Not measured: wrk, cfssl or curl was missing on this machine.
+
+`;
 const marker = '<!-- analysis: kept by bench/run.js -->';
 let analysis = '';
 try {
@@ -227,7 +277,7 @@ ${table}
 |---|---|---|
 ${rssTable}
 
-${analysis || marker}
+${serveSection}${analysis || marker}
 `,
 );
 process.stdout.write('\nwrote docs/performance.md\n');

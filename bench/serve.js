@@ -1,0 +1,163 @@
+// `ca serve` against `cfssl serve`, both over TLS, both driven by wrk at 16 connections with the
+// same CA key type and the same CSR; then the cost of issuance #100,000 against #1. Part of
+// `npm run bench` (run.js), not a test: nothing here asserts a time.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const CONNECTIONS = 16;
+
+// One POST /v1/sign per request, each under its own name (a token without a name takes the one
+// asked): the run's number, the thread's, the request's.
+const CA_LUA = `
+local counter, threads = 0, 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+function init(args) csr = args[1]; token = args[2]; run = args[3] end
+function request()
+  counter = counter + 1
+  local body = string.format('{"csr":"%s","name":"w%s-%d-%d"}', csr, run, tid, counter)
+  return wrk.format("POST", "/v1/sign", { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }, body)
+end
+`;
+// cfssl's sign endpoint with the same request: nothing differs from one request to the next.
+const CFSSL_LUA = `
+function init(args)
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.body = string.format('{"certificate_request":"%s","profile":"client"}', args[1])
+end
+`;
+
+const UNIT = { us: 1e-3, ms: 1, s: 1000 };
+
+/** wrk's summary: requests/s, p50 and p99 in ms, requests completed, non-2xx answers. */
+function wrk(url, script, args, seconds, cwd) {
+  const r = spawnSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, url, '--', ...args], { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
+  const ms = (p) => {
+    const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(r.stdout);
+    return m ? Number(m[1]) * UNIT[m[2]] : NaN;
+  };
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)[1]),
+    p50: ms(50),
+    p99: ms(99),
+    requests: Number(/(\d+) requests in/.exec(r.stdout)[1]),
+    failed: Number(/Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? 0),
+  };
+}
+
+/**
+ * Starts a server; resolves once `ready()` says it answers. Its stderr goes to a file: wrk runs
+ * synchronously, and a pipe nobody drains would stall a server that logs each request (cfssl does).
+ */
+async function start(cmd, args, cwd, ready) {
+  const errFile = join(cwd, `${cmd.split('/').pop()}.stderr`);
+  const fd = openSync(errFile, 'w');
+  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'ignore', fd] });
+  closeSync(fd);
+  for (let i = 0; i < 100; i++) {
+    if (ready()) return child;
+    await sleep(100);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${cmd} did not start: ${readFileSync(errFile, 'utf8').slice(-2000)}`);
+}
+
+async function stop(child) {
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Peak resident set size (VmHWM) of a running process, MiB. */
+const peakMib = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+const answers = (url, extra = []) => spawnSync('curl', ['-sk', '--max-time', '2', ...extra, url], { encoding: 'utf8' }).status === 0;
+const pemForJson = (pem) => pem.trim().split('\n').join('\\n');
+
+export async function benchServe({ work, ca, caBin, sh, have }) {
+  if (!have('wrk') || !have('cfssl') || !have('cfssljson') || !have('curl')) {
+    process.stdout.write('\nca serve vs cfssl serve: skipped (needs wrk, cfssl, cfssljson and curl: Debian wrk, golang-cfssl, curl)\n');
+    return undefined;
+  }
+  const dir = join(work, 'serve');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'ca.lua'), CA_LUA);
+  writeFileSync(join(dir, 'cfssl.lua'), CFSSL_LUA);
+  const seconds = Number(process.env.BENCH_SERVE_SECONDS ?? 10);
+  const kinds = [
+    { label: 'RSA 2048', caFlags: '--key-bits 2048', cfsslKey: { algo: 'rsa', size: 2048 }, req: 'rsa:2048' },
+    { label: 'ECDSA P-256', caFlags: '--key-type ecdsa', cfsslKey: { algo: 'ecdsa', size: 256 }, req: 'ec -pkeyopt ec_paramgen_curve:P-256' },
+  ];
+  const rows = [];
+  let port = 46000;
+  for (const k of kinds) {
+    const d = join(dir, k.label.replace(/\W+/g, '-'));
+    mkdirSync(d);
+    sh(`openssl req -new -newkey ${k.req} -nodes -keyout user.key -subj /CN=user -out user.csr 2>/dev/null`, d);
+    const csr = pemForJson(readFileSync(join(d, 'user.csr'), 'utf8'));
+
+    // clusterca: a store, a token good for every request of the run, the server over it.
+    sh(`${ca} init -q ${k.caFlags} bench 2>/dev/null`, d);
+    const token = spawnSync('sh', ['-c', `${ca} token create -q --profile client --uses 10000 --ttl 1d`], { cwd: d, encoding: 'utf8' }).stdout.trim();
+    const caUrl = `https://127.0.0.1:${++port}`;
+    const caServer = await start(process.execPath, [caBin, 'serve', '--listen', caUrl.slice(8), '--rate-limit', '1000000', '--log', 'audit.jsonl'], d, () => answers(`${caUrl}/v1/health`));
+    const ours = wrk(caUrl, join(dir, 'ca.lua'), [csr, token, '0'], seconds, d);
+    ours.rss = peakMib(caServer.pid);
+    await stop(caServer);
+    const recorded = JSON.parse(spawnSync('sh', ['-c', `${ca} list --json`], { cwd: d, encoding: 'utf8', maxBuffer: 1 << 28 }).stdout).length;
+    ours.recorded = recorded - 2; // the CA and its own server certificate
+
+    // cfssl: the same key type, the same request, a TLS certificate of its own; no database.
+    mkdirSync(join(d, 'cfssl'));
+    const c = join(d, 'cfssl');
+    writeFileSync(join(c, 'ca-csr.json'), JSON.stringify({ CN: 'bench', key: k.cfsslKey }));
+    writeFileSync(join(c, 'config.json'), JSON.stringify({ signing: { default: { usages: ['signing', 'key encipherment', 'client auth'], expiry: '19800h' }, profiles: { client: { usages: ['signing', 'key encipherment', 'client auth'], expiry: '19800h' } } } }));
+    sh('cfssl gencert -initca ca-csr.json 2>/dev/null | cfssljson -bare ca', c);
+    sh(`openssl req -x509 -newkey ${k.req} -nodes -keyout tls.key -out tls.crt -subj /CN=127.0.0.1 -days 2 2>/dev/null`, c);
+    const cfPort = ++port;
+    const cfUrl = `https://127.0.0.1:${cfPort}`;
+    const cfssl = await start('cfssl', ['serve', '-address', '127.0.0.1', '-port', String(cfPort), '-ca', 'ca.pem', '-ca-key', 'ca-key.pem', '-config', 'config.json', '-tls-cert', 'tls.crt', '-tls-key', 'tls.key'], c, () => answers(`${cfUrl}/api/v1/cfssl/info`, ['-d', '{}']));
+    const theirs = wrk(`${cfUrl}/api/v1/cfssl/sign`, join(dir, 'cfssl.lua'), [csr], seconds, c);
+    theirs.rss = peakMib(cfssl.pid);
+    await stop(cfssl);
+    for (const [who, r] of [['ca serve', ours], ['cfssl serve', theirs]]) {
+      process.stdout.write(`${`${who}, ${k.label}`.padEnd(30)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  peak RSS ${r.rss.toFixed(0)} MiB  non-2xx ${r.failed}${r.recorded !== undefined ? `  recorded ${r.recorded}` : ''}\n`);
+    }
+    rows.push({ kind: k.label, ours, theirs });
+  }
+  const scale = await benchScale({ dir, ca, caBin, sh, port: ++port, csr: pemForJson(readFileSync(join(dir, 'ECDSA-P-256', 'user.csr'), 'utf8')) });
+  return { rows, scale, seconds };
+}
+
+/**
+ * Issuance #1 against #100,000: one ECDSA store filled through `ca serve` itself, throughput
+ * measured over a window at the start and again once the index holds 100,000 certificates.
+ */
+async function benchScale({ dir, ca, caBin, sh, port, csr }) {
+  const target = Number(process.env.BENCH_SCALE_COUNT ?? 100_000);
+  const window = Number(process.env.BENCH_SCALE_SECONDS ?? 15);
+  const d = join(dir, 'scale');
+  mkdirSync(d);
+  sh(`${ca} init -q --key-type ecdsa scale 2>/dev/null`, d);
+  const url = `https://127.0.0.1:${port}`;
+  const server = await start(process.execPath, [caBin, 'serve', '--listen', url.slice(8), '--rate-limit', '1000000', '--log', 'audit.jsonl'], d, () => answers(`${url}/v1/health`));
+  const token = () => spawnSync('sh', ['-c', `${ca} token create -q --profile client --uses 10000 --ttl 1d`], { cwd: d, encoding: 'utf8' }).stdout.trim();
+  let run = 0;
+  const load = (secs) => wrk(url, join(dir, 'ca.lua'), [csr, token(), String(++run)], secs, d);
+  const first = load(window);
+  let issued = first.requests - first.failed;
+  const started = Date.now();
+  while (issued < target) {
+    const r = load(Math.max(2, Math.min(20, Math.ceil((target - issued) / Math.max(first.rps, 1)))));
+    issued += r.requests - r.failed;
+  }
+  const fill = (Date.now() - started) / 1000;
+  const last = load(window);
+  const rss = peakMib(server.pid);
+  await stop(server);
+  const ratio = first.rps / last.rps;
+  process.stdout.write(`issuance at ${issued.toLocaleString('en')} certificates: ${last.rps.toFixed(0)} req/s against ${first.rps.toFixed(0)} at the start: cost ×${ratio.toFixed(2)}; peak RSS ${rss.toFixed(0)} MiB (filled in ${fill.toFixed(0)} s)\n`);
+  return { target: issued, first, last, ratio, rss, window };
+}
