@@ -7,6 +7,7 @@ import { failure, usageError } from '../error.js';
 import { buildPkcs12, checkP12Password, type P12Encryption } from '../export/p12.js';
 
 export { P12_ENCRYPTIONS, parseP12Iterations } from '../export/p12.js';
+import { kubernetesSecret, secretName, validateNamespace } from '../export/k8s.js';
 import { tarArchive } from '../export/tar.js';
 import { X509Certificate, createPublicKey } from 'node:crypto';
 import { readCertificate, splitPemCertificates } from '../pki/x509.js';
@@ -17,8 +18,8 @@ import { openStore, type CaStore } from '../store/store.js';
 import { CA_PASSPHRASE_SOURCES, unlockKey, type PassphraseSource } from './authority.js';
 import { intermediatesOf, readChain, rootOf, type CaChain } from './chain.js';
 
-export type ExportFormat = 'tar' | 'pem' | 'p12';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['tar', 'pem', 'p12'];
+export type ExportFormat = 'tar' | 'pem' | 'p12' | 'k8s' | 'docker';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['tar', 'pem', 'p12', 'k8s', 'docker'];
 
 export interface P12Options {
   password: string;
@@ -40,6 +41,9 @@ export interface ExportRequest {
   format: ExportFormat;
   /** with format p12 */
   p12?: P12Options | undefined;
+  /** with format k8s: the Secret's namespace and name (default: NAME, or ca-key-pair for the CA) */
+  namespace?: string | undefined;
+  secretName?: string | undefined;
   /** the archive entries' time */
   now: Date;
 }
@@ -73,11 +77,27 @@ export async function exportBundle(req: ExportRequest): Promise<ExportResult> {
   if (req.format === 'p12' && (req.name === undefined || req.includeCaKey)) {
     throw usageError('a PKCS#12 file holds one certificate and its key', 'give a NAME, without --include-ca-key');
   }
+  if (req.format === 'k8s' && (req.name === undefined) === !req.includeCaKey) {
+    throw usageError(
+      'a Kubernetes Secret holds one certificate and its key',
+      'give a NAME (kubernetes.io/tls for a workload), or --include-ca-key without NAME (the CA, for cert-manager\'s CA issuer)',
+    );
+  }
+  if (req.format === 'docker' && req.includeCaKey) throw usageError('Docker needs no CA key', 'leave out --include-ca-key');
   if (req.format === 'p12') checkP12Password(req.p12?.password ?? '');
+  const secretName = req.format === 'k8s' ? k8sName(req) : undefined;
   const store = await openStore(req.storeDir);
   const { entries, warnings } = await collect(store, req);
   const names = entries.map((e) => e.name);
   const holdsKey = entries.some((e) => e.isKey);
+  if ((req.format === 'k8s' || req.format === 'docker') && entries.some((e) => e.isKey && isEncryptedPem(e.data.toString()))) {
+    throw usageError(
+      `${req.format === 'k8s' ? 'Kubernetes' : 'Docker'} reads keys unencrypted, and this one is encrypted`,
+      'pass --insecure to write it decrypted (with its passphrase: --passphrase-file, or CA_PASSPHRASE for the CA key)',
+    );
+  }
+  if (req.format === 'docker') return dockerArchive(entries, req.now, warnings);
+  if (req.format === 'k8s') return k8sSecret(entries, secretName!, req, warnings, await readChain(store));
   if (req.format === 'tar') {
     return { names, data: await tarArchive(entries, req.now), holdsKey, binary: true, warnings };
   }
@@ -92,6 +112,39 @@ export async function exportBundle(req: ExportRequest): Promise<ExportResult> {
   const certificatePems = [...splitPemCertificates(entries[0]!.data.toString()), entries.find((e) => e.name === 'ca.crt')!.data.toString()];
   const data = buildPkcs12({ keyPem: key.data.toString(), certificatePems, friendlyName: req.name!, ...req.p12! });
   return { names: [`${req.name}.p12`], data, holdsKey: true, binary: true, warnings };
+}
+
+/** Docker's `--tlsverify` names, in ~/.docker or --tlscacert/--tlscert/--tlskey (docs.docker.com, "Protect the Docker daemon socket"). */
+async function dockerArchive(entries: Entry[], now: Date, warnings: string[]): Promise<ExportResult> {
+  const renamed: Entry[] = [];
+  for (const e of entries) {
+    if (e.name === 'ca.crt') renamed.push({ ...e, name: 'ca.pem' });
+    else if (e.isKey) renamed.push({ ...e, name: 'key.pem' });
+    else renamed.push({ ...e, name: 'cert.pem' });
+  }
+  // ca.pem first, as Docker's guide lists them.
+  renamed.sort((a, b) => ['ca.pem', 'cert.pem', 'key.pem'].indexOf(a.name) - ['ca.pem', 'cert.pem', 'key.pem'].indexOf(b.name));
+  return { names: renamed.map((e) => e.name), data: await tarArchive(renamed, now), holdsKey: renamed.some((e) => e.isKey), binary: true, warnings };
+}
+
+function k8sName(req: ExportRequest): string {
+  if (req.namespace !== undefined) validateNamespace(req.namespace);
+  return secretName(req.secretName, req.name ?? 'ca-key-pair');
+}
+
+/**
+ * A `kubernetes.io/tls` Secret: NAME's certificate (with the intermediates) and key, or, with
+ * --include-ca-key, the CA's own certificate and key, which cert-manager's CA issuer signs with.
+ * `ca.crt` is the root either way.
+ */
+function k8sSecret(entries: Entry[], name: string, req: ExportRequest, warnings: string[], chain: CaChain): ExportResult {
+  const root = entries.find((e) => e.name === 'ca.crt')!;
+  // The CA's own: its certificate and those above it but the root (a TLS chain).
+  const cert = req.name === undefined ? Buffer.from([chain.ca, ...chain.above.slice(0, -1)].join('')) : entries[0]!.data;
+  const key = entries.find((e) => e.isKey);
+  if (!key) throw failure(`${req.name} has no key in the store (it was signed from an outside request)`, 'a kubernetes.io/tls Secret needs one: export it as --format pem');
+  const yaml = kubernetesSecret({ name, namespace: req.namespace, type: 'kubernetes.io/tls', data: [['tls.crt', cert], ['tls.key', key.data], ['ca.crt', root.data]] });
+  return { names: [`Secret ${req.namespace ? `${req.namespace}/` : ''}${name}`], data: Buffer.from(yaml), holdsKey: true, binary: false, warnings };
 }
 
 async function collect(store: CaStore, req: ExportRequest): Promise<{ entries: Entry[]; warnings: string[] }> {
@@ -112,6 +165,7 @@ async function collect(store: CaStore, req: ExportRequest): Promise<{ entries: E
     }
     if (pending) warnings.push(`a newer request for ${name} is pending; this is the certificate in force (serial ${entry.serial}) and its key`);
     if (entry.status === 'revoked') warnings.push(`${name} is revoked (since ${entry.revokedAt}): peers that check the CRL refuse it`);
+    else if (new Date(entry.notAfter) <= req.now) warnings.push(`${name} expired on ${entry.notAfter}: every peer refuses it; \`ca renew ${name}\` issues it again`);
   }
   entries.push(rootEntry(chain));
   if (req.includeCaKey) {

@@ -5,6 +5,7 @@
  * and each certificate is signed and recorded as its key arrives, so an interruption leaves only
  * whole certificates, each in the index.
  */
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -15,7 +16,7 @@ import { isIP } from 'node:net';
 import { noAltNames, parseAltNames, type AltNames } from '../pki/san.js';
 import type { Lifetime } from '../pki/validity.js';
 import { validateName } from '../pki/name.js';
-import { exists } from '../store/file.js';
+import { exists, makePrivateDirectory } from '../store/file.js';
 import { openStore, type CaStore } from '../store/store.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
 import { checkNameFree, issueCertificate } from './issue.js';
@@ -90,6 +91,8 @@ export async function issueOneStep(req: OneStepRequest): Promise<OneStepResult> 
   for (const id of req.identities) if (!profiles.has(id.profile)) profiles.set(id.profile, await store.loadProfile(id.profile));
   const authority = await openAuthority(store, req.caPassphrase, { now: req.now });
   await checkTargets(store, req);
+  // A missing --out is made, 0700 as the store's directories: it is about to hold keys.
+  await makePrivateDirectory(resolve(req.outDir));
 
   const issued: OneStepCertificate[] = [];
   const warnings: string[] = [];
@@ -142,9 +145,8 @@ function outputPaths(outDir: string, name: string) {
 
 /** Before any key is made: no name taken, no output file in the way (unless --force). */
 async function checkTargets(store: CaStore, req: OneStepRequest): Promise<void> {
-  if (!(await exists(resolve(req.outDir)))) {
-    throw usageError(`the output directory ${req.outDir} does not exist`, 'create it, or choose another --out');
-  }
+  const outDir = await stat(resolve(req.outDir)).catch(() => undefined);
+  if (outDir && !outDir.isDirectory()) throw usageError(`--out ${req.outDir} is not a directory`, 'give a directory for NAME.crt and NAME.key');
   if (req.force) return;
   const index = await store.readIndex();
   const names = new Set<string>();

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { alreadyExists, failure, usageError } from '../error.js';
 import { MAX_INPUT_BYTES, readRequest } from '../pki/csr.js';
+import { isEncryptedPem } from '../pki/key.js';
 import { validateName } from '../pki/name.js';
 import type { Lifetime } from '../pki/validity.js';
 import { exists, readLimited } from '../store/file.js';
@@ -25,7 +26,7 @@ export interface SignRequest {
   now: Date;
 }
 
-export async function signPending(req: SignRequest): Promise<Issued> {
+export async function signPending(req: SignRequest): Promise<Issued & { keyEncrypted: boolean }> {
   const store = await openStore(req.storeDir);
   const { name } = req;
   const index = await store.readIndex();
@@ -39,7 +40,7 @@ export async function signPending(req: SignRequest): Promise<Issued> {
   const profile = await issuingProfile(req.profile ?? pending.profile, store);
   const info = readRequest(pending.csr, `request ${name}`);
   const authority = await openAuthority(store, req.caPassphrase, { now: req.now });
-  return issueCertificate({
+  const issued = await issueCertificate({
     store,
     authority,
     name,
@@ -53,6 +54,8 @@ export async function signPending(req: SignRequest): Promise<Issued> {
     source: 'new-cert',
     force: false,
   });
+  // Said in the next step's hint: an encrypted key is exported encrypted unless asked otherwise.
+  return { ...issued, keyEncrypted: isEncryptedPem(await store.readKey(name)) };
 }
 
 export interface SignCsrRequest {

@@ -12,9 +12,11 @@ import type { GlobalArgs } from './options.js';
 export function handler<A extends GlobalArgs & { force?: boolean | undefined }>(
   action: (args: A) => string,
   body: (args: A, ctx: Context) => Promise<number | void>,
+  /** `ca init` makes a store where it is told: it never looks for one above */
+  { searchStore = true } = {},
 ): (args: A) => Promise<void> {
   return async (args: A) => {
-    const ctx = await createContext(args);
+    const ctx = await createContext(args, process.env, { searchStore });
     try {
       const status = await confirmingForce(args, ctx, body);
       if (typeof status === 'number') process.exitCode = status;

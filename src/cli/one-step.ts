@@ -32,7 +32,7 @@ export function oneStepOptions<T>(y: Argv<T>) {
   b = lifetimeOptions(b, '825 days');
   b = forceOption(b, 'replace existing output files and issue again under a name already used');
   return keyOptions(b, "the store's (rsa unless init said otherwise)", '2048')
-    .option('out', { type: 'string', default: '.', describe: 'directory to write NAME.crt and NAME.key to' })
+    .option('out', { type: 'string', default: '.', describe: 'directory to write NAME.crt and NAME.key to (made 0700 if missing)' })
     .group(['out'], 'Output:');
 }
 
@@ -85,5 +85,9 @@ export async function runOneStep(
     ctx.out.success(`Created ${total} certificates and keys in ${args.out} (their paths are on stdout).`);
     ctx.out.info('Copy each pair to its node with ca.crt (`ca export | tar xvf -`); keep the .key files secret.');
   }
-  for (const c of result.issued) ctx.out.result(shown(c.certificate));
+  // Every path written, on stdout: `ca create-node-certificate … | xargs scp …` gets them all.
+  for (const c of result.issued) {
+    ctx.out.result(shown(c.certificate));
+    ctx.out.result(shown(c.key));
+  }
 }

@@ -19,6 +19,10 @@ export class Layout {
   get metaFile(): FileRef {
     return this.file('store.json', PUBLIC_MODE, 'the store description');
   }
+  /** `*`: git ignores the whole store wherever it is */
+  get gitignore(): FileRef {
+    return this.file('.gitignore', PUBLIC_MODE, "the store's .gitignore");
+  }
   get caCert(): FileRef {
     return this.file('ca.crt', PUBLIC_MODE, 'the CA certificate');
   }

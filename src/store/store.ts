@@ -139,6 +139,8 @@ export async function createStore(p: NewStore): Promise<{ dir: string; replaced?
     for (const e of p.index.certificates) await writeAtomic(files.issued(e.serial), p.caCertPem);
     await writeAtomic(files.index, serializeIndex(p.index));
     await writeAtomic(files.metaFile, `${JSON.stringify(p.meta, null, 2)}\n`);
+    // Inside a git work tree (`npx ca init` in a clone), `git add .` must not take the CA key.
+    await writeAtomic(files.gitignore, '# A CA store: never committed (its keys can issue certificates for the cluster).\n*\n');
     let replaced: string | undefined;
     if (existing === 'store') {
       replaced = `${dir}.replaced-${p.now.toISOString().replace(/[:.]/g, '-')}`;

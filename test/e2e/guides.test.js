@@ -1,6 +1,7 @@
-// The guides are run, not just read: each guide's `sh` blocks run in order, in an empty directory,
-// after writing the files its `js file=NAME` blocks ask to save, with `ca` on PATH. A guide whose
-// software is missing here is skipped, saying why.
+// The guides and the README are run, not just read: each one's `sh` blocks (but `sh no-run`) run in
+// order, in an empty directory, without a terminal, after writing the files its `js file=NAME`
+// blocks ask to save, with `ca` on PATH. One whose software is missing here is skipped, saying why.
+// They run one after another (one file): the README and the serve guide both listen on port 6060.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { CA_BIN, needs, tempDir } from '../helpers/ca.js';
 
 const GUIDES = fileURLToPath(new URL('../../docs/guides/', import.meta.url));
+const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 
 function runGuide(t, file, expect) {
   const dir = tempDir(t);
@@ -17,13 +19,13 @@ function runGuide(t, file, expect) {
   mkdirSync(bin);
   writeFileSync(join(bin, 'ca'), `#!/bin/sh\nexec "${process.execPath}" "${CA_BIN}" "$@"\n`);
   chmodSync(join(bin, 'ca'), 0o755);
-  const text = readFileSync(join(GUIDES, file), 'utf8');
+  const text = readFileSync(file === README ? README : join(GUIDES, file), 'utf8');
   const blocks = [...text.matchAll(/```(\w+)([^\n]*)\n([\s\S]*?)```/g)];
   const script = ["set -euo pipefail", "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT TERM"];
   for (const [, lang, info, body] of blocks) {
     const saveAs = /file=(\S+)/.exec(info)?.[1];
     if (saveAs) writeFileSync(join(dir, saveAs), body);
-    else if (lang === 'sh') script.push(body);
+    else if (lang === 'sh' && !/\bno-run\b/.test(info)) script.push(body);
   }
   assert.ok(script.length > 3, `${file} has shell blocks`);
   const r = spawnSync('bash', ['-c', script.join('\n')], {
@@ -54,4 +56,8 @@ test('docs/guides/hierarchy.md runs as written', { skip: needs('openssl', 'opens
 
 test('docs/guides/serve.md runs as written', { skip: needs('curl', 'curl') || needs('openssl', 'openssl'), timeout: 180_000 }, (t) => {
   runGuide(t, 'serve.md', [/^\{"api":\["v1"\]/m, /client\.crt: OK/, /etcd2\.crt: OK/, /^renewed: serial=/m, /Certificate will not expire/, /^2$/m]);
+});
+
+test('README.md runs as written', { skip: needs('curl', 'curl') || needs('openssl', 'openssl'), timeout: 180_000 }, (t) => {
+  runGuide(t, README, [/^alice\.crt$/m, /etcd1\.crt: valid/, /^ca\.pem$/m, /^cert\.pem$/m, /^key\.pem$/m]);
 });

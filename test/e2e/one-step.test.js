@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ca, caOk, mode, storeIndex, tempDir, treeDigest } from '../helpers/ca.js';
 
@@ -17,7 +17,7 @@ test('create-api-certificate USER: USER.crt and USER.key (0600), clientAuth only
   caOk(dir, ['init', '--key-bits', '2048']);
   const r = caOk(dir, ['create-api-certificate', 'alice']);
   assert.equal(r.stderr, '✔ Created alice.crt and alice.key. Give them to the API user; keep alice.key secret.\n');
-  assert.equal(r.out, 'alice.crt\n');
+  assert.equal(r.out, 'alice.crt\nalice.key\n', 'every path written, on stdout');
   assert.equal(mode(join(dir, 'alice.key')), 0o600);
   assert.equal(mode(join(dir, 'alice.crt')), 0o644);
   const c = cert(join(dir, 'alice.crt'));
@@ -108,9 +108,15 @@ test('no overwrite without --force: an existing name or output file is refused a
   caOk(dir, ['create-api-certificate', '--force', 'alice']);
   assert.notEqual(readFileSync(join(dir, 'alice.key'), 'utf8'), key);
   assert.equal(index(dir).certificates.filter((e) => e.name === 'alice').length, 2);
-  r = ca(dir, ['create-api-certificate', '--out', 'missing', 'carol']);
+  // A missing --out is made, 0700 (it holds keys); a file in its place is refused.
+  caOk(dir, ['create-api-certificate', '--out', 'missing/deeper', 'carol']);
+  assert.equal(mode(join(dir, 'missing')), 0o700);
+  assert.equal(mode(join(dir, 'missing/deeper')), 0o700);
+  assert.equal(mode(join(dir, 'missing/deeper/carol.key')), 0o600);
+  writeFileSync(join(dir, 'a-file'), '');
+  r = ca(dir, ['create-api-certificate', '--out', 'a-file', 'dave']);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /the output directory missing does not exist/);
+  assert.match(r.stderr, /--out a-file is not a directory/);
 });
 
 test('--passphrase encrypts the new key; the CA passphrase comes from CA_PASSPHRASE; --days is honoured', (t) => {
@@ -132,7 +138,10 @@ test('--count 20: twenty distinct valid node certificates and twenty index entri
   caOk(dir, ['init', '--key-bits', '2048']);
   mkdirSync(join(dir, 'nodes'));
   const r = caOk(dir, ['create-node-certificate', '--count', '20', '--ip', '127.0.0.1', '--out', 'nodes']);
-  const paths = r.out.trim().split('\n');
+  const written = r.out.trim().split('\n');
+  assert.equal(written.length, 40, 'a certificate and a key each');
+  assert.deepEqual(written.filter((p) => p.endsWith('.key')).map((p) => p.replace(/\.key$/, '.crt')), written.filter((p) => p.endsWith('.crt')));
+  const paths = written.filter((p) => p.endsWith('.crt'));
   assert.equal(paths.length, 20);
   const caCert = cert(join(dir, '.ca/ca.crt'));
   const serials = new Set();

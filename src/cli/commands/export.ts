@@ -16,13 +16,15 @@ interface Args extends GlobalArgs, KeyPassphraseArgs, CaPassphraseArgs {
   name?: string;
   insecure?: boolean;
   'include-ca-key'?: boolean;
-  format?: 'tar' | 'pem' | 'p12';
+  format?: ExportFormat;
+  namespace?: string;
+  'secret-name'?: string;
   out?: string;
   force?: boolean;
   'p12-password'?: string;
   'p12-password-file'?: string;
-  'p12-encryption': 'legacy' | 'aes256';
-  'p12-iterations': string;
+  'p12-encryption'?: 'legacy' | 'aes256';
+  'p12-iterations'?: string;
   server?: string;
   fingerprint?: string;
 }
@@ -36,26 +38,33 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
     b = caPassphraseOptions(b);
     b = forceOption(b, 'replace an existing --out file');
     return b
-      .option('format', { choices: ['tar', 'pem', 'p12'] as const, describe: 'tar archive, PEM text (certificate, CA, key) or PKCS#12 [default: tar; pem with --server]' })
-      .option('out', { type: 'string', describe: 'write to this file instead of stdout (0600 when it holds a key)' })
+      .option('format', {
+        choices: EXPORT_FORMAT_CHOICES,
+        describe: 'tar, pem (certificate, CA, key), p12, k8s (a kubernetes.io/tls Secret) or docker (a tar of ca.pem, cert.pem, key.pem); default: from --out (.tar .pem .p12 .pfx .yaml), else tar (pem with --server)',
+      })
+      .option('out', { type: 'string', describe: 'write to this file instead of stdout (0600 when it holds a key); its extension picks the format' })
       .option('insecure', { type: 'boolean', describe: 'write keys decrypted (tar, pem)' })
       .option('include-ca-key', { type: 'boolean', describe: 'also export the CA key (it can issue certificates for the cluster)' })
       .option('p12-password', { type: 'string', describe: 'password of the PKCS#12 file (env CA_P12_PASSWORD; printable ASCII, never empty)' })
       .option('p12-password-file', { type: 'string', describe: 'read it from the first line of a file' })
       .option('p12-encryption', {
         choices: ['legacy', 'aes256'] as const,
-        default: 'legacy' as const,
-        describe: 'legacy (3DES, SHA-1 MAC) imports everywhere; aes256 (PBES2, SHA-256 MAC) not into macOS',
+        describe: 'legacy (3DES, SHA-1 MAC) imports everywhere; aes256 (PBES2, SHA-256 MAC) not into macOS [default: legacy]',
       })
-      .option('p12-iterations', { type: 'string', default: '2048', describe: 'PBE and MAC iterations (at least 2048)' })
+      .option('p12-iterations', { type: 'string', describe: 'PBE and MAC iterations (at least 2048) [default: 2048]' })
+      .option('namespace', { type: 'string', describe: "with --format k8s: the Secret's namespace" })
+      .option('secret-name', { type: 'string', describe: 'with --format k8s: its name [default: NAME; ca-key-pair for the CA]' })
       .group(['format', 'out', 'insecure', 'include-ca-key'], 'Output:')
       .option('server', { type: 'string', describe: "fetch the CA certificate from `ca serve` at this URL instead (Magnum's ca-show)" })
       .option('fingerprint', { type: 'string', describe: "with --server: the CA's SHA-256 fingerprint, which it must match" })
       .group(['p12-password', 'p12-password-file', 'p12-encryption', 'p12-iterations'], 'PKCS#12:')
+      .group(['namespace', 'secret-name'], 'Kubernetes:')
       .group(['server', 'fingerprint'], 'From ca serve:')
       .example('ca export | tar xvf -', 'ca.crt, for every member and client')
       .example('ca export --insecure etcd1 | tar xvf -', 'etcd1.crt, etcd1.key (decrypted), ca.crt')
-      .example('ca export alice --format p12 --out alice.p12', 'for the macOS keychain, Windows, Java') as Argv<Args>;
+      .example('ca export alice --out alice.p12', 'PKCS#12 for the macOS keychain, Windows, Java')
+      .example('ca export --format k8s --namespace web web | kubectl apply -f -', 'a kubernetes.io/tls Secret')
+      .example('ca export --format docker --insecure docker1 | tar xvf - -C ~/.docker', "Docker's ca.pem, cert.pem, key.pem") as Argv<Args>;
   },
   handler: handler<Args>(
     (args) => `export ${args.name ?? 'the CA certificate'}`,
@@ -64,15 +73,14 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       const { validateName } = await import('../../pki/name.js');
       const { exportBundle, exportCaCertificate, parseP12Iterations } = await import('../../ca/export.js');
       const name = args.name === undefined ? undefined : validateName(args.name);
-      // Magnum's `ca-show > ca.crt` prints PEM: so does `--server` unless told otherwise.
-      const format = args.format ?? (args.server !== undefined ? 'pem' : 'tar');
+      const format = formatOf(args, usageError);
       if (args.server !== undefined) {
-        if (name !== undefined || format === 'p12') throw usageError('--server fetches the CA certificate only', 'leave out NAME; use --format tar or pem');
+        if (name !== undefined || (format !== 'tar' && format !== 'pem')) throw usageError('--server fetches the CA certificate only', 'leave out NAME; use --format tar or pem');
         if (args.fingerprint === undefined) throw usageError('--server needs --fingerprint', "the CA's SHA-256 fingerprint (`ca show ca` where the CA is), so no one in between can pass for it");
       }
-      if (args.out === undefined && process.stdout.isTTY && format !== 'pem') {
-        const pipe = format === 'tar' ? `\`ca export ${name ? `${name} ` : ''}| tar xvf -\`` : 'it to a file';
-        throw usageError(`refusing to write a ${format === 'tar' ? 'tar archive' : 'PKCS#12 file'} to the terminal`, `pipe ${pipe} or pass --out FILE`);
+      if (args.out === undefined && process.stdout.isTTY && (format === 'tar' || format === 'docker' || format === 'p12')) {
+        const pipe = format === 'p12' ? 'it to a file' : `\`ca export ${format === 'docker' ? '--format docker ' : ''}${name ? `${name} ` : ''}| tar xvf -\``;
+        throw usageError(`refusing to write a ${format === 'p12' ? 'PKCS#12 file' : 'tar archive'} to the terminal`, `pipe ${pipe} or pass --out FILE`);
       }
       const p12 = format === 'p12' ? await p12Options(args, ctx, parseP12Iterations) : undefined;
       const caSource = caFlags(args);
@@ -88,6 +96,8 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
         includeCaKey: Boolean(args['include-ca-key']),
         format,
         p12,
+        namespace: args.namespace,
+        secretName: args['secret-name'],
         now: ctx.now,
       });
       result.warnings.forEach((w) => ctx.out.warn(w));
@@ -95,7 +105,7 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       if (args.out !== undefined) {
         const { writeOutputFile } = await import('../../ca/output-file.js');
         await writeOutputFile({ path: args.out, data: result.data, holdsKey: result.holdsKey, force: Boolean(args.force) });
-        ctx.out.success(`Wrote ${args.out} (${listing}).`);
+        ctx.out.success(`Wrote ${args.out} (${format === 'p12' ? `PKCS#12: ${name}'s certificate, key and the CA` : listing}).`);
         return;
       }
       const { pipeline } = await import('node:stream/promises');
@@ -108,7 +118,7 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
 
 async function p12Options(args: Args, ctx: Context, parseIterations: (v: unknown) => number) {
   const { usageError } = await import('../../error.js');
-  const iterations = parseIterations(args['p12-iterations']);
+  const iterations = parseIterations(args['p12-iterations'] ?? '2048');
   const password = await newSecret(ctx, 'Password for the PKCS#12 file:', {
     flag: '--p12-password',
     value: args['p12-password'],
@@ -118,5 +128,34 @@ async function p12Options(args: Args, ctx: Context, parseIterations: (v: unknown
   if (password === undefined) {
     throw usageError('a PKCS#12 file needs a password', 'pass --p12-password-file FILE or set CA_P12_PASSWORD');
   }
-  return { password, encryption: args['p12-encryption'], iterations };
+  return { password, encryption: args['p12-encryption'] ?? 'legacy', iterations };
+}
+
+const EXPORT_FORMAT_CHOICES = ['tar', 'pem', 'p12', 'k8s', 'docker'] as const;
+type ExportFormat = (typeof EXPORT_FORMAT_CHOICES)[number];
+
+/** SPEC "Ecosystem": formats by --out's extension, as openssl users name their files. */
+const BY_EXTENSION: Record<string, ExportFormat> = { '.tar': 'tar', '.pem': 'pem', '.p12': 'p12', '.pfx': 'p12', '.yaml': 'k8s', '.yml': 'k8s' };
+
+/** The flags that belong to one format: given with another, they would be ignored, so they are refused. */
+const FORMAT_FLAGS: [keyof Args, ExportFormat][] = [
+  ['p12-password', 'p12'],
+  ['p12-password-file', 'p12'],
+  ['p12-encryption', 'p12'],
+  ['p12-iterations', 'p12'],
+  ['namespace', 'k8s'],
+  ['secret-name', 'k8s'],
+];
+
+function formatOf(args: Args, usageError: (m: string, h?: string) => Error): ExportFormat {
+  const dot = args.out?.lastIndexOf('.') ?? -1;
+  const inferred = dot > 0 ? BY_EXTENSION[args.out!.slice(dot).toLowerCase()] : undefined;
+  // Magnum's `ca-show > ca.crt` prints PEM: so does `--server` unless told otherwise.
+  const format = args.format ?? inferred ?? (args.server !== undefined ? 'pem' : 'tar');
+  for (const [flag, owner] of FORMAT_FLAGS) {
+    if (args[flag] !== undefined && format !== owner) {
+      throw usageError(`--${flag} is for --format ${owner}, and this export is ${format}`, `add --format ${owner}${args.out ? `, or name the file for it` : ''}`);
+    }
+  }
+  return format;
 }

@@ -116,6 +116,7 @@ export const initCommand: CommandModule<GlobalArgs, Args> = {
       ctx.out.success(`Created the ${kind} "${subject.commonName}" in ${ctx.storeDir} (${describeSpec(spec)}, cluster ${result.clusterId}, valid until ${result.notAfter.slice(0, 10)}).`);
       ctx.out.info('Next: `ca new-cert --ip 10.0.0.1 server1` then `ca sign server1`; give `ca export | tar xvf -` (ca.crt) to every member.');
     },
+    { searchStore: false },
   ),
 };
 

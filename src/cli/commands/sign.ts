@@ -78,7 +78,11 @@ export const signCommand: CommandModule<GlobalArgs, Args> = {
         issued.warnings.forEach((w) => ctx.out.warn(w));
         if (ctx.json) return ctx.out.json({ ...issued.entry, path: issued.path });
         ctx.out.success(`Signed ${issued.name}: ${issued.path} (${issued.entry.profile}, valid until ${issued.entry.notAfter.slice(0, 10)}).`);
-        ctx.out.info(`Next: \`ca export ${issued.name} | tar xvf -\` gives ${issued.name}.crt, ${issued.name}.key and ca.crt.`);
+        ctx.out.info(
+          issued.keyEncrypted
+            ? `Next: \`ca export --insecure ${issued.name} | tar xvf -\` gives ${issued.name}.crt, ${issued.name}.key decrypted (as etcd, nginx and Docker read it; its passphrase is asked) and ca.crt; without --insecure the key stays encrypted.`
+            : `Next: \`ca export ${issued.name} | tar xvf -\` gives ${issued.name}.crt, ${issued.name}.key and ca.crt.`,
+        );
         return;
       }
       const { signExternal } = await import('../../ca/sign.js');
