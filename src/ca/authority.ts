@@ -1,6 +1,6 @@
 /** Opening the CA: its certificate and its key, checked to belong together and to be able to sign. */
 import type { KeyObject } from 'node:crypto';
-import { failure } from '../error.js';
+import { CaError, failure } from '../error.js';
 import { decodePrivateKey, isEncryptedPem } from '../pki/key.js';
 import { subjectOf, type Subject } from '../pki/subject.js';
 import { openCertificate, type ParsedCertificate } from '../pki/x509.js';
@@ -24,11 +24,26 @@ export interface Authority {
  * A passphrase asked for only when the key turns out to be encrypted, so an unencrypted store never
  * prompts. The CLI supplies it (flag, file, env or prompt); this layer never prompts itself.
  */
-export type PassphraseSource = () => Promise<string | undefined>;
+export type PassphraseSource = (() => Promise<string | undefined>) & {
+  /** a person typed it: after a wrong one, asks again (undefined: no more tries) */
+  again?: () => Promise<string | undefined>;
+};
+
+/** A wrong passphrase typed at a prompt is asked for again, this many times in all (as sudo). */
+const PROMPT_TRIES = 3;
 
 export async function unlockKey(pem: string, passphrase: PassphraseSource | undefined, what: string, sources: string, path?: string) {
-  const secret = isEncryptedPem(pem) ? await passphrase?.() : undefined;
-  return decodePrivateKey(pem, secret, what, sources, path);
+  if (!isEncryptedPem(pem)) return decodePrivateKey(pem, undefined, what, sources, path);
+  let secret = await passphrase?.();
+  for (let tries = 1; ; tries++) {
+    try {
+      return decodePrivateKey(pem, secret, what, sources, path);
+    } catch (err) {
+      const typed = passphrase?.again;
+      if (!typed || tries >= PROMPT_TRIES || secret === undefined || !(err instanceof CaError && /^wrong passphrase/.test(err.message))) throw err;
+      secret = await typed();
+    }
+  }
 }
 
 export const CA_PASSPHRASE_SOURCES = '--ca-passphrase, --ca-passphrase-file or CA_PASSPHRASE';

@@ -2,7 +2,7 @@
  * The `ca` command line: yargs set up once, one module per command, usage errors through the funnel.
  * Command modules load their use cases lazily, so `ca --help` does not pay for node-forge.
  */
-import yargs, { type Argv } from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { createApiCertificateCommand } from './commands/create-api-certificate.js';
 import { createControlCertificateCommand } from './commands/create-control-certificate.js';
@@ -24,6 +24,8 @@ import { reportUsage } from './funnel.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
 import { enrollCommand } from './commands/enroll.js';
+import { completionCommand } from './commands/completion.js';
+import { completer } from './complete.js';
 import { globalOptions, type GlobalArgs } from './options.js';
 
 const EPILOGUE = `Examples:
@@ -60,8 +62,12 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
     .command(serveCommand)
     .command(tokenCommand)
     .command(enrollCommand)
-    .completion('completion', 'print a shell completion script: ca completion >> ~/.bashrc')
-    .demandCommand(1, '')
+    .command(completionCommand)
+    .command(helpCommand)
+    // yargs answers `--get-yargs-completions` (the scripts of `ca completion` ask it); its own
+    // script command is hidden, under a name nobody types.
+    .completion('__yargs-completion-script', false, completer(COMMANDS))
+    .demandCommand(1, 'no command given')
     .recommendCommands()
     .strict()
     .version(packageVersion())
@@ -97,13 +103,29 @@ const COMMANDS = [
   serveCommand,
   tokenCommand,
   enrollCommand,
-].map((c) => String(c.command).split(' ')[0]!).concat('completion');
+  completionCommand,
+].map((c) => String(c.command).split(' ')[0]!).concat('help');
+
+/** `ca help [COMMAND]`: what `ca COMMAND --help` shows, as git and kubectl have it. */
+const helpCommand: CommandModule<GlobalArgs, GlobalArgs & { command?: string }> = {
+  command: 'help [command]',
+  describe: 'show the help of a command: ca help export',
+  handler: async (args) => {
+    if (args.command !== undefined && !COMMANDS.includes(args.command)) {
+      throw new UsageFailure(`there is no command ${JSON.stringify(args.command)}`, undefined);
+    }
+    await buildParser(args.command === undefined ? ['--help'] : [args.command, '--help']).parseAsync();
+  },
+};
 
 /** yargs' wording for a missing positional names no argument; say which one is missing. */
 function usageMessage(message: string, command: string | undefined): string {
   if (/^Not enough non-option arguments/.test(message)) {
     return command ? `\`ca ${command}\` needs a NAME` : 'no command given';
   }
+  // yargs lists a bad choice over several lines: one line, in the flags' own words.
+  const choice = /^Invalid values:\s*Argument: (\S+), Given: (.+?), Choices: (.+)$/s.exec(message);
+  if (choice) return `invalid --${choice[1]} ${choice[2]}: choose ${choice[3].replace(/"/g, '').split(', ').join(', ')}`;
   return message.replace(/^Unknown argument/, 'unknown argument').replace(/^Unknown arguments/, 'unknown arguments');
 }
 
@@ -122,6 +144,13 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
     if (err.code !== 'EPIPE') throw err;
   });
   const parser = buildParser(argv);
+  const asked = argv.indexOf('--get-yargs-completions');
+  if (asked >= 0) {
+    // A shell asking for words: the words typed so far are not a command line to run or validate.
+    const words = await parser.getCompletion(argv.slice(asked + 1));
+    if (words.length) process.stdout.write(`${words.join('\n')}\n`);
+    return;
+  }
   if (argv.length === 0) {
     parser.showHelp((text) => process.stdout.write(`${text}\n`));
     return;

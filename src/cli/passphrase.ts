@@ -67,28 +67,47 @@ function checkGiven(sources: SecretFlags[]): void {
   }
 }
 
-/** For decrypting: what was given, else a prompt on a terminal, else nothing (the caller reports it). */
+/**
+ * For decrypting: what was given, else a prompt on a terminal, else nothing (the caller reports
+ * it). A passphrase typed at the prompt may be typed again after a wrong one (`again`).
+ */
 export function secretSource(ctx: Context, prompt: string, ...sources: SecretFlags[]): SecretSource {
   checkGiven(sources);
   let cached: Promise<string | undefined> | undefined;
+  let prompted = false;
   const given = givenSecret(ctx, ...sources);
   given.catch(() => undefined); // reported when asked for
-  return () => {
+  const source = () => {
     cached ??= given.then((value) => {
-      if (value !== undefined) return value;
-      return ctx.interactive ? remembered(ctx, prompt, () => askSecret(prompt)) : undefined;
+      if (value !== undefined || !ctx.interactive) return value;
+      prompted = true;
+      return remembered(ctx, prompt, () => askSecret(prompt));
     });
     return cached;
   };
+  const again = async () => {
+    if (!prompted) return undefined;
+    process.stderr.write('Wrong passphrase; try again.\n');
+    cached = askSecret(prompt);
+    ctx.answers.set(prompt, cached);
+    return cached;
+  };
+  return Object.assign(source, { again });
 }
 
-/** For a new key: what was given, else (on a terminal, when there is a prompt) asked twice. */
+/**
+ * For a new key: what was given, else (on a terminal, when there is a prompt) asked twice. Typed
+ * at a prompt it must be at least MIN_TYPED characters (an empty answer means none): a person
+ * choosing at a prompt gets the rule, a script's file or variable is taken as it is.
+ */
 export async function newSecret(ctx: Context, prompt: string | undefined, ...sources: SecretFlags[]): Promise<string | undefined> {
   const value = await givenSecret(ctx, ...sources);
   if (value !== undefined) return value;
-  if (prompt && ctx.interactive) return remembered(ctx, prompt, () => askNewSecret(prompt));
+  if (prompt && ctx.interactive) return remembered(ctx, prompt, () => askNewSecret(prompt, MIN_TYPED));
   return undefined;
 }
+
+export const MIN_TYPED = 8;
 
 function remembered(ctx: Context, prompt: string, ask: () => Promise<string>): Promise<string | undefined> {
   let answer = ctx.answers.get(prompt);

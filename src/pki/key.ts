@@ -48,7 +48,8 @@ export function isEncryptedPem(pem: string): boolean {
  */
 export function decodePrivateKey(pem: string, passphrase: string | undefined, what: string, flag: string, path?: string): KeyObject {
   if (isEncryptedPem(pem) && !passphrase) {
-    throw failure(`${what} is encrypted and no passphrase was given`, `pass ${flag}`);
+    // A secret not given is a usage error (exit 2), as every missing secret is (SPEC).
+    throw usageError(`${what} is encrypted and no passphrase was given`, `pass ${flag}`);
   }
   let key: KeyObject;
   try {

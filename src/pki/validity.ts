@@ -32,7 +32,8 @@ export function parseLifetime(days: unknown, years: unknown, now: Date): Lifetim
   return lifetime;
 }
 
-function positive(input: unknown, flag: string): number {
+/** A whole number of at least 1, or a usage error naming `flag`. */
+export function positive(input: unknown, flag: string): number {
   const n = Number(input);
   if (!Number.isInteger(n) || n < 1 || String(input).trim() === '') {
     throw usageError(`invalid ${flag} ${JSON.stringify(String(input))}`, `${flag} takes a whole number of at least 1`);

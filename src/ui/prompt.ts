@@ -8,10 +8,14 @@ export async function askSecret(message: string): Promise<string> {
 }
 
 /** Asks twice; an empty answer is allowed and means "none". */
-export async function askNewSecret(message: string): Promise<string> {
+export async function askNewSecret(message: string, minLength = 0): Promise<string> {
   for (;;) {
     const first = await askSecret(message);
     if (first === '') return '';
+    if (first.length < minLength) {
+      process.stderr.write(`At least ${minLength} characters, please.\n`);
+      continue;
+    }
     const second = await askSecret('Again, to confirm:');
     if (first === second) return first;
     process.stderr.write('The two entries differ; try again.\n');

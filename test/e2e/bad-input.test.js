@@ -124,7 +124,7 @@ const CASES = [
   [FAIL, ['sign', '--ca-passphrase-file', 'a-directory', 'pending'], /--ca-passphrase-file a-directory is a directory/],
   [FAIL, ['sign', '--ca-passphrase-file', UNREADABLE, 'pending'], /--ca-passphrase-file .* cannot be read: permission denied/],
   [FAIL, ['sign', '--ca-passphrase-file', 'wrong.txt', 'pending'], /wrong passphrase for the CA key; check --ca-passphrase/],
-  [FAIL, ['sign', 'pending'], /the CA key is encrypted and no passphrase was given; pass --ca-passphrase, --ca-passphrase-file or CA_PASSPHRASE/],
+  [USAGE, ['sign', 'pending'], /the CA key is encrypted and no passphrase was given; pass --ca-passphrase, --ca-passphrase-file or CA_PASSPHRASE/],
   // names and the store
   [FAIL, ['sign', '--ca-passphrase-file', 'wrong.txt', 'nobody'], /there is no request named nobody; run `ca new-cert nobody` first/],
   [FAIL, ['new-cert', 'done'], /a certificate named done already exists/],

@@ -123,7 +123,7 @@ test('--passphrase encrypts the new key; the CA passphrase comes from CA_PASSPHR
   const dir = tempDir(t);
   caOk(dir, ['init', '--key-bits', '2048'], { env: { CA_PASSPHRASE: 'ca-secret' } });
   const missing = ca(dir, ['create-api-certificate', 'alice']);
-  assert.equal(missing.status, 1);
+  assert.equal(missing.status, 2);
   assert.match(missing.stderr, /the CA key is encrypted and no passphrase was given; pass --ca-passphrase, --ca-passphrase-file or CA_PASSPHRASE/);
   caOk(dir, ['create-api-certificate', '--passphrase', 'user-secret', '--days', '30', 'alice'], { env: { CA_PASSPHRASE: 'ca-secret' } });
   const keyPem = readFileSync(join(dir, 'alice.key'), 'utf8');

@@ -103,3 +103,41 @@ test('an existing store is replaced only after a yes; passphrases are asked once
   assert.ok(readdirSync(dir).some((n) => n.startsWith('.ca.replaced-')), 'the old store is kept');
   assert.ok(existsSync(join(dir, '.ca/ca.key')));
 });
+
+test('a new passphrase typed at the prompt needs 8 characters; a wrong one when signing is asked again, three times in all', { skip, timeout: 90_000 }, async (t) => {
+  const dir = tempDir(t);
+  const term = terminal(t, dir);
+  const init = term.start(`${ca} init --key-type ecdsa short-ca`);
+  await init.waitFor(/Passphrase for the CA key/, 'the passphrase prompt');
+  init.type('short');
+  init.enter();
+  await init.waitFor(/At least 8 characters, please/, 'the length rule');
+  init.type(SECRET);
+  init.enter();
+  await init.waitFor(/Again, to confirm/, 'the confirmation prompt');
+  init.type(SECRET);
+  init.enter();
+  assert.match(await init.waitFor(/EXIT=\d+/, 'ca init'), /EXIT=0/);
+
+  const sign = term.start(`${ca} create-api-certificate alice`);
+  await sign.waitFor(/Passphrase of the CA key/, 'the CA passphrase prompt');
+  sign.type('not-the-passphrase');
+  sign.enter();
+  await sign.waitFor(/Wrong passphrase; try again/, 'a second chance');
+  sign.type(SECRET);
+  sign.enter();
+  let screen = await sign.waitFor(/EXIT=\d+/, 'the issuance');
+  assert.match(screen, /EXIT=0/);
+  assert.match(screen, /Created alice\.crt and alice\.key/);
+
+  const fail = term.start(`${ca} create-api-certificate bob`);
+  for (let i = 1; i <= 3; i++) {
+    await fail.waitFor(i === 1 ? /Passphrase of the CA key/ : new RegExp(`(Wrong passphrase; try again[\\s\\S]*){${i - 1}}`), `prompt ${i}`);
+    fail.type(`wrong-${i}-passphrase`);
+    fail.enter();
+  }
+  screen = await fail.waitFor(/EXIT=\d+/, 'the third wrong one');
+  assert.match(screen, /error: failed to .*wrong passphrase for the CA key/);
+  assert.match(screen, /EXIT=1/);
+  assert.ok(!existsSync(join(dir, 'bob.crt')));
+});

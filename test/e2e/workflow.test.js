@@ -69,7 +69,7 @@ test('export without --insecure keeps the key encrypted; a missing passphrase is
   const tar = await readTar(caOk(dir, ['export', 'a']).stdout);
   assert.match(tar[1].data.toString(), /ENCRYPTED PRIVATE KEY/);
   const r = ca(dir, ['export', '--insecure', 'a']);
-  assert.equal(r.status, 1);
+  assert.equal(r.status, 2, 'a missing secret is a usage error');
   assert.equal(r.out, '');
   assert.equal(r.stderr, 'error: failed to export a: the key of a is encrypted and no passphrase was given; pass --passphrase or --passphrase-file\n');
 });

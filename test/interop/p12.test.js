@@ -142,7 +142,7 @@ test('PEM export of an encrypted key: as stored, or decrypted with --insecure', 
   assert.match(caOk(dir, ['export', 'bob', '--format', 'pem']).out, /ENCRYPTED PRIVATE KEY/);
   assert.match(caOk(dir, ['export', 'bob', '--format', 'pem', '--insecure', '--passphrase', 'k-pass']).out, /-----BEGIN PRIVATE KEY-----/);
   const p12 = ca(dir, ['export', 'bob', '--format', 'p12', '--p12-password', PW]);
-  assert.equal(p12.status, 1, 'the key must be opened to go into a .p12');
+  assert.equal(p12.status, 2, 'the key must be opened to go into a .p12: a missing secret is a usage error');
   assert.match(p12.stderr, /the key of bob is encrypted and no passphrase was given/);
   caOk(dir, ['export', 'bob', '--format', 'p12', '--p12-password', PW, '--passphrase', 'k-pass', '--out', 'bob.p12']);
 });

@@ -19,8 +19,8 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
     () => 'report the status',
     async (args, ctx) => {
       const { statusReport } = await import('../../ca/inspect.js');
-      const { parseLifetime } = await import('../../pki/validity.js');
-      const { days } = parseLifetime(args.within, undefined, ctx.now) as { days: number };
+      const { positive } = await import('../../pki/validity.js');
+      const days = positive(args.within, '--within');
       const r = await statusReport({ storeDir: ctx.storeDir, now: ctx.now, withinDays: days });
       if (ctx.json) {
         ctx.out.json(r);
