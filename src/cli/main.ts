@@ -25,6 +25,7 @@ import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
 import { enrollCommand } from './commands/enroll.js';
 import { completionCommand } from './commands/completion.js';
+import { trustCommand } from './commands/trust.js';
 import { completer } from './complete.js';
 import { globalOptions, type GlobalArgs } from './options.js';
 
@@ -62,6 +63,7 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
     .command(serveCommand)
     .command(tokenCommand)
     .command(enrollCommand)
+    .command(trustCommand)
     .command(completionCommand)
     .command(helpCommand)
     // yargs answers `--get-yargs-completions` (the scripts of `ca completion` ask it); its own
@@ -103,6 +105,7 @@ const COMMANDS = [
   serveCommand,
   tokenCommand,
   enrollCommand,
+  trustCommand,
   completionCommand,
 ].map((c) => String(c.command).split(' ')[0]!).concat('help');
 

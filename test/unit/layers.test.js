@@ -1,5 +1,5 @@
 // The architecture's one-way layers (STYLE.md), held by a test rather than by memory:
-// cli → ca → {pki, store, export}; cli → ui; cli → server → ca (the second front door);
+// cli → ca → {pki, store, export, truststore}; cli → ui; cli → server → ca (the second front door);
 // pki imports no other layer; nothing imports cli, and only cli imports server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,8 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const ALLOWED = {
   cli: ['cli', 'ca', 'pki', 'ui', 'server', 'error.ts'],
   server: ['server', 'ca', 'pki', 'error.ts'],
-  ca: ['ca', 'pki', 'store', 'export', 'error.ts'],
+  ca: ['ca', 'pki', 'store', 'export', 'truststore', 'error.ts'],
+  truststore: ['truststore', 'error.ts'],
   store: ['store', 'pki', 'error.ts'],
   export: ['export', 'pki', 'error.ts'],
   pki: ['pki', 'error.ts'],
