@@ -41,7 +41,10 @@ export async function unlockKey(pem: string, passphrase: PassphraseSource | unde
     } catch (err) {
       const typed = passphrase?.again;
       if (!typed || tries >= PROMPT_TRIES || secret === undefined || !(err instanceof CaError && /^wrong passphrase/.test(err.message))) throw err;
-      secret = await typed();
+      // Only a passphrase a person typed is asked again; one from a flag, file or variable is not.
+      const next = await typed();
+      if (next === undefined) throw err;
+      secret = next;
     }
   }
 }
