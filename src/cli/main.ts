@@ -81,7 +81,7 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
     .fail((message, err) => {
       // Thrown, not printed here: with exitProcess(false) yargs would otherwise go on to run the
       // handler after a validation error.
-      throw new UsageFailure(usageMessage(message || err?.message || 'invalid usage', commandName), commandName);
+      throw new UsageFailure(usageMessage(message || err?.message || 'invalid usage', commandName, argv), commandName);
     });
   return parser as Argv<GlobalArgs>;
 }
@@ -122,9 +122,14 @@ const helpCommand: CommandModule<GlobalArgs, GlobalArgs & { command?: string }> 
 };
 
 /** yargs' wording for a missing positional names no argument; say which one is missing. */
-function usageMessage(message: string, command: string | undefined): string {
+function usageMessage(message: string, command: string | undefined, argv: string[]): string {
   if (/^Not enough non-option arguments/.test(message)) {
     return command ? `\`ca ${command}\` needs a NAME` : 'no command given';
+  }
+  // `ca -v`: a flag where a command belongs; say what it is not, and what the user may have meant.
+  if (message === 'no command given' && argv.some((a) => /^-\w$/.test(a))) {
+    const flag = argv.find((a) => /^-\w$/.test(a))!;
+    return `${flag} is not an option of ca${flag === '-v' ? ' (--version prints the version, --verbose adds stack traces)' : ''}, and no command was given`;
   }
   // yargs lists a bad choice over several lines: one line, in the flags' own words.
   const choice = /^Invalid values:\s*Argument: (\S+), Given: (.+?), Choices: (.+)$/s.exec(message);

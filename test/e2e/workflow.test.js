@@ -65,7 +65,10 @@ test('export without --insecure keeps the key encrypted; a missing passphrase is
   const dir = tempDir(t);
   caOk(dir, ['init', '--key-bits', '2048']);
   caOk(dir, ['new-cert', '--passphrase', P, '--domain', 'a.example', 'a']);
-  caOk(dir, ['sign', 'a']);
+  // The next step said after signing an encrypted key is the export that etcd and nginx can read.
+  assert.match(caOk(dir, ['sign', 'a']).stderr, /Next: `ca export --insecure a \| tar xvf -` gives a\.crt, a\.key decrypted .*without --insecure the key stays encrypted/);
+  caOk(dir, ['new-cert', '--domain', 'b.example', 'b']);
+  assert.match(caOk(dir, ['sign', 'b']).stderr, /Next: `ca export b \| tar xvf -` gives b\.crt, b\.key and ca\.crt\./);
   const tar = await readTar(caOk(dir, ['export', 'a']).stdout);
   assert.match(tar[1].data.toString(), /ENCRYPTED PRIVATE KEY/);
   const r = ca(dir, ['export', '--insecure', 'a']);
