@@ -7,7 +7,6 @@
 import type { Profile } from '../pki/profile.js';
 import type { Index, IndexEntry, PendingRequest, TokenRecord } from './index-file.js';
 import type { StoreMeta } from './meta.js';
-import type { Issue } from './transaction.js';
 
 /** A part of a store, named in messages ("the CA key .ca/ca.key is …"). */
 export type StorePart =
@@ -21,6 +20,20 @@ export type StorePart =
   | { key: string }
   | { issued: string }
   | { request: string };
+
+/** A certificate recorded as its name's current one (StoreTransaction.issue). */
+export interface Issue {
+  entry: IndexEntry;
+  certPem: string;
+  /** a key made for this certificate (encoded as it is to be stored) */
+  keyPem?: string | undefined;
+  /** the pending request being signed: its key becomes the certificate's */
+  request?: PendingRequest | undefined;
+  /** the certificate is for the key already in keys/NAME.key (`ca renew` without a new key) */
+  keepKey?: boolean;
+  /** a pending request of this name stays pending (`ca renew` renews what is in force) */
+  keepRequest?: boolean;
+}
 
 export interface CaStore {
   readonly meta: StoreMeta;

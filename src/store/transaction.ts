@@ -22,20 +22,8 @@ import { currentEntry, type ApplyAction, type Index, type IndexEntry, type Pendi
 import { pendingKeyPath, type Layout } from './layout.js';
 import { applyOp, type Op } from './ops.js';
 import type { IndexState } from './state.js';
-import type { StoreTransaction } from './backend.js';
+import type { Issue, StoreTransaction } from './backend.js';
 
-export interface Issue {
-  entry: IndexEntry;
-  certPem: string;
-  /** a key made for this certificate (encoded as it is to be stored) */
-  keyPem?: string | undefined;
-  /** the pending request being signed: its key becomes the certificate's */
-  request?: PendingRequest | undefined;
-  /** the certificate is for the key already in keys/NAME.key (`ca renew` without a new key) */
-  keepKey?: boolean;
-  /** a pending request of this name stays pending (`ca renew` renews what is in force) */
-  keepRequest?: boolean;
-}
 
 export class Transaction implements StoreTransaction {
   readonly ops: Op[] = [];
