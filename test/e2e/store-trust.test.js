@@ -2,11 +2,12 @@
 // a store that another user owns or can write to, or whose keys are links or someone else's, is
 // refused as ssh's StrictModes refuses such files. The attack of a second local user is played for
 // real: as root the test creates an unprivileged user and runs `ca` as that user.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { ca, CA_BIN, caOk, have, mode, run, storeText, tempDir, treeDigest } from '../helpers/ca.js';
 
 const USER = 'clusterca-other';
@@ -28,9 +29,26 @@ function otherUser() {
 }
 const other = otherUser();
 
+/**
+ * The CLI as the other user can run it: the checkout may sit in a directory only its owner can
+ * enter (a `mktemp -d` clone), so the bundle, the templates and package.json are copied to one
+ * anyone can read, once, and removed at the end.
+ */
+let otherBin;
+function binForOther() {
+  if (otherBin) return otherBin;
+  const root = mkdtempSync(join(tmpdir(), 'clusterca-cli-'));
+  chmodSync(root, 0o755);
+  const checkout = join(dirname(CA_BIN), '..');
+  for (const part of ['bin', 'dist/bundle', 'templates', 'package.json']) cpSync(join(checkout, part), join(root, part), { recursive: true });
+  after(() => rmSync(root, { recursive: true, force: true }));
+  otherBin = join(root, 'bin', 'ca.js');
+  return otherBin;
+}
+
 /** Runs `ca ARGS` in `cwd` as the other user. */
 function caAs(cwd, args, { umask = '022' } = {}) {
-  const r = spawnSync('setpriv', ['--reuid', String(other.uid), '--regid', String(other.gid), '--clear-groups', '--', 'sh', '-c', `umask ${umask}; exec "$0" "$@"`, process.execPath, CA_BIN, ...args], {
+  const r = spawnSync('setpriv', ['--reuid', String(other.uid), '--regid', String(other.gid), '--clear-groups', '--', 'sh', '-c', `umask ${umask}; exec "$0" "$@"`, process.execPath, binForOther(), ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: '/nonexistent' },
     encoding: 'utf8',
