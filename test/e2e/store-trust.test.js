@@ -32,23 +32,21 @@ const other = otherUser();
 /**
  * The CLI as the other user can run it: the checkout may sit in a directory only its owner can
  * enter (a `mktemp -d` clone), so the bundle, the templates and package.json are copied to one
- * anyone can read, once, and removed at the end.
+ * anyone can read, for the whole file, and removed at its end.
  */
-let otherBin;
 function binForOther() {
-  if (otherBin) return otherBin;
   const root = mkdtempSync(join(tmpdir(), 'clusterca-cli-'));
   chmodSync(root, 0o755);
   const checkout = join(dirname(CA_BIN), '..');
   for (const part of ['bin', 'dist/bundle', 'templates', 'package.json']) cpSync(join(checkout, part), join(root, part), { recursive: true });
   after(() => rmSync(root, { recursive: true, force: true }));
-  otherBin = join(root, 'bin', 'ca.js');
-  return otherBin;
+  return join(root, 'bin', 'ca.js');
 }
+const otherBin = other.skip ? undefined : binForOther();
 
 /** Runs `ca ARGS` in `cwd` as the other user. */
 function caAs(cwd, args, { umask = '022' } = {}) {
-  const r = spawnSync('setpriv', ['--reuid', String(other.uid), '--regid', String(other.gid), '--clear-groups', '--', 'sh', '-c', `umask ${umask}; exec "$0" "$@"`, process.execPath, binForOther(), ...args], {
+  const r = spawnSync('setpriv', ['--reuid', String(other.uid), '--regid', String(other.gid), '--clear-groups', '--', 'sh', '-c', `umask ${umask}; exec "$0" "$@"`, process.execPath, otherBin, ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: '/nonexistent' },
     encoding: 'utf8',
