@@ -7,8 +7,10 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { usageError } from '../error.js';
 import { buildCertificate } from '../pki/certificate.js';
 import { hasConstraints, type NameConstraints } from '../pki/constraints.js';
-import { encodePrivateKey, generateKey } from '../pki/key.js';
-import { resolveKeySpec, type KeyChoice, type KeySpec } from '../pki/key-type.js';
+import { encodePrivateKey } from '../pki/key.js';
+import { generateKey } from '../pki/key-generation.js';
+import { CA_RSA_BITS, resolveKeySpec, type KeyChoice, type KeySpec } from '../pki/key-type.js';
+import { keyDefaults } from '../store/meta.js';
 import { validateName } from '../pki/name.js';
 import { noAltNames } from '../pki/san.js';
 import { randomSerial } from '../pki/serial.js';
@@ -18,7 +20,6 @@ import { emptyIndex } from '../store/index-file.js';
 import { loadProfile } from '../store/profiles.js';
 import { STORE_FORMAT, checkNewStore, createStore, openStore, type CaStore } from '../store/store.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
-import { CA_RSA_BITS, storeKeyDefaults } from './key-choice.js';
 import { checkNameFree, checkNotCaSubject, indexEntry } from './issue.js';
 import { checkWithinParent } from './parent.js';
 
@@ -69,7 +70,7 @@ export async function checkInit(dir: string, force: boolean): Promise<void> {
 
 /** The CA key to make: the flags' choice, else (with --parent) the parent store's default type, else RSA 4096. */
 export async function caKeySpec(choice: KeyChoice, parentDir: string | undefined): Promise<{ spec: KeySpec; isDefault: boolean }> {
-  const parentDefaults = parentDir === undefined ? undefined : storeKeyDefaults((await openParentStore(parentDir)).meta);
+  const parentDefaults = parentDir === undefined ? undefined : keyDefaults((await openParentStore(parentDir)).meta);
   const spec = resolveKeySpec(choice, parentDefaults, CA_RSA_BITS);
   return { spec, isDefault: choice.type !== undefined || choice.curve !== undefined || parentDefaults !== undefined };
 }

@@ -5,7 +5,8 @@
  * key in keys/NAME.key stays the one of NAME's certificate in force (SPEC "Certificate identity").
  */
 import { buildRequest } from '../pki/csr.js';
-import { encodePrivateKey, generateKey } from '../pki/key.js';
+import { encodePrivateKey } from '../pki/key.js';
+import { newLeafKey } from './leaf-key.js';
 import type { KeySpec } from '../pki/key-type.js';
 import { altNamesText, type AltNames } from '../pki/san.js';
 import { subjectOf, subjectText, type Subject } from '../pki/subject.js';
@@ -60,7 +61,7 @@ export async function createRequest(req: NewCertRequest): Promise<NewCertResult>
   const chain = await readChain(store);
   checkNotCaSubject(subject, subjectOf(parseCertificate(chain.ca).subject));
   checkConstraints(constraintsOf(chain, store.describe('chain')), req.altNames, subject.commonName);
-  const key = await generateKey(req.keySpec);
+  const key = await newLeafKey(req.keySpec);
   const csr = buildRequest({ subject, altNames: req.altNames, key });
   const sans = altNamesText(req.altNames);
 

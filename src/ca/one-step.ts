@@ -10,7 +10,8 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { alreadyExists, usageError } from '../error.js';
-import { encodePrivateKey, generateKey } from '../pki/key.js';
+import { encodePrivateKey } from '../pki/key.js';
+import { newLeafKey } from './leaf-key.js';
 import type { KeySpec } from '../pki/key-type.js';
 import { isIP } from 'node:net';
 import { noAltNames, parseAltNames, type AltNames } from '../pki/san.js';
@@ -106,7 +107,7 @@ export async function issueOneStep(req: OneStepRequest): Promise<OneStepResult> 
 }
 
 async function issueOne(store: CaStore, authority: Authority, profile: Profile, id: Identity, req: OneStepRequest) {
-  const key = await generateKey(req.keySpec);
+  const key = await newLeafKey(req.keySpec);
   const keyPem = encodePrivateKey(key, req.passphrase);
   const result = await issueCertificate({
     store,

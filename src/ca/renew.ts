@@ -5,7 +5,8 @@
  * CA's own renewal (renew-ca.ts).
  */
 import { failure, usageError } from '../error.js';
-import { encodePrivateKey, generateKey } from '../pki/key.js';
+import { encodePrivateKey } from '../pki/key.js';
+import { generateKey } from '../pki/key-generation.js';
 import { resolveKeySpec, specOfKey, type KeyChoice, type KeySpec } from '../pki/key-type.js';
 import { altNamesFromText } from '../pki/san.js';
 import { subjectOf } from '../pki/subject.js';

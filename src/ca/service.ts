@@ -10,8 +10,10 @@ import { failure, missing, unauthenticated, usageError } from '../error.js';
 import { crlNextUpdate } from '../pki/crl.js';
 import { readRequest, type RequestInfo } from '../pki/csr.js';
 import type { Profile } from '../pki/profile.js';
-import { encodePrivateKey, generateKey } from '../pki/key.js';
-import { resolveKeySpec } from '../pki/key-type.js';
+import { encodePrivateKey } from '../pki/key.js';
+import { generateKey } from '../pki/key-generation.js';
+import { LEAF_RSA_BITS, resolveKeySpec } from '../pki/key-type.js';
+import { keyDefaults } from '../store/meta.js';
 import { altNamesFromText, altNamesText, type AltNames } from '../pki/san.js';
 import { subjectOf } from '../pki/subject.js';
 import type { Lifetime } from '../pki/validity.js';
@@ -21,7 +23,6 @@ import { openStore, type CaStore, type StoreTransaction } from '../store/store.j
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
 import { rootOf } from './chain.js';
 import { issueCertificate, issuingProfile, issueWithin, prepareIssue, type Issued } from './issue.js';
-import { LEAF_RSA_BITS, storeKeyDefaults } from './key-choice.js';
 import { DEFAULT_CRL_DAYS, revokeIn, writeCrl, type RevokeResult } from './revoke.js';
 import { nameFromCommonName } from './sign.js';
 import { redeemToken } from './token.js';
@@ -52,7 +53,7 @@ async function profileOf(service: Service, name: string): Promise<Profile> {
  * --domain and the listen address); each start supersedes the last one.
  */
 export async function serverCertificate(service: Service, altNames: AltNames, now: Date): Promise<{ certPem: string; keyPem: string }> {
-  const key = await generateKey(resolveKeySpec({}, storeKeyDefaults(service.store.meta), LEAF_RSA_BITS));
+  const key = await generateKey(resolveKeySpec({}, keyDefaults(service.store.meta), LEAF_RSA_BITS));
   const keyPem = encodePrivateKey(key);
   const issued = await issueCertificate({
     store: service.store,

@@ -2,13 +2,11 @@
  * What a command handler gets from the outside world: where the store is, the clock, whether a person
  * is at a terminal, and where to write. Only the CLI layer reads argv, env and TTYs (STYLE.md).
  */
-import { readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { loadPalette, type Palette } from '../ui/color.js';
 import type { GlobalArgs } from './options.js';
+import { givenStore, locateStore } from './store-location.js';
 import { printable, safeJson } from './text.js';
-
-export const DEFAULT_STORE = '.ca';
 
 export interface Output {
   /** results: stdout */
@@ -48,31 +46,6 @@ export function colorEnabled(args: { color?: boolean }, env: NodeJS.ProcessEnv):
   return Boolean(process.stderr.isTTY) && args.color !== false && env.NO_COLOR === undefined;
 }
 
-/**
- * SPEC "Ecosystem": the store is found as git finds its repository, `./.ca` or the nearest `.ca` in
- * a parent directory, without crossing into another file system (git's default too); `--store` and
- * CA_STORE win. Said on stderr when it is not `./.ca`.
- */
-function locateStore(args: GlobalArgs, env: NodeJS.ProcessEnv, search: boolean, out: Output): string {
-  // An empty CA_STORE (`CA_STORE= ca …`) means unset, not the working directory.
-  const given = args.store ?? (env.CA_STORE || undefined);
-  if (given !== undefined || !search) return given ?? DEFAULT_STORE;
-  const cwd = process.cwd();
-  const device = statSync(cwd).dev;
-  for (let dir = cwd; ; dir = dirname(dir)) {
-    const candidate = join(dir, DEFAULT_STORE);
-    const found = statSync(candidate, { throwIfNoEntry: false });
-    if (found?.isDirectory()) {
-      if (dir === cwd) return DEFAULT_STORE;
-      const shown = relative(cwd, candidate);
-      out.info(`Using the store ${shown} (found above the working directory; --store to choose another).`);
-      return shown;
-    }
-    const parent = dirname(dir);
-    if (parent === dir || statSync(parent).dev !== device) return DEFAULT_STORE;
-  }
-}
-
 export async function createContext(args: GlobalArgs, env: NodeJS.ProcessEnv = process.env, { searchStore = true } = {}): Promise<Context> {
   const colors = await loadPalette(colorEnabled(args, env));
   const quiet = Boolean(args.quiet);
@@ -89,7 +62,11 @@ export async function createContext(args: GlobalArgs, env: NodeJS.ProcessEnv = p
   return {
     // Looked for when a command first needs it: `ca enroll` in a directory below a store never does.
     get storeDir() {
-      storeDir ??= locateStore(args, env, searchStore, out);
+      if (storeDir === undefined) {
+        const found = locateStore(givenStore(args.store, env), searchStore);
+        if (found.above) out.info(`Using the store ${found.dir} (found above the working directory; --store to choose another).`);
+        storeDir = found.dir;
+      }
       return storeDir;
     },
     now: new Date(),

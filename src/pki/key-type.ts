@@ -15,6 +15,9 @@ export const CURVES: readonly Curve[] = ['P-256', 'P-384'];
 /** RSA sizes SPEC allows for keys made here: below 2048 current TLS stacks refuse; above 4096 is slow for no gain. */
 export const RSA_BITS = [2048, 3072, 4096] as const;
 export type RsaBits = (typeof RSA_BITS)[number];
+/** RSA sizes when none is given: the CA's 4096, every other key's 2048 (SPEC). */
+export const CA_RSA_BITS: RsaBits = 4096;
+export const LEAF_RSA_BITS: RsaBits = 2048;
 
 export type KeySpec = { type: 'rsa'; bits: RsaBits } | { type: 'ecdsa'; curve: Curve } | { type: 'ed25519' };
 

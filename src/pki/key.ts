@@ -1,16 +1,12 @@
 /**
- * Private keys. Generation is OpenSSL's, through Node's thread pool (node-forge's pure-JS prime
- * search is 8-20 times slower). Keys are stored as PKCS#8 PEM (RFC 5958); with a passphrase as
+ * Private keys (made in key-generation.ts). Keys are stored as PKCS#8 PEM (RFC 5958); with a passphrase as
  * "ENCRYPTED PRIVATE KEY": PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC (RFC 8018), the form
  * `openssl pkey -passin` and every TLS stack read.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { failure, usageError } from '../error.js';
-import { RSA_BITS, kindOfKey, type KeySpec, type RsaBits } from './key-type.js';
+import { RSA_BITS, kindOfKey, type RsaBits } from './key-type.js';
 import { subjectPublicKeyBytes } from './public-key.js';
-
-const generate = promisify(generateKeyPair);
 
 export function parseKeyBits(input: unknown): RsaBits {
   const bits = Number(input);
@@ -18,18 +14,6 @@ export function parseKeyBits(input: unknown): RsaBits {
     throw usageError(`invalid key size ${JSON.stringify(String(input))}`, 'use --key-bits 2048, 3072 or 4096');
   }
   return bits as RsaBits;
-}
-
-/** A key from OpenSSL, generated on libuv's thread pool. */
-export async function generateKey(spec: KeySpec): Promise<KeyObject> {
-  if (spec.type === 'rsa') return (await generate('rsa', { modulusLength: spec.bits, publicExponent: 0x10001 })).privateKey;
-  if (spec.type === 'ecdsa') return (await generate('ec', { namedCurve: spec.curve })).privateKey;
-  return (await generate('ed25519')).privateKey;
-}
-
-/** An RSA key of `bits`. */
-export function generateRsaKey(bits: RsaBits): Promise<KeyObject> {
-  return generateKey({ type: 'rsa', bits });
 }
 
 /** An empty or missing passphrase means "not encrypted" (SPEC "Passphrases"), never the empty string. */

@@ -3,7 +3,9 @@
  * damaged description is refused with what to restore, never half-used.
  */
 import { failure } from '../error.js';
-import { CURVES, KEY_TYPES, type Curve, type KeyType } from '../pki/key-type.js';
+import { readRef } from './file.js';
+import { Layout } from './layout.js';
+import { CURVES, KEY_TYPES, type Curve, type KeyChoice, type KeyType } from '../pki/key-type.js';
 
 export const STORE_FORMAT = 1;
 
@@ -65,4 +67,23 @@ function lifetime(v: unknown, damaged: (why: string) => Error): StoreMeta['caLif
   if (l && typeof l === 'object' && Object.keys(l).length === 1 && whole(l.years)) return { years: l.years as number };
   if (l && typeof l === 'object' && Object.keys(l).length === 1 && whole(l.days)) return { days: l.days as number };
   throw damaged('"caLifetime" is not {"years": N} or {"days": N}');
+}
+
+/** The key a store makes unless told otherwise, as a choice of flags would give it. */
+export function keyDefaults(meta: StoreMeta): KeyChoice | undefined {
+  return meta.defaults ? { type: meta.defaults.keyType, curve: meta.defaults.curve } : undefined;
+}
+
+/**
+ * store.json read without opening the store (no ownership checks, no lock): for a guess only, the
+ * early key's spec (ca/leaf-key.ts); the command opens the store properly. Undefined when missing
+ * or damaged.
+ */
+export async function peekMeta(dir: string): Promise<StoreMeta | undefined> {
+  const ref = new Layout(dir).metaFile;
+  try {
+    return parseMeta(await readRef(ref), ref.path);
+  } catch {
+    return undefined;
+  }
 }

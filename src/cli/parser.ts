@@ -1,0 +1,168 @@
+/**
+ * The `ca` command line: yargs set up once, one module per command, usage errors through the funnel.
+ * Command modules load their use cases lazily, so `ca --help` does not pay for node-forge.
+ */
+import yargs, { type Argv, type CommandModule } from 'yargs';
+import { createApiCertificateCommand } from './commands/create-api-certificate.js';
+import { createControlCertificateCommand } from './commands/create-control-certificate.js';
+import { createNodeCertificateCommand } from './commands/create-node-certificate.js';
+import { chainCommand } from './commands/chain.js';
+import { crlCommand } from './commands/crl.js';
+import { exportCommand } from './commands/export.js';
+import { listCommand } from './commands/list.js';
+import { renewCommand } from './commands/renew.js';
+import { revokeCommand } from './commands/revoke.js';
+import { showCommand } from './commands/show.js';
+import { statusCommand } from './commands/status.js';
+import { verifyCommand } from './commands/verify.js';
+import { initCommand } from './commands/init.js';
+import { newCertCommand } from './commands/new-cert.js';
+import { signCommand } from './commands/sign.js';
+import { packageVersion } from './context.js';
+import { reportUsage } from './funnel.js';
+import { serveCommand } from './commands/serve.js';
+import { tokenCommand } from './commands/token.js';
+import { enrollCommand } from './commands/enroll.js';
+import { completionCommand } from './commands/completion.js';
+import { trustCommand } from './commands/trust.js';
+import { completer } from './complete.js';
+import { globalOptions, type GlobalArgs } from './options.js';
+
+const EPILOGUE = `Examples:
+  ca init --passphrase-file ca-pass.txt             create ./.ca with a CA whose key is encrypted
+  ca new-cert --ip 10.0.0.1 etcd1 && ca sign etcd1  a cluster member (serverAuth + clientAuth)
+  ca export --insecure etcd1 | tar xvf -            etcd1.crt, etcd1.key (0600) and ca.crt
+  ca create-api-certificate alice                   alice.crt + alice.key for an API user
+  ca export alice --format p12 --out alice.p12      for the macOS keychain, Windows or Java
+  ca status || alert                                exit 1 when anything expires within 30 days
+
+The store is ./.ca (--store DIR or CA_STORE to change it). Docs: docs/commands.md`;
+
+export function buildParser(argv: string[]): Argv<GlobalArgs> {
+  // Known before yargs validates, so a usage error can point at the command's own --help.
+  const commandName = argv.find((a) => COMMANDS.includes(a));
+  const parser = globalOptions(yargs(argv))
+    .scriptName('ca')
+    .usage('ca <command> [options]\n\nA TLS certificate authority for clusters: etcd, Docker, Kubernetes, APIs.')
+    .command(initCommand)
+    .command(newCertCommand)
+    .command(signCommand)
+    .command(exportCommand)
+    .command(createApiCertificateCommand)
+    .command(createNodeCertificateCommand)
+    .command(createControlCertificateCommand)
+    .command(listCommand)
+    .command(showCommand)
+    .command(chainCommand)
+    .command(verifyCommand)
+    .command(revokeCommand)
+    .command(crlCommand)
+    .command(renewCommand)
+    .command(statusCommand)
+    .command(serveCommand)
+    .command(tokenCommand)
+    .command(enrollCommand)
+    .command(trustCommand)
+    .command(completionCommand)
+    .command(helpCommand)
+    // yargs answers `--get-yargs-completions` (the scripts of `ca completion` ask it); its own
+    // script command is hidden, under a name nobody types.
+    .completion('__yargs-completion-script', false, completer(COMMANDS))
+    .demandCommand(1, 'no command given')
+    .recommendCommands()
+    .strict()
+    .version(packageVersion())
+    .help()
+    .alias('help', 'h')
+    .epilogue(EPILOGUE)
+    .wrap(Math.min(120, process.stdout.columns || 120))
+    .exitProcess(false)
+    .fail((message, err) => {
+      // Thrown, not printed here: with exitProcess(false) yargs would otherwise go on to run the
+      // handler after a validation error.
+      throw new UsageFailure(usageMessage(message || err?.message || 'invalid usage', commandName, argv), commandName);
+    });
+  return parser as Argv<GlobalArgs>;
+}
+
+const COMMANDS = [
+  initCommand,
+  newCertCommand,
+  signCommand,
+  exportCommand,
+  createApiCertificateCommand,
+  createNodeCertificateCommand,
+  createControlCertificateCommand,
+  listCommand,
+  showCommand,
+  chainCommand,
+  verifyCommand,
+  revokeCommand,
+  crlCommand,
+  renewCommand,
+  statusCommand,
+  serveCommand,
+  tokenCommand,
+  enrollCommand,
+  trustCommand,
+  completionCommand,
+].map((c) => String(c.command).split(' ')[0]!).concat('help');
+
+/** `ca help [COMMAND]`: what `ca COMMAND --help` shows, as git and kubectl have it. */
+const helpCommand: CommandModule<GlobalArgs, GlobalArgs & { command?: string }> = {
+  command: 'help [command]',
+  describe: 'show the help of a command: ca help export',
+  handler: async (args) => {
+    if (args.command !== undefined && !COMMANDS.includes(args.command)) {
+      throw new UsageFailure(`there is no command ${JSON.stringify(args.command)}`, undefined);
+    }
+    await buildParser(args.command === undefined ? ['--help'] : [args.command, '--help']).parseAsync();
+  },
+};
+
+/** yargs' wording for a missing positional names no argument; say which one is missing. */
+function usageMessage(message: string, command: string | undefined, argv: string[]): string {
+  if (/^Not enough non-option arguments/.test(message)) {
+    return command ? `\`ca ${command}\` needs a NAME` : 'no command given';
+  }
+  // `ca -v`: a flag where a command belongs; say what it is not, and what the user may have meant.
+  if (message === 'no command given' && argv.some((a) => /^-\w$/.test(a))) {
+    const flag = argv.find((a) => /^-\w$/.test(a))!;
+    return `${flag} is not an option of ca${flag === '-v' ? ' (--version prints the version, --verbose adds stack traces)' : ''}, and no command was given`;
+  }
+  // yargs lists a bad choice over several lines: one line, in the flags' own words.
+  const choice = /^Invalid values:\s*Argument: (\S+), Given: (.+?), Choices: (.+)$/s.exec(message);
+  if (choice) return `invalid --${choice[1]} ${choice[2]}: choose ${choice[3].replace(/"/g, '').split(', ').join(', ')}`;
+  return message.replace(/^Unknown argument/, 'unknown argument').replace(/^Unknown arguments/, 'unknown arguments');
+}
+
+class UsageFailure extends Error {
+  constructor(
+    message: string,
+    readonly command: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** Parses `argv` (the arguments after `ca`) and runs the command. */
+export async function runCommandLine(argv: string[]): Promise<void> {
+  const parser = buildParser(argv);
+  const asked = argv.indexOf('--get-yargs-completions');
+  if (asked >= 0) {
+    // A shell asking for words: the words typed so far are not a command line to run or validate.
+    const words = await parser.getCompletion(argv.slice(asked + 1));
+    if (words.length) process.stdout.write(`${words.join('\n')}\n`);
+    return;
+  }
+  if (argv.length === 0) {
+    parser.showHelp((text) => process.stdout.write(`${text}\n`));
+    return;
+  }
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    if (!(err instanceof UsageFailure)) throw err;
+    process.exitCode = await reportUsage(err.message, err.command, !argv.includes('--no-color'));
+  }
+}

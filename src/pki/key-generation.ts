@@ -1,0 +1,17 @@
+/**
+ * New keys, from OpenSSL on libuv's thread pool (node-forge's pure-JS prime search is 8-20 times
+ * slower). Apart from key.ts, which reads and writes keys with node-forge's DER: making a key needs
+ * none of it, and the early key (ca/leaf-key.ts) is made before node-forge is loaded.
+ */
+import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { KeySpec } from './key-type.js';
+
+const generate = promisify(generateKeyPair);
+
+/** A key from OpenSSL, generated on libuv's thread pool. */
+export async function generateKey(spec: KeySpec): Promise<KeyObject> {
+  if (spec.type === 'rsa') return (await generate('rsa', { modulusLength: spec.bits, publicExponent: 0x10001 })).privateKey;
+  if (spec.type === 'ecdsa') return (await generate('ec', { namedCurve: spec.curve })).privateKey;
+  return (await generate('ed25519')).privateKey;
+}
