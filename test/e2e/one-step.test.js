@@ -146,19 +146,50 @@ test('--count 20: twenty distinct valid node certificates and twenty index entri
   const caCert = cert(join(dir, '.ca/ca.crt'));
   const serials = new Set();
   const cns = new Set();
+  const keys = new Set();
   for (const path of paths) {
     const c = cert(join(dir, path));
     assert.ok(c.checkIssued(caCert) && c.verify(caCert.publicKey), path);
     assert.ok(c.checkPrivateKey(createPrivateKey(readFileSync(join(dir, path.replace(/\.crt$/, '.key'))))));
     serials.add(c.serialNumber);
     cns.add(c.subject);
+    keys.add(c.publicKey.export({ type: 'spki', format: 'der' }).toString('hex'));
   }
   assert.equal(serials.size, 20);
   assert.equal(cns.size, 20);
+  assert.equal(keys.size, 20, 'the key started before the command loaded goes to one certificate only');
   const entries = index(dir).certificates.filter((e) => e.profile === 'node');
   assert.equal(entries.length, 20);
   assert.equal(readdirSync(join(dir, 'nodes')).length, 40);
   assert.equal(readdirSync(join(dir, 'nodes')).filter((f) => f.endsWith('.key') && mode(join(dir, 'nodes', f)) !== 0o600).length, 0);
+});
+
+// The key a command makes is started before the CLI loads, guessed from argv and store.json
+// (docs/performance.md, "Start-up"): whatever the guess, the key is the one the command asked for.
+test('the key started early is the kind the store and the flags ask for, and each key is new', (t) => {
+  const dir = tempDir(t);
+  caOk(dir, ['init', '--key-bits', '2048']);
+  caOk(dir, ['init', '--store', 'ec', '--key-type', 'ecdsa']);
+  const kind = (path) => {
+    const key = cert(join(dir, path)).publicKey;
+    return key.asymmetricKeyType === 'rsa' ? `rsa ${key.asymmetricKeyDetails.modulusLength}` : `${key.asymmetricKeyType} ${key.asymmetricKeyDetails?.namedCurve ?? ''}`.trim();
+  };
+  caOk(dir, ['create-api-certificate', 'a1']);
+  caOk(dir, ['create-api-certificate', 'a2']);
+  caOk(dir, ['create-api-certificate', '--key-bits', '3072', 'a3']);
+  caOk(dir, ['create-api-certificate', '--key-type', 'ed25519', 'a4']);
+  caOk(dir, ['--store', 'ec', 'create-api-certificate', 'e1']);
+  caOk(dir, ['create-api-certificate', '--store=ec', 'e2']);
+  mkdirSync(join(dir, 'nodes-below'));
+  caOk(join(dir, 'nodes-below'), ['new-cert', 'n1']);
+  caOk(join(dir, 'nodes-below'), ['sign', 'n1']);
+  assert.deepEqual(
+    ['a1.crt', 'a2.crt', 'a3.crt', 'a4.crt', 'e1.crt', 'e2.crt'].map(kind),
+    ['rsa 2048', 'rsa 2048', 'rsa 3072', 'ed25519', 'ec prime256v1', 'ec prime256v1'],
+  );
+  const spki = (path) => cert(join(dir, path)).publicKey.export({ type: 'spki', format: 'der' }).toString('hex');
+  assert.notEqual(spki('a1.crt'), spki('a2.crt'));
+  assert.equal(kind('.ca/certs/n1.crt'), 'rsa 2048', 'new-cert below the store: the store found upward');
 });
 
 test('bad input to the one-step commands is a usage error that changes nothing', (t) => {
