@@ -1,26 +1,12 @@
 /**
- * node-forge is CommonJS: its namespaces exist only on the default export (a named import compiles
- * but is undefined at run time). Every pki module takes forge from here, with the two functions the
- * published types lack and that native signing needs.
+ * node-forge's ASN.1 codec: the one part of node-forge that clusterca uses (keys, signatures and
+ * PKCS#12 encryption are Node's crypto; certificates, requests and CRLs are built in der.ts). Loaded
+ * alone, as node-forge/lib/asn1 (with the util and oids it needs): the package's index loads all of
+ * forge, TLS and ciphers included, which cost ~50 ms at every start-up against ~6 ms for these
+ * (docs/performance.md, "Start-up"). forge is CommonJS: its modules export one namespace object.
  */
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import forgeAsn1 from 'node-forge/lib/asn1.js';
 
-declare module 'node-forge' {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace pki {
-    function getTBSCertificate(cert: Certificate): asn1.Asn1;
-    function getCertificationRequestInfo(csr: CertificateSigningRequest): asn1.Asn1;
-  }
-}
-
-export const { pki, asn1, util } = forge;
-export type Certificate = forge.pki.Certificate;
-export type CertificateRequest = forge.pki.CertificateSigningRequest;
-export type CertificateField = forge.pki.CertificateField;
-export type RsaPublicKey = forge.pki.rsa.PublicKey;
+export const asn1: typeof forge.asn1 = forgeAsn1;
 export type Asn1 = forge.asn1.Asn1;
-
-/** forge armours PEM with CRLF line ends (RFC 7468 allows either); files and stdout get LF, as OpenSSL writes. */
-export function unixLines(pem: string): string {
-  return pem.replace(/\r\n/g, '\n');
-}
