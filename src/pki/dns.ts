@@ -5,10 +5,18 @@
  * the whole left-most label (RFC 6125 6.4.3), over a name of at least two labels that is not itself
  * a public suffix (`*.com`, `*.example`, `*.co.uk` would match every name under a registry).
  */
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
-import { getPublicSuffix } from 'tldts-icann';
 import { usageError } from '../error.js';
+
+/**
+ * The public suffix list (tldts-icann) is loaded when a wildcard is checked, not with this module:
+ * its 130 KB would be compiled and run at the start of every command that reads a name
+ * (docs/performance.md, "Start-up").
+ */
+const load = createRequire(import.meta.url);
+const publicSuffix = (name: string): string | null => (load('tldts-icann') as typeof import('tldts-icann')).getPublicSuffix(name);
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const HINT = 'give a host name like api.example.com or *.example.com';
@@ -59,7 +67,7 @@ function checkWildcardBase(input: string, base: string, labels: number): void {
   if (labels < 2) {
     throw usageError(`invalid DNS name ${JSON.stringify(input)}: a wildcard needs at least two labels after "*."`, 'for example *.example.com');
   }
-  if (getPublicSuffix(base) === base) {
+  if (publicSuffix(base) === base) {
     throw usageError(
       `invalid DNS name ${JSON.stringify(input)}: ${base} is a public suffix, so the wildcard would cover every domain under it`,
       'use a wildcard below a domain you control, for example *.example.co.uk',
