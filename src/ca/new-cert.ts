@@ -6,7 +6,6 @@
  */
 import { buildRequest } from '../pki/csr.js';
 import { encodePrivateKey } from '../pki/key.js';
-import { newLeafKey } from './leaf-key.js';
 import type { KeySpec } from '../pki/key-type.js';
 import { altNamesText, type AltNames } from '../pki/san.js';
 import { subjectOf, subjectText, type Subject } from '../pki/subject.js';
@@ -15,6 +14,7 @@ import { currentEntry } from '../store/index-file.js';
 import { openStore } from '../store/store.js';
 import { constraintsOf, readChain } from './chain.js';
 import { checkConstraints, checkNameFree, checkNotCaSubject, issuingProfile } from './issue.js';
+import { newLeafKey } from './leaf-key.js';
 
 export interface NewCertRequest {
   storeDir: string;

@@ -11,7 +11,6 @@ import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { alreadyExists, usageError } from '../error.js';
 import { encodePrivateKey } from '../pki/key.js';
-import { newLeafKey } from './leaf-key.js';
 import type { KeySpec } from '../pki/key-type.js';
 import { isIP } from 'node:net';
 import { noAltNames, parseAltNames, type AltNames } from '../pki/san.js';
@@ -21,6 +20,7 @@ import { exists, makePrivateDirectory } from '../store/file.js';
 import { openStore, type CaStore } from '../store/store.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
 import { checkNameFree, issueCertificate } from './issue.js';
+import { newLeafKey } from './leaf-key.js';
 import { writeOutputFile } from './output-file.js';
 import type { Profile } from '../pki/profile.js';
 

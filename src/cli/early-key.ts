@@ -7,7 +7,8 @@
 import { givenStore, locateStore } from './store-location.js';
 
 const KEY_COMMANDS = ['new-cert', 'create-api-certificate', 'create-node-certificate', 'create-control-certificate'];
-const NO_GUESS = /^(--key-type|--curve|--key-bits|--help|-h|--server)(=|$)/;
+// A shell asking for completions (`--get-yargs-completions`) runs no command.
+const NO_GUESS = /^(--key-type|--curve|--key-bits|--help|-h|--server|--get-yargs-completions)(=|$)/;
 
 export async function startEarlyKey(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const store = storeFlag(argv);
