@@ -31,17 +31,32 @@ const other = otherUser();
 
 /**
  * The CLI as the other user can run it: the checkout may sit in a directory only its owner can
- * enter (a `mktemp -d` clone), so the bundle, the templates and package.json are copied to one
- * anyone can read, for the whole file, and removed at its end.
+ * enter (a `mktemp -d` clone), so the bundle, the templates, package.json and the runtime
+ * dependencies (tldts-icann is required from node_modules) are copied to one anyone can read, for
+ * the whole file, and removed at its end.
  */
 function binForOther() {
   const root = mkdtempSync(join(tmpdir(), 'clusterca-cli-'));
   chmodSync(root, 0o755);
   const checkout = join(dirname(CA_BIN), '..');
-  for (const part of ['bin', 'dist/bundle', 'templates', 'package.json']) cpSync(join(checkout, part), join(root, part), { recursive: true });
+  for (const part of ['bin', 'dist/bundle', 'templates', 'package.json', ...runtimePackages(checkout)]) {
+    cpSync(join(checkout, part), join(root, part), { recursive: true });
+  }
   after(() => rmSync(root, { recursive: true, force: true }));
   return join(root, 'bin', 'ca.js');
 }
+
+/** node_modules/NAME for every package the CLI depends on at run time, theirs included. */
+function runtimePackages(checkout, dependencies = packageJson(checkout).dependencies, found = new Set()) {
+  for (const name of Object.keys(dependencies ?? {})) {
+    const dir = join('node_modules', name);
+    if (found.has(dir)) continue;
+    found.add(dir);
+    runtimePackages(checkout, packageJson(join(checkout, dir)).dependencies, found);
+  }
+  return [...found];
+}
+const packageJson = (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 const otherBin = other.skip ? undefined : binForOther();
 
 /** Runs `ca ARGS` in `cwd` as the other user. */

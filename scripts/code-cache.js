@@ -1,0 +1,16 @@
+// Makes dist/bundle/ca.cjs.cache, the V8 code cache that bin/load-bundle.js compiles the bundle
+// from. V8 caches the functions compiled when the cache is taken, so the CLI first runs what every
+// command runs (the parser, the help of a few commands) with its output set aside. Made by the
+// Node that builds; another Node's V8 rejects it and compiles from source.
+import { createRequire } from 'node:module';
+
+const { loadBundle } = createRequire(import.meta.url)('../bin/load-bundle.js');
+const bundle = loadBundle();
+const write = process.stdout.write;
+process.stdout.write = () => true;
+try {
+  for (const argv of [['--help'], ['list', '--help'], ['create-api-certificate', '--help']]) await bundle.cli.main(argv);
+} finally {
+  process.stdout.write = write;
+}
+bundle.saveCache();
