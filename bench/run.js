@@ -201,7 +201,7 @@ const machine = [
 ];
 const table = rows
   .map((r) => {
-    const goal = r.goal === null ? '—' : `≤ ${r.goal.toFixed(1)}`;
+    const goal = r.goal === null ? '—' : `≤ ${r.goal}`;
     const status = r.goal === null ? 'recorded' : r.ratio <= r.goal ? 'met' : '**not met**';
     return `| ${r.label} | ${r.ratio.toFixed(2)} | ${goal} | ${status} | ${r.a.toFixed(3)} | ${r.b.toFixed(3)} | ${r.runs} |`;
   })
