@@ -11,6 +11,7 @@ import { encodePrivateKey } from '../pki/key.js';
 import { generateKey } from '../pki/key-generation.js';
 import { CA_RSA_BITS, resolveKeySpec, type KeyChoice, type KeySpec } from '../pki/key-type.js';
 import { validateName } from '../pki/name.js';
+import { wholeNumber } from '../pki/whole-number.js';
 import { noAltNames } from '../pki/san.js';
 import { randomSerial } from '../pki/serial.js';
 import { subjectText, type Subject } from '../pki/subject.js';
@@ -56,11 +57,7 @@ export interface InitResult {
 export const DEFAULT_CA_LIFETIME: Lifetime = { years: 10 };
 
 export function parsePathLength(input: unknown): number {
-  const n = Number(input);
-  if (!Number.isInteger(n) || n < 0 || n > 16 || String(input).trim() === '') {
-    throw usageError(`invalid --path-length ${JSON.stringify(String(input))}`, 'use a whole number from 0 (no intermediate CAs) to 16');
-  }
-  return n;
+  return wholeNumber(input, '--path-length', 0, 16, 'use a whole number from 0 (no intermediate CAs) to 16');
 }
 
 /** Whether `init` may go ahead in `dir`: asked before anything is prompted for or generated. */

@@ -21,7 +21,7 @@ import { openStore, type CaStore } from '../store/store.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
 import { checkNameFree, issueCertificate } from './issue.js';
 import { newLeafKey } from './leaf-key.js';
-import { writeOutputFile } from './output-file.js';
+import { writeOutputFiles } from './output-file.js';
 import type { Profile } from '../pki/profile.js';
 
 /** Who a one-step certificate is for: its name in the store (and file names), profile, CN, SANs. */
@@ -126,8 +126,10 @@ async function issueOne(store: CaStore, authority: Authority, profile: Profile, 
   // The store and its index first: a certificate that exists is always recorded. The copies to
   // hand over come after; if they are lost, `ca export NAME` gives them again.
   const out = outputPaths(req.outDir, id.name);
-  await writeOutputFile({ path: out.certificate, data: result.chainPem, holdsKey: false, force: req.force });
-  await writeOutputFile({ path: out.key, data: keyPem, holdsKey: true, force: req.force });
+  await writeOutputFiles([
+    { path: out.certificate, data: result.chainPem, holdsKey: false, force: req.force },
+    { path: out.key, data: keyPem, holdsKey: true, force: req.force },
+  ]);
   const certificate: OneStepCertificate = {
     name: id.name,
     commonName: profile.commonName ?? id.commonName,

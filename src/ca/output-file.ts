@@ -2,9 +2,9 @@
  * Files written outside the store (`--out`): the same atomic write and modes as inside it, and no
  * silent overwrite. A file that holds a key is 0600.
  */
-import { stat, unlink } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { KEY_MODE, PUBLIC_MODE, replaceStaged, stageAtomic, writeAtomic, type Staged } from '../store/file.js';
+import { KEY_MODE, PUBLIC_MODE, writeAllAtomic, type FileRef } from '../store/file.js';
 
 export interface OutputFile {
   path: string;
@@ -13,10 +13,20 @@ export interface OutputFile {
   force: boolean;
 }
 
+function outputRef(f: { path: string; holdsKey: boolean }): FileRef {
+  return { path: resolve(f.path), mode: f.holdsKey ? KEY_MODE : PUBLIC_MODE, label: f.path };
+}
+
+/** Writes one file; its absolute path. */
 export async function writeOutputFile(f: OutputFile): Promise<string> {
-  const path = resolve(f.path);
-  await writeAtomic({ path, mode: f.holdsKey ? KEY_MODE : PUBLIC_MODE, label: f.path }, f.data, { overwrite: f.force });
-  return path;
+  return (await writeOutputFiles([f]))[0]!;
+}
+
+/** Writes files together (a certificate and its key): fsynced at once, each directory synced once. */
+export async function writeOutputFiles(files: OutputFile[]): Promise<string[]> {
+  const writes = files.map((f) => ({ ref: outputRef(f), data: f.data, overwrite: f.force }));
+  await writeAllAtomic(writes);
+  return writes.map((w) => w.ref.path);
 }
 
 /**
@@ -26,16 +36,10 @@ export async function writeOutputFile(f: OutputFile): Promise<string> {
  * replaces it (a service's certificate stays readable by the service).
  */
 export async function replaceFiles(files: { path: string; data: string; holdsKey: boolean }[]): Promise<void> {
-  const staged: Staged[] = [];
-  try {
-    for (const f of files) {
-      const path = resolve(f.path);
-      const owner = process.getuid?.() === 0 ? await stat(path).then((s) => ({ uid: s.uid, gid: s.gid })).catch(() => undefined) : undefined;
-      staged.push(await stageAtomic({ path, mode: f.holdsKey ? KEY_MODE : PUBLIC_MODE, label: f.path }, f.data, owner));
-    }
-  } catch (err) {
-    for (const s of staged) await unlink(s.temp).catch(() => undefined);
-    throw err;
-  }
-  await replaceStaged(staged);
+  const writes = files.map(async (f) => {
+    const ref = outputRef(f);
+    const owner = process.getuid?.() === 0 ? await stat(ref.path).then((s) => ({ uid: s.uid, gid: s.gid })).catch(() => undefined) : undefined;
+    return { ref, data: f.data, overwrite: true, owner };
+  });
+  await writeAllAtomic(await Promise.all(writes));
 }

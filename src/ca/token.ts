@@ -9,6 +9,7 @@ import { denied, unauthenticated, usageError } from '../error.js';
 import { validateName } from '../pki/name.js';
 import { altNamesText, type AltNames } from '../pki/san.js';
 import type { TokenRecord } from '../store/index-file.js';
+import { wholeNumber } from '../pki/whole-number.js';
 import { openStore, type StoreTransaction } from '../store/store.js';
 import { issuingProfile } from './issue.js';
 
@@ -24,9 +25,7 @@ export function parseTtl(input: string): number {
 }
 
 export function parseUses(input: string): number {
-  const n = Number(input);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw usageError(`invalid --uses ${JSON.stringify(input)}`, 'give a whole number from 1 to 10000');
-  return n;
+  return wholeNumber(input, '--uses', 1, 10_000);
 }
 
 export interface TokenRequest {

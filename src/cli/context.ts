@@ -33,13 +33,14 @@ export interface Context {
   out: Output;
   /** answers typed at prompts, by prompt, so a command run again does not ask twice */
   answers: Map<string, Promise<string | undefined>>;
-  /** clusterca's version */
-  version: string;
 }
 
+let version: string | undefined;
+
+/** clusterca's version, from its package.json (read once). */
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  version ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return version;
 }
 
 export function colorEnabled(args: { color?: boolean }, env: NodeJS.ProcessEnv): boolean {
@@ -77,6 +78,5 @@ export async function createContext(args: GlobalArgs, env: NodeJS.ProcessEnv = p
     env,
     out,
     answers: new Map(),
-    version: packageVersion(),
   };
 }

@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { failure } from '../error.js';
 import type { KeySpec } from '../pki/key-type.js';
-import { call, establishTrust, parseFingerprint, parseServerUrl, refusal, type Trust } from './http-client.js';
+import { call, establishTrust, parseFingerprint, parseServerUrl, refusal, type Answer, type Trust } from './http-client.js';
 
 export interface EnrollArgs {
   server: string;
@@ -38,8 +38,7 @@ export async function enroll(a: EnrollArgs): Promise<Enrolled> {
     root: trust.root,
     headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${a.token}` },
   });
-  if (answer.status !== 200) throw failure(`${base.origin} refused the enrollment: ${refusal(answer)}`);
-  const issued = JSON.parse(answer.body.toString('utf8')) as { name: string; serial: string; notAfter: string; certificate: string };
+  const issued = issuedBy<{ name: string; serial: string; notAfter: string; certificate: string }>(base, answer, 'the enrollment');
   const { presented } = acceptIssued(issued.certificate, trust.root, made.key, base.origin);
   const paths = await writeEnrolled(a.outDir, issued.name, { presented, keyPem: made.keyPem, root: trust.root }, a.force);
   return { name: issued.name, serial: issued.serial, notAfter: issued.notAfter, paths };
@@ -70,8 +69,7 @@ export async function renewRemote(a: RenewRemoteArgs): Promise<{ serial: string;
     body: fresh?.csrPem ?? '',
     headers: { 'content-type': 'application/pkcs10', accept: 'application/json' },
   });
-  if (answer.status !== 200) throw failure(`${base.origin} refused the renewal: ${refusal(answer)}`);
-  const issued = JSON.parse(answer.body.toString('utf8')) as { serial: string; notAfter: string; certificate: string };
+  const issued = issuedBy<{ serial: string; notAfter: string; certificate: string }>(base, answer, 'the renewal');
   const { presented } = acceptIssued(issued.certificate, trust.root, fresh?.key ?? held.key, base.origin);
   await replaceHeld(a.cert, presented, a.key, fresh?.keyPem);
   return { serial: issued.serial, notAfter: issued.notAfter, newKey: Boolean(fresh) };
@@ -104,9 +102,14 @@ export async function signRemote(a: SignRemoteArgs): Promise<{ chain: string; na
     ...auth,
     headers: { 'content-type': 'application/json', accept: 'application/json', ...(a.token ? { authorization: `Bearer ${a.token}` } : {}) },
   });
-  if (answer.status !== 200) throw failure(`${base.origin} refused to sign: ${refusal(answer)}`);
-  const issued = JSON.parse(answer.body.toString('utf8')) as { name: string; serial: string; certificate: string };
+  const issued = issuedBy<{ name: string; serial: string; certificate: string }>(base, answer, 'to sign');
   return { chain: issued.certificate, name: issued.name, serial: issued.serial };
+}
+
+/** The server's JSON answer to a request for a certificate, or its refusal as the error. */
+function issuedBy<T>(base: URL, answer: Answer, refused: string): T {
+  if (answer.status !== 200) throw failure(`${base.origin} refused ${refused}: ${refusal(answer)}`);
+  return JSON.parse(answer.body.toString('utf8')) as T;
 }
 
 /** Magnum's `ca-show`: the CA's trust anchor, once its fingerprint checks out. */

@@ -16,6 +16,7 @@ import { X509Certificate, createCipheriv, createHash, createHmac, createPrivateK
 import { usageError } from '../error.js';
 import { context, encode, nullValue, octets, oid, seq, set, smallInteger, type Node } from '../pki/der.js';
 import { asn1 } from '../pki/forge.js';
+import { wholeNumber } from '../pki/whole-number.js';
 
 export type P12Encryption = 'legacy' | 'aes256';
 export const P12_ENCRYPTIONS: readonly P12Encryption[] = ['legacy', 'aes256'];
@@ -71,11 +72,7 @@ export function checkP12Password(password: string): string {
 }
 
 export function parseP12Iterations(input: unknown): number {
-  const n = Number(input);
-  if (!Number.isInteger(n) || n < MIN_P12_ITERATIONS || n > MAX_P12_ITERATIONS || String(input).trim() === '') {
-    throw usageError(`invalid --p12-iterations ${JSON.stringify(String(input))}`, `give a whole number from ${MIN_P12_ITERATIONS} to ${MAX_P12_ITERATIONS}`);
-  }
-  return n;
+  return wholeNumber(input, '--p12-iterations', MIN_P12_ITERATIONS, MAX_P12_ITERATIONS);
 }
 
 export function buildPkcs12(p: P12Params): Buffer {

@@ -5,6 +5,7 @@
  * early without saying so).
  */
 import { usageError } from '../error.js';
+import { wholeNumber } from './whole-number.js';
 
 export const BACKDATE_MS = 5 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -34,11 +35,7 @@ export function parseLifetime(days: unknown, years: unknown, now: Date): Lifetim
 
 /** A whole number of at least 1, or a usage error naming `flag`. */
 export function positive(input: unknown, flag: string): number {
-  const n = Number(input);
-  if (!Number.isInteger(n) || n < 1 || String(input).trim() === '') {
-    throw usageError(`invalid ${flag} ${JSON.stringify(String(input))}`, `${flag} takes a whole number of at least 1`);
-  }
-  return n;
+  return wholeNumber(input, flag, 1, Number.MAX_SAFE_INTEGER, `${flag} takes a whole number of at least 1`);
 }
 
 export function lifetimeEnd(now: Date, lifetime: Lifetime): Date {

@@ -32,13 +32,18 @@ export interface WriteOptions {
 }
 
 /** A file written whole under a temporary name, waiting to be put in place (or thrown away). */
-export interface Staged {
+interface Staged {
   temp: string;
   ref: FileRef;
 }
 
-export async function stageAtomic(ref: FileRef, data: string | Uint8Array, owner?: WriteOptions['owner']): Promise<Staged> {
-  const temp = join(dirname(ref.path), `.${basename(ref.path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+/** A temporary name beside `path`, hidden, and ending in TEMP_SUFFIX so that cleanup finds it. */
+function tempName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+}
+
+async function stageAtomic(ref: FileRef, data: string | Uint8Array, owner?: WriteOptions['owner']): Promise<Staged> {
+  const temp = tempName(ref.path);
   // O_EXCL: never follow or reuse a file someone else put there. The mode is given at creation, so
   // a key never exists with a looser mode; fchmod then sets it exactly, whatever the umask.
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, ref.mode);
@@ -54,12 +59,6 @@ export async function stageAtomic(ref: FileRef, data: string | Uint8Array, owner
   }
   await handle.close();
   return { temp, ref };
-}
-
-/** Puts staged files in place, one rename each, back to back, then syncs their directories. */
-export async function replaceStaged(staged: Staged[]): Promise<void> {
-  for (const s of staged) await rename(s.temp, s.ref.path);
-  for (const dir of new Set(staged.map((s) => dirname(s.ref.path)))) await syncDirectory(dir);
 }
 
 export async function writeAtomic(ref: FileRef, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
@@ -113,7 +112,7 @@ export async function writeAllAtomic(writes: Write[]): Promise<void> {
  */
 export async function linkAllAtomic(links: { from: string; ref: FileRef }[]): Promise<void> {
   for (const l of links) {
-    const temp = join(dirname(l.ref.path), `.${basename(l.ref.path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+    const temp = tempName(l.ref.path);
     await link(l.from, temp);
     try {
       await rename(temp, l.ref.path);

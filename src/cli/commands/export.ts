@@ -85,8 +85,7 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       const p12 = format === 'p12' ? await p12Options(args, ctx, parseP12Iterations) : undefined;
       const caSource = caFlags(args);
       const keySource = keyFlags(args);
-      const { fetchCa } = await import('../remote.js');
-      const result = args.server !== undefined ? await exportCaCertificate((await fetchCa(args.server, args.fingerprint!)).root, format as 'tar' | 'pem' /* p12 refused above */, ctx.now) : await exportBundle({
+      const result = args.server !== undefined ? await exportCaCertificate(await fetchedCa(args.server, args.fingerprint!), format as 'tar' | 'pem' /* p12 refused above */, ctx.now) : await exportBundle({
         storeDir: ctx.storeDir,
         name,
         insecure: Boolean(args.insecure),
@@ -115,6 +114,12 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
     },
   ),
 };
+
+/** Magnum's ca-show: the CA certificate from `ca serve` (the HTTPS client loads only for it). */
+async function fetchedCa(server: string, fingerprint: string): Promise<string> {
+  const { fetchCa } = await import('../remote.js');
+  return (await fetchCa(server, fingerprint)).root;
+}
 
 async function p12Options(args: Args, ctx: Context, parseIterations: (v: unknown) => number) {
   const { usageError } = await import('../../error.js');

@@ -1,7 +1,7 @@
 /** `ca serve`: the CA as an HTTPS service over the same store (SPEC "Online CA"). */
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
-import type { Context } from '../context.js';
+import { packageVersion, type Context } from '../context.js';
 import type { Logger } from '../../server/log.js';
 import { CA_PROMPT, caFlags, secretSource } from '../passphrase.js';
 import { altNameOptions, altNamesOf, caPassphraseOptions, type AltNameArgs, type CaPassphraseArgs, type GlobalArgs } from '../options.js';
@@ -43,8 +43,9 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
       const { startServer } = await import('../../server/server.js');
       const { makeLogger } = await import('../../server/log.js');
       const { host, port } = parseListen(args.listen);
-      const rate = whole(args['rate-limit'], '--rate-limit', 1, 1_000_000, usageError);
-      const timeout = whole(args.timeout, '--timeout', 1, 3600, usageError);
+      const { wholeNumber } = await import('../../pki/whole-number.js');
+      const rate = wholeNumber(args['rate-limit'], '--rate-limit', 1, 1_000_000);
+      const timeout = wholeNumber(args.timeout, '--timeout', 1, 3600);
       if ((args['api-cert-file'] === undefined) !== (args['api-key-file'] === undefined)) {
         throw usageError('--api-cert-file and --api-key-file go together', 'give both, or neither to have a certificate issued from the store');
       }
@@ -69,7 +70,7 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
         ratePerMinute: rate,
         timeoutMs: timeout * 1000,
         log,
-        version: ctx.version,
+        version: packageVersion(),
       });
       log({ event: 'start', listen: running.url });
       const { X509Certificate } = await import('node:crypto');
@@ -100,10 +101,4 @@ function stopped(running: { stop(): Promise<void> }, log: Logger, ctx: Context):
 
 function list(v: string | string[] | undefined): string[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
-}
-
-function whole(input: string, flag: string, min: number, max: number, usageError: (m: string, h?: string) => Error): number {
-  const n = Number(input);
-  if (!Number.isInteger(n) || n < min || n > max) throw usageError(`invalid ${flag} ${JSON.stringify(input)}`, `give a whole number from ${min} to ${max}`);
-  return n;
 }

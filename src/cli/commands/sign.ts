@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
 import type { Context } from '../context.js';
 import type { Lifetime } from '../../pki/validity.js';
-import { CA_PROMPT, caFlags, keyFlags, secretSource } from '../passphrase.js';
+import { CA_PROMPT, caFlags, givenSecret, keyFlags, secretSource } from '../passphrase.js';
 import {
   caPassphraseOptions,
   forceOption,
@@ -116,7 +116,6 @@ async function signThroughServer(args: Args, ctx: Context, lifetime: Lifetime | 
   const { usageError } = await import('../../error.js');
   const { readInputFile } = await import('../../ca/sign.js');
   const { writeOutputFile } = await import('../../ca/output-file.js');
-  const { givenSecret } = await import('../passphrase.js');
   const { signRemote } = await import('../remote.js');
   if (args.csr === undefined) throw usageError('--server signs a request given with --csr FILE');
   if ((args.cert === undefined) !== (args.key === undefined)) throw usageError('--cert and --key go together');
