@@ -1,5 +1,5 @@
 /** `ca list`, `ca show`, `ca chain`, `ca status`: reading the store, never changing it. */
-import { failure } from '../error.js';
+import { failure, missing } from '../error.js';
 import { describeCertificate, type CertificateDescription } from '../pki/describe.js';
 import { currentEntries, entryBySerial, requireEntry, type IndexEntry, type PendingRequest } from '../store/index-file.js';
 import { openStore } from '../store/store.js';
@@ -31,7 +31,7 @@ export async function showCertificate(req: { storeDir: string; name?: string | u
   let entry: IndexEntry;
   if (req.serial !== undefined) {
     const found = entryBySerial(index, req.serial);
-    if (!found) throw failure(`no certificate with serial ${req.serial} was issued by this CA`, 'run `ca list --json` to see every serial');
+    if (!found) throw missing(`no certificate with serial ${req.serial} was issued by this CA`, 'run `ca list --json` to see every serial');
     entry = found;
   } else {
     entry = requireEntry(index, req.name ?? '');

@@ -8,7 +8,7 @@
  * reaches further: every unexpired certificate for the same public key, under any name, is revoked
  * too, since whoever holds the key can use any of them.
  */
-import { failure, usageError } from '../error.js';
+import { failure, missing, usageError } from '../error.js';
 import { buildCrl } from '../pki/crl.js';
 import { entriesOf, entriesOfKey, entryBySerial, requireEntry, type Index, type IndexEntry } from '../store/index-file.js';
 import { openStore, type CaStore } from '../store/store.js';
@@ -75,7 +75,7 @@ export function revokeIn(store: CaStore, authority: Authority, req: Pick<RevokeR
 function choose(index: Index, target: RevokeTarget, now: Date): IndexEntry[] {
   if ('serial' in target) {
     const entry = entryBySerial(index, target.serial);
-    if (!entry) throw failure(`no certificate with serial ${target.serial} was issued by this CA`, 'run `ca list --json` to see every serial');
+    if (!entry) throw missing(`no certificate with serial ${target.serial} was issued by this CA`, 'run `ca list --json` to see every serial');
     if (entry.name === 'ca') throw failure('the CA cannot revoke itself', 'to retire the CA, make a new one with `ca init --force`');
     if (entry.status === 'revoked') throw failure(`certificate ${entry.serial} (${entry.name}) is already revoked (since ${entry.revokedAt})`);
     return [entry];

@@ -6,7 +6,7 @@
  * the API cannot disagree.
  */
 import { X509Certificate } from 'node:crypto';
-import { failure, missing, unauthenticated, usageError } from '../error.js';
+import { failure, unauthenticated, usageError } from '../error.js';
 import { crlNextUpdate } from '../pki/crl.js';
 import { readRequest, type RequestInfo } from '../pki/csr.js';
 import type { Profile } from '../pki/profile.js';
@@ -181,10 +181,7 @@ function checkStillCurrent(tx: StoreTransaction, holder: IndexEntry): IndexEntry
 }
 
 export async function revokeFor(service: Service, ask: { serial: string; reason: string; now: Date }): Promise<RevokeResult> {
-  return revokeIn(service.store, service.authority, { target: { serial: ask.serial }, reason: ask.reason, crlDays: DEFAULT_CRL_DAYS, now: ask.now }).catch((err) => {
-    if (err instanceof Error && /no certificate with serial/.test(err.message)) throw missing(err.message);
-    throw err;
-  });
+  return revokeIn(service.store, service.authority, { target: { serial: ask.serial }, reason: ask.reason, crlDays: DEFAULT_CRL_DAYS, now: ask.now });
 }
 
 /** Every certificate and pending request (requests without their PEM). */

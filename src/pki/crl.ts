@@ -63,7 +63,12 @@ export function crlNextUpdate(der: Buffer): Date {
   return readTime(fields[offset + 3], 'nextUpdate');
 }
 
-/** The CRL as DER and as PEM ("X509 CRL", as OpenSSL writes it). */
+/** A CRL's PEM ("X509 CRL", as OpenSSL writes it). */
+export function crlPem(der: Buffer): string {
+  return pem('X509 CRL', der);
+}
+
+/** The CRL as DER and as PEM. */
 export function buildCrl(p: CrlParams): { der: Buffer; pem: string } {
   const ca = parseCertificate(p.caCertificatePem);
   const algorithm = signatureAlgorithmOf(p.caKey);
@@ -91,5 +96,5 @@ export function buildCrl(p: CrlParams): { der: Buffer; pem: string } {
     ]),
   ]);
   const der = encode(signed(encode(tbs), algorithm, p.caKey));
-  return { der, pem: pem('X509 CRL', der) };
+  return { der, pem: crlPem(der) };
 }

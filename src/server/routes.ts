@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { usageError } from '../error.js';
-import { parseReason } from '../pki/crl.js';
+import { crlPem, parseReason } from '../pki/crl.js';
 import type { Issued } from '../ca/issue.js';
 import { caChainPem, crlFor, listFor, renewFor, revokeFor, signFor, type Credential, type Service } from '../ca/service.js';
 import { readBody } from './limits.js';
@@ -47,7 +47,7 @@ export const ENDPOINTS: Record<string, Endpoint> = {
     handle: async ({ res, url, service, now }) => {
       const der = await crlFor(service, now);
       if (url.searchParams.get('format') === 'pem') {
-        sendBytes(res, 'application/x-pem-file', `-----BEGIN X509 CRL-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END X509 CRL-----\n`);
+        sendBytes(res, 'application/x-pem-file', crlPem(der));
       } else {
         sendBytes(res, 'application/pkix-crl', der);
       }
@@ -108,7 +108,7 @@ interface SignBody {
 
 /** A CSR as the body (PEM or DER), or JSON `{"csr", "profile", "name", "days"}`; 415 for anything else. */
 async function requestBody(req: IncomingMessage, mayBeEmpty = false): Promise<Partial<SignBody> & { csr: Buffer | string }> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = mediaType(req);
   const bytes = await readBody(req);
   if (bytes.length === 0 && mayBeEmpty) return { csr: Buffer.alloc(0) } as SignBody;
   if (type === 'application/json') {
@@ -128,8 +128,13 @@ async function requestBody(req: IncomingMessage, mayBeEmpty = false): Promise<Pa
   throw new HttpError(415, 'unsupported-media-type', `a request body of type ${JSON.stringify(type || 'none')} is not understood`, { accept: ['application/json', ...PEM_TYPES].join(', ') });
 }
 
+/** The request's media type, without parameters (`application/json; charset=utf-8`). */
+function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
 async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = mediaType(req);
   const bytes = await readBody(req);
   if (type !== 'application/json') throw new HttpError(415, 'unsupported-media-type', 'send application/json', { accept: 'application/json' });
   return parseJson(bytes);

@@ -81,13 +81,17 @@ export async function startServer(o: ServerOptions): Promise<Running> {
   };
 }
 
+/** The routes every call of which the audit log records, and the outcome of one that succeeds. */
+const AUDITED = { sign: 'issued', renew: 'renewed', revoke: 'revoked' } as const;
+
 async function handle(req: IncomingMessage, res: ServerResponse, o: ServerOptions, limiter: RateLimiter): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://ca.invalid');
   const endpoint = ENDPOINTS[url.pathname];
   const client = req.socket.remoteAddress ?? 'unknown';
   let credentialName: string | null = null;
   const fields: { serial?: string; name?: string; sans?: string[] } = {};
-  const audited = endpoint && ['sign', 'renew', 'revoke'].includes(endpoint.route);
+  const outcome = endpoint && AUDITED[endpoint.route as keyof typeof AUDITED];
+  const audited = outcome !== undefined;
   try {
     if (!endpoint) throw new HttpError(404, 'not-found', `there is no ${url.pathname}`);
     if (req.method !== endpoint.method) throw new HttpError(405, 'method-not-allowed', `${url.pathname} takes ${endpoint.method}`, { allow: endpoint.method });
@@ -99,7 +103,6 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ServerOption
     const call: Call = { req, res, url, service: o.service, credential, now: new Date(), version: o.version, record: (f) => Object.assign(fields, f) };
     await endpoint.handle(call);
     if (audited) {
-      const outcome = ({ sign: 'issued', renew: 'renewed', revoke: 'revoked' } as const)[endpoint.route as 'sign'];
       o.log({ event: endpoint.route as 'sign', outcome, status: res.statusCode, credential: credentialName, client, ...fields });
     }
   } catch (err) {

@@ -1,6 +1,6 @@
 /**
  * One locked change of a store. A change is made of ops (ops.ts), applied to the index in memory as
- * they are made and undone if the change fails; store.ts commits them:
+ * they are made and undone if the change fails; committer.ts commits them:
  *
  * 1. files that nothing names yet are written first (the issued certificate under issued/<serial>.crt,
  *    a new key under keys/pending/<id>.key), each created exclusively and fsynced;
@@ -23,7 +23,6 @@ import { pendingKeyPath, type Layout } from './layout.js';
 import { applyOp, type Op } from './ops.js';
 import type { IndexState } from './state.js';
 import type { Issue, StoreTransaction } from './backend.js';
-
 
 export class Transaction implements StoreTransaction {
   readonly ops: Op[] = [];
