@@ -21,7 +21,7 @@ import { signCommand } from './commands/sign.js';
 import { packageVersion } from './context.js';
 import { reportUsage } from './funnel.js';
 import { serveCommand } from './commands/serve.js';
-import { tokenCommand } from './commands/token.js';
+import { TOKEN_SUBCOMMANDS, tokenCommand } from './commands/token.js';
 import { enrollCommand } from './commands/enroll.js';
 import { completionCommand } from './commands/completion.js';
 import { trustCommand } from './commands/trust.js';
@@ -87,7 +87,8 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
   return parser as Argv<GlobalArgs>;
 }
 
-const COMMANDS = [
+/** Only their `command` strings are read here: names, and what their arguments are called. */
+const COMMAND_MODULES: Pick<CommandModule, 'command'>[] = [
   initCommand,
   newCertCommand,
   signCommand,
@@ -108,7 +109,9 @@ const COMMANDS = [
   enrollCommand,
   trustCommand,
   completionCommand,
-].map((c) => String(c.command).split(' ')[0]!).concat('help');
+];
+const word = (c: Pick<CommandModule, 'command'>) => String(c.command).split(' ')[0]!;
+const COMMANDS = COMMAND_MODULES.map(word).concat('help');
 
 /** `ca help [COMMAND]`: what `ca COMMAND --help` shows, as git and kubectl have it. */
 const helpCommand: CommandModule<GlobalArgs, GlobalArgs & { command?: string }> = {
@@ -129,9 +132,7 @@ function showsHelp(argv: string[]): boolean {
 
 /** yargs' wording for a missing positional names no argument; say which one is missing. */
 function usageMessage(message: string, command: string | undefined, argv: string[]): string {
-  if (/^Not enough non-option arguments/.test(message)) {
-    return command ? `\`ca ${command}\` needs a NAME` : 'no command given';
-  }
+  if (/^Not enough non-option arguments/.test(message)) return command ? missingArgument(command, argv) : 'no command given';
   // `ca -v`: a flag where a command belongs; say what it is not, and what the user may have meant.
   if (message === 'no command given' && argv.some((a) => /^-\w$/.test(a))) {
     const flag = argv.find((a) => /^-\w$/.test(a))!;
@@ -141,6 +142,15 @@ function usageMessage(message: string, command: string | undefined, argv: string
   const choice = /^Invalid values:\s*Argument: (\S+), Given: (.+?), Choices: (.+)$/s.exec(message);
   if (choice) return `invalid --${choice[1]} ${choice[2]}: choose ${choice[3].replace(/"/g, '').split(', ').join(', ')}`;
   return message.replace(/^Unknown argument/, 'unknown argument').replace(/^Unknown arguments/, 'unknown arguments');
+}
+
+/** Which argument is missing, named as the command's help names it: `ca verify` needs a FILE. */
+function missingArgument(command: string, argv: string[]): string {
+  const top = COMMAND_MODULES.find((c) => word(c) === command)!;
+  const next = argv[argv.indexOf(command) + 1];
+  const sub = (top === tokenCommand ? TOKEN_SUBCOMMANDS : []).find((c) => word(c) === next);
+  const wanted = (/<(\w+)>/.exec(String((sub ?? top).command))?.[1] ?? 'name').toUpperCase();
+  return `\`ca ${sub ? `${command} ${next}` : command}\` needs ${/^[AEIO]/.test(wanted) ? 'an' : 'a'} ${wanted}`;
 }
 
 class UsageFailure extends Error {

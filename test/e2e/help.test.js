@@ -46,6 +46,21 @@ test('usage errors say what was wrong in the flag\'s words', (t) => {
   usage(ca(dir, ['completion', 'tcsh']), /invalid --shell "tcsh": choose bash, zsh, fish/);
 });
 
+test('a missing argument is named as the command\'s help names it', (t) => {
+  const dir = tempDir(t);
+  for (const [args, said] of [
+    [['new-cert'], '`ca new-cert` needs a NAME'],
+    [['verify'], '`ca verify` needs a FILE'],
+    [['create-api-certificate'], '`ca create-api-certificate` needs a USER'],
+    [['create-control-certificate'], '`ca create-control-certificate` needs a HOST'],
+    [['trust'], '`ca trust` needs an ACTION'],
+    [['token'], '`ca token` needs an ACTION'],
+    [['--store', 'elsewhere', 'token', 'revoke'], '`ca token revoke` needs an ID'],
+  ]) {
+    usage(ca(dir, args), new RegExp(said.replace(/[`]/g, '.')));
+  }
+});
+
 test('a missing secret is a usage error (exit 2), whichever secret it is', (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'pass'), 'the CA passphrase\n');

@@ -85,6 +85,9 @@ function withoutHash<T extends { hash: string }>(t: T): Omit<T, 'hash'> {
   return rest;
 }
 
+/** `ca token create|list|revoke`. */
+export const TOKEN_SUBCOMMANDS: Pick<CommandModule, 'command'>[] = [create, list, revoke];
+
 export const tokenCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'token <action>',
   describe: 'enrollment tokens for `ca serve`: create, list, revoke',
