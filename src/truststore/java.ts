@@ -3,9 +3,9 @@
  * for Java 8), else under the Java that runs `keytool` on the PATH. Its password is Java's
  * well-known default, "changeit": it guards the file's integrity, not a secret.
  */
-import { realpath, stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { mustRun, onPath, runTool, withAnchorFile, type TrustStore } from './target.js';
+import { isFile, mustRun, onPath, runTool, withAnchorFile, type TrustStore } from './target.js';
 
 const STOREPASS = 'changeit';
 
@@ -22,7 +22,7 @@ async function cacerts(): Promise<string | undefined> {
   const home = await javaHome();
   if (!home) return undefined;
   for (const p of [join(home, 'lib', 'security', 'cacerts'), join(home, 'jre', 'lib', 'security', 'cacerts')]) {
-    if (await stat(p).then((s) => s.isFile(), () => false)) return p;
+    if (await isFile(p)) return p;
   }
   return undefined;
 }
@@ -31,7 +31,7 @@ async function cacerts(): Promise<string | undefined> {
 async function keytool(): Promise<string> {
   const home = await javaHome();
   const own = home && join(home, 'bin', 'keytool');
-  return own && (await stat(own).then(() => true, () => false)) ? own : 'keytool';
+  return own && (await isFile(own)) ? own : 'keytool';
 }
 
 export const javaStore: TrustStore = {

@@ -3,10 +3,10 @@
  * finds them: ~/.pki/nssdb, every Firefox profile (also the snap's), and /etc/pki/nssdb. The CA
  * goes in with certutil, trusted for TLS servers (`-t C,,`).
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { mustRun, onPath, runTool, withAnchorFile, type TrustStore } from './target.js';
+import { isFile, mustRun, onPath, runTool, withAnchorFile, type TrustStore } from './target.js';
 
 /** certutil's name for a database directory: sql: for cert9.db, dbm: for the old cert8.db. */
 async function databases(): Promise<string[]> {
@@ -23,8 +23,6 @@ async function databases(): Promise<string[]> {
   return found;
 }
 
-const isFile = (p: string) => stat(p).then((s) => s.isFile(), () => false);
-
 export const nssStore: TrustStore = {
   name: 'nss',
   async unavailable() {
@@ -39,14 +37,13 @@ export const nssStore: TrustStore = {
     return found;
   },
   async install(a) {
-    const done: string[] = [];
     const already = await this.installed(a);
-    for (const db of await databases()) {
-      if (already.includes(db)) continue;
-      await withAnchorFile(a, (file) => mustRun('certutil', ['-A', '-d', db, '-t', 'C,,', '-n', a.nickname, '-a', '-i', file], `adding the CA to ${db}`));
-      done.push(db);
-    }
-    return done;
+    const missing = (await databases()).filter((db) => !already.includes(db));
+    if (missing.length === 0) return [];
+    await withAnchorFile(a, async (file) => {
+      for (const db of missing) await mustRun('certutil', ['-A', '-d', db, '-t', 'C,,', '-n', a.nickname, '-a', '-i', file], `adding the CA to ${db}`);
+    });
+    return missing;
   },
   async uninstall(a) {
     const done: string[] = [];

@@ -4,7 +4,8 @@
  * Linux) and Java's cacerts. Each says what it did, or why it cannot be used here.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { failure } from '../error.js';
@@ -57,11 +58,13 @@ export async function mustRun(cmd: string, args: string[], what: string): Promis
   return r.stdout;
 }
 
+/** Whether `path` is a regular file (following links). */
+export const isFile = (path: string): Promise<boolean> => stat(path).then((s) => s.isFile(), () => false);
+
 /** Whether a program is on PATH. */
 export async function onPath(cmd: string): Promise<boolean> {
-  const { access } = await import('node:fs/promises');
   for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
-    if (await access(`${dir}/${cmd}`, 1).then(() => true, () => false)) return true;
+    if (await access(`${dir}/${cmd}`, constants.X_OK).then(() => true, () => false)) return true;
   }
   return false;
 }
