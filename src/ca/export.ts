@@ -6,7 +6,7 @@
 import { failure, usageError } from '../error.js';
 import { buildPkcs12, checkP12Password, type P12Encryption } from '../export/p12.js';
 
-export { P12_ENCRYPTIONS, parseP12Iterations } from '../export/p12.js';
+export { parseP12Iterations } from '../export/p12.js';
 import { kubernetesSecret, secretName, validateNamespace } from '../export/k8s.js';
 import { tarArchive } from '../export/tar.js';
 import { X509Certificate, createPublicKey } from 'node:crypto';
@@ -19,7 +19,6 @@ import { CA_PASSPHRASE_SOURCES, unlockKey, type PassphraseSource } from './autho
 import { intermediatesOf, readChain, rootOf, type CaChain } from './chain.js';
 
 export type ExportFormat = 'tar' | 'pem' | 'p12' | 'k8s' | 'docker';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['tar', 'pem', 'p12', 'k8s', 'docker'];
 
 export interface P12Options {
   password: string;

@@ -19,7 +19,6 @@ import { asn1 } from '../pki/forge.js';
 import { wholeNumber } from '../pki/whole-number.js';
 
 export type P12Encryption = 'legacy' | 'aes256';
-export const P12_ENCRYPTIONS: readonly P12Encryption[] = ['legacy', 'aes256'];
 
 /** RFC 8018 4.2 asks for at least 1000; 2048 is what OpenSSL and forge use. */
 export const MIN_P12_ITERATIONS = 2048;

@@ -1,6 +1,7 @@
 /** `ca export [NAME]`: certificates and keys as a tar, PEM or PKCS#12, on stdout or in a file. */
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
+import type { ExportFormat } from '../../ca/export.js';
 import type { Context } from '../context.js';
 import { CA_PROMPT, caFlags, keyFlags, newSecret, secretSource } from '../passphrase.js';
 import {
@@ -136,8 +137,7 @@ async function p12Options(args: Args, ctx: Context, parseIterations: (v: unknown
   return { password, encryption: args['p12-encryption'] ?? 'legacy', iterations };
 }
 
-const EXPORT_FORMAT_CHOICES = ['tar', 'pem', 'p12', 'k8s', 'docker'] as const;
-type ExportFormat = (typeof EXPORT_FORMAT_CHOICES)[number];
+const EXPORT_FORMAT_CHOICES: readonly ExportFormat[] = ['tar', 'pem', 'p12', 'k8s', 'docker'];
 
 /** SPEC "Ecosystem": formats by --out's extension, as openssl users name their files. */
 const BY_EXTENSION: Record<string, ExportFormat> = { '.tar': 'tar', '.pem': 'pem', '.p12': 'p12', '.pfx': 'p12', '.yaml': 'k8s', '.yml': 'k8s' };
