@@ -31,6 +31,27 @@ const lazyRequires = {
   },
 };
 
+/**
+ * yargs asks `assert` for two checks (strictEqual, notStrictEqual), and fails one of them on every
+ * run while it looks for a package.json above the working directory. Node's `assert` costs ~7 ms
+ * to load (its AssertionError, colours, call tracker), for two comparisons: yargs gets these.
+ */
+const yargsAssert = {
+  name: 'yargs-assert',
+  setup(b) {
+    b.onResolve({ filter: /^assert$/ }, (args) =>
+      args.importer.includes('/node_modules/yargs/') ? { path: 'assert', namespace: 'yargs-assert' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'yargs-assert' }, () => ({
+      contents: `
+        const check = (ok, message) => { if (!ok) throw new Error(message || 'yargs: assertion failed'); };
+        export const strictEqual = (actual, expected, message) => check(Object.is(actual, expected), message);
+        export const notStrictEqual = (actual, expected, message) => check(!Object.is(actual, expected), message);`,
+      loader: 'js',
+    }));
+  },
+};
+
 const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning' };
 await build({ ...common, entryPoints: ['@inquirer/prompts'], outfile: `dist/bundle/${PROMPTS}` });
 
@@ -39,7 +60,7 @@ const result = await build({
   entryPoints: ['dist/cli/main.js'],
   outfile: 'dist/bundle/ca.cjs',
   write: false,
-  plugins: [lazyRequires],
+  plugins: [lazyRequires, yargsAssert],
   // esbuild would give yargs cliui's ESM entry, which wraps help text a character at a time
   // ("etc" / "d1"); its CommonJS entry wraps at word boundaries (wrap-ansi). Same cliui, same API.
   alias: { cliui: './node_modules/cliui/build/index.cjs' },

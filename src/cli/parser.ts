@@ -75,16 +75,29 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
     .help()
     .alias('help', 'h')
     .epilogue(EPILOGUE)
-    // yargs renders the command's help before running any handler (to cache it); wrapped, that
-    // costs ~15 ms of word-wrapping per run. Only a run that shows help wraps it.
-    .wrap(showsHelp(argv) ? Math.min(120, process.stdout.columns || 120) : null)
+    .wrap(Math.min(120, process.stdout.columns || 120))
     .exitProcess(false)
     .fail((message, err) => {
       // Thrown, not printed here: with exitProcess(false) yargs would otherwise go on to run the
       // handler after a validation error.
       throw new UsageFailure(usageMessage(message || err?.message || 'invalid usage', commandName, argv), commandName);
     });
+  skipHelpCache(parser);
   return parser as Argv<GlobalArgs>;
+}
+
+/**
+ * yargs renders a command's whole help after starting its handler, and keeps it in case the
+ * handler asks to show it (`usage.cacheHelpMessage`, yargs 17.7, pinned). Our handlers never do
+ * (help is shown by yargs itself before any handler, or by `ca help`, which builds a parser of its
+ * own), and the rendering costs ~5 ms of every command, ~15 ms when word-wrapped. Where the
+ * internal method is not found, yargs is left as it is.
+ */
+function skipHelpCache(parser: Argv): void {
+  const internal = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: unknown } } })
+    .getInternalMethods?.()
+    .getUsageInstance?.();
+  if (typeof internal?.cacheHelpMessage === 'function') internal.cacheHelpMessage = () => undefined;
 }
 
 /** Only their `command` strings are read here: names, and what their arguments are called. */
@@ -121,14 +134,10 @@ const helpCommand: CommandModule<GlobalArgs, GlobalArgs & { command?: string }> 
     if (args.command !== undefined && !COMMANDS.includes(args.command)) {
       throw new UsageFailure(`there is no command ${JSON.stringify(args.command)}`, undefined);
     }
-    await buildParser(args.command === undefined ? ['--help'] : [args.command, '--help']).parseAsync();
+    const argv = args.command === undefined ? ['--help'] : [args.command, '--help'];
+    await parse(buildParser(argv), argv);
   },
 };
-
-/** `ca`, `ca --help`, `ca CMD -h`, `ca help [CMD]`. */
-function showsHelp(argv: string[]): boolean {
-  return argv.length === 0 || argv[0] === 'help' || argv.some((a) => a === '--help' || a === '-h');
-}
 
 /** yargs' wording for a missing positional names no argument; say which one is missing. */
 function usageMessage(message: string, command: string | undefined, argv: string[]): string {
@@ -162,6 +171,17 @@ class UsageFailure extends Error {
   }
 }
 
+/**
+ * Runs the parser, writing what yargs prints itself (help, the version) to stdout. Given a
+ * callback, yargs hands that text over instead of printing it with console.log, whose first use
+ * costs ~5 ms of Node's console set-up on every `--help`.
+ */
+async function parse(parser: Argv<GlobalArgs>, argv: string[]): Promise<void> {
+  await parser.parseAsync(argv, (_err: Error | undefined, _argv: unknown, output: string) => {
+    if (output) process.stdout.write(`${output}\n`);
+  });
+}
+
 /** Parses `argv` (the arguments after `ca`) and runs the command. */
 export async function runCommandLine(argv: string[]): Promise<void> {
   const parser = buildParser(argv);
@@ -177,7 +197,7 @@ export async function runCommandLine(argv: string[]): Promise<void> {
     return;
   }
   try {
-    await parser.parseAsync();
+    await parse(parser, argv);
   } catch (err) {
     if (!(err instanceof UsageFailure)) throw err;
     process.exitCode = await reportUsage(err.message, err.command, !argv.includes('--no-color'));

@@ -2,7 +2,7 @@
 // one-line usage errors in the flag's own words, and every missing secret a usage error (exit 2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ca, caOk, tempDir } from '../helpers/ca.js';
 
@@ -35,6 +35,21 @@ test('`ca help COMMAND` is `ca COMMAND --help`; an unknown one is named', (t) =>
   assert.equal(caOk(dir, ['help', 'export']).out, caOk(dir, ['export', '--help']).out);
   assert.equal(caOk(dir, ['help']).out, caOk(dir, ['--help']).out);
   usage(ca(dir, ['help', 'exprot']), /there is no command "exprot"/);
+});
+
+test('help and the version are written to stdout whole, with nothing on stderr', (t) => {
+  const dir = tempDir(t);
+  const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+  const v = caOk(dir, ['--version']);
+  assert.equal(v.out, `${version}\n`);
+  assert.equal(v.stderr, '');
+  for (const argv of [['--help'], ['list', '--help'], ['token', 'create', '--help'], ['help', 'sign']]) {
+    const r = caOk(dir, argv);
+    assert.equal(r.stderr, '', argv.join(' '));
+    assert.match(r.out, /^ca /, argv.join(' '));
+    assert.match(r.out, /--store\b[\s\S]*\n$/, `${argv.join(' ')} ends with its options and one newline`);
+    assert.doesNotMatch(r.out, /\n\n$/, argv.join(' '));
+  }
 });
 
 test('usage errors say what was wrong in the flag\'s words', (t) => {
