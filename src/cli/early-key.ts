@@ -1,24 +1,38 @@
 /**
- * The first thing `ca` does for a command that makes a key of the store's default spec: start that
- * key (ca/leaf-key.ts) before yargs and the command are loaded, so that OpenSSL works on it while
- * Node compiles and parses (docs/performance.md, "Start-up"). A guess from argv alone: when wrong,
- * it costs one key that nobody takes. Any key flag, --help or --server starts nothing.
+ * The first thing `ca` does (bin/ca.js), before the CLI is loaded: for a command that makes a key
+ * of the store's default spec, start that key, so that OpenSSL works on it while Node loads the
+ * CLI, parses and opens the store (docs/performance.md, "Start-up"). Built into a bundle of its
+ * own (dist/bundle/early.cjs, a few KB) and synchronous up to the moment the key is handed to the
+ * thread pool: the CLI's bundle, read and compiled next, keeps the thread busy for ~30 ms. A
+ * guess from argv alone: when wrong, it costs one key that nobody takes (ca/leaf-key.ts). Any key
+ * flag, --help or --server starts nothing; an RSA key only (an ECDSA or Ed25519 key takes about a
+ * millisecond, nothing to overlap).
  */
+import type { StartedKey } from '../ca/leaf-key.js';
+import { generateKey } from '../pki/key-generation.js';
+import { LEAF_RSA_BITS, describeSpec, resolveKeySpec } from '../pki/key-type.js';
+import { keyDefaults, peekMeta } from '../store/meta.js';
 import { givenStore, locateStore } from './store-location.js';
 
 const KEY_COMMANDS = ['new-cert', 'create-api-certificate', 'create-node-certificate', 'create-control-certificate'];
 // A shell asking for completions (`--get-yargs-completions`) runs no command.
 const NO_GUESS = /^(--key-type|--curve|--key-bits|--help|-h|--server|--get-yargs-completions)(=|$)/;
 
-export async function startEarlyKey(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+export function startEarlyKey(argv: string[], env: NodeJS.ProcessEnv): StartedKey | undefined {
   const store = storeFlag(argv);
   const command = argv.find((a) => !a.startsWith('-') && a !== store);
-  if (!KEY_COMMANDS.includes(command ?? '') || argv.some((a) => NO_GUESS.test(a))) return;
+  if (!KEY_COMMANDS.includes(command ?? '') || argv.some((a) => NO_GUESS.test(a))) return undefined;
   try {
-    const { startLeafKey } = await import('../ca/leaf-key.js');
-    await startLeafKey(locateStore(givenStore(store, env), true).dir);
+    const meta = peekMeta(locateStore(givenStore(store, env), true).dir);
+    const spec = meta && resolveKeySpec({}, keyDefaults(meta), LEAF_RSA_BITS);
+    if (spec?.type !== 'rsa') return undefined;
+    const key = generateKey(spec);
+    // Awaited by the command that takes it; a key that nobody takes must not fail the process.
+    key.catch(() => {});
+    return { spec: describeSpec(spec), key };
   } catch {
     // Nothing started: the command finds the same problem and says it.
+    return undefined;
   }
 }
 

@@ -1,16 +1,15 @@
 /**
- * `ca` itself (bin/ca.js runs it): starts the early key (early-key.ts), then loads and runs the
- * command line (parser.ts). Kept this small so that the key starts before yargs is compiled.
+ * `ca` itself (bin/ca.js runs it): takes the key that bin/ca.js started before loading the CLI
+ * (early-key.ts), then runs the command line (parser.ts).
  */
-import { startEarlyKey } from './early-key.js';
+import { offerLeafKey, type StartedKey } from '../ca/leaf-key.js';
+import { runCommandLine } from './parser.js';
 
-export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+export async function main(argv: string[] = process.argv.slice(2), early?: StartedKey): Promise<void> {
   // `ca list --json | head`: the reader leaving early is not an error of ours.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
   });
-  // Awaited first: loading the parser keeps the thread busy, and the key would start after it.
-  await startEarlyKey(argv, process.env);
-  const { runCommandLine } = await import('./parser.js');
+  if (early) offerLeafKey(early);
   await runCommandLine(argv);
 }

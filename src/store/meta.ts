@@ -2,8 +2,8 @@
  * store.json: what a store is (SPEC "Store"), validated when read (SPEC "Trust of the store"): a
  * damaged description is refused with what to restore, never half-used.
  */
+import { readFileSync } from 'node:fs';
 import { failure } from '../error.js';
-import { readRef } from './file.js';
 import { Layout } from './layout.js';
 import { CURVES, KEY_TYPES, type Curve, type KeyChoice, type KeyType } from '../pki/key-type.js';
 
@@ -75,14 +75,14 @@ export function keyDefaults(meta: StoreMeta): KeyChoice | undefined {
 }
 
 /**
- * store.json read without opening the store (no ownership checks, no lock): for a guess only, the
- * early key's spec (ca/leaf-key.ts); the command opens the store properly. Undefined when missing
- * or damaged.
+ * store.json read without opening the store (no ownership checks, no lock), synchronously: for a
+ * guess only, the early key's spec (cli/early-key.ts), made before the CLI is loaded; the command
+ * opens the store properly. Undefined when missing or damaged.
  */
-export async function peekMeta(dir: string): Promise<StoreMeta | undefined> {
-  const ref = new Layout(dir).metaFile;
+export function peekMeta(dir: string): StoreMeta | undefined {
+  const path = new Layout(dir).metaFile.path;
   try {
-    return parseMeta(await readRef(ref), ref.path);
+    return parseMeta(readFileSync(path, 'utf8'), path);
   } catch {
     return undefined;
   }
