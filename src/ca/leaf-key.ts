@@ -8,7 +8,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { generateKey } from '../pki/key-generation.js';
-import { describeSpec, type KeySpec } from '../pki/key-type.js';
+import { LEAF_RSA_BITS, describeSpec, resolveKeySpec, type KeySpec } from '../pki/key-type.js';
+import { keyDefaults, peekMeta } from '../store/meta.js';
 
 /** A key in the making, and the spec it was started with (describeSpec). */
 export interface StartedKey {
@@ -17,6 +18,21 @@ export interface StartedKey {
 }
 
 let early: StartedKey | undefined;
+
+/**
+ * Starts the default leaf key of the store at `storeDir` when it is RSA (an ECDSA or Ed25519 key
+ * takes about a millisecond, nothing to overlap). Synchronous up to the moment the key is on the
+ * thread pool. No store, or a damaged one: nothing started.
+ */
+export function startLeafKey(storeDir: string): StartedKey | undefined {
+  const meta = peekMeta(storeDir);
+  const spec = meta && resolveKeySpec({}, keyDefaults(meta), LEAF_RSA_BITS);
+  if (spec?.type !== 'rsa') return undefined;
+  const key = generateKey(spec);
+  // Awaited by the command that takes it; a key that nobody takes must not fail the process.
+  key.catch(() => {});
+  return { spec: describeSpec(spec), key };
+}
 
 /** Hands over a key started before the command was known; the next newLeafKey of its spec takes it. */
 export function offerLeafKey(started: StartedKey): void {

@@ -5,13 +5,9 @@
  * own (dist/bundle/early.cjs, a few KB) and synchronous up to the moment the key is handed to the
  * thread pool: the CLI's bundle, read and compiled next, keeps the thread busy for ~30 ms. A
  * guess from argv alone: when wrong, it costs one key that nobody takes (ca/leaf-key.ts). Any key
- * flag, --help or --server starts nothing; an RSA key only (an ECDSA or Ed25519 key takes about a
- * millisecond, nothing to overlap).
+ * flag, --help or --server starts nothing.
  */
-import type { StartedKey } from '../ca/leaf-key.js';
-import { generateKey } from '../pki/key-generation.js';
-import { LEAF_RSA_BITS, describeSpec, resolveKeySpec } from '../pki/key-type.js';
-import { keyDefaults, peekMeta } from '../store/meta.js';
+import { startLeafKey, type StartedKey } from '../ca/leaf-key.js';
 import { givenStore, locateStore } from './store-location.js';
 
 const KEY_COMMANDS = ['new-cert', 'create-api-certificate', 'create-node-certificate', 'create-control-certificate'];
@@ -23,13 +19,7 @@ export function startEarlyKey(argv: string[], env: NodeJS.ProcessEnv): StartedKe
   const command = argv.find((a) => !a.startsWith('-') && a !== store);
   if (!KEY_COMMANDS.includes(command ?? '') || argv.some((a) => NO_GUESS.test(a))) return undefined;
   try {
-    const meta = peekMeta(locateStore(givenStore(store, env), true).dir);
-    const spec = meta && resolveKeySpec({}, keyDefaults(meta), LEAF_RSA_BITS);
-    if (spec?.type !== 'rsa') return undefined;
-    const key = generateKey(spec);
-    // Awaited by the command that takes it; a key that nobody takes must not fail the process.
-    key.catch(() => {});
-    return { spec: describeSpec(spec), key };
+    return startLeafKey(locateStore(givenStore(store, env), true).dir);
   } catch {
     // Nothing started: the command finds the same problem and says it.
     return undefined;
