@@ -18,6 +18,20 @@ import { IndexState } from './state.js';
 import { Transaction, applyActions, removeOrphanKeys } from './transaction.js';
 import { upgradeIndex } from './upgrade.js';
 
+/**
+ * The index as a read without the lock found it, for the first change to start from (read() and
+ * then change() is how most commands go): under the lock only what the journal gained since is
+ * read, instead of the whole index a second time.
+ */
+interface Seed {
+  snapshotId: string;
+  data: Index;
+  offset: number;
+  lines: number;
+  lastSeq: number;
+  applying: ApplyAction[];
+}
+
 interface Waiting {
   fn: (tx: Transaction) => Promise<unknown>;
   resolve: (value: unknown) => void;
@@ -34,6 +48,7 @@ export class Committer {
   private lastSeq = 0;
   private applying: ApplyAction[] = [];
   private cleaned = false;
+  private seed: Seed | undefined;
   private readonly queue: Waiting[] = [];
   private running: Promise<void> | undefined;
 
@@ -48,10 +63,24 @@ export class Committer {
 
   /** The index as it stands on disk (without the lock): the snapshot and the journal after it. */
   async read(): Promise<Index> {
+    const snapshotId = await fileIdentity(this.files.index);
     const snapshot = await readSnapshot(this.files.index);
     if (snapshot.version !== INDEX_VERSION) return this.change(async (tx) => tx.index);
     const state = new IndexState(snapshot);
-    for (const record of (await readJournal(this.files.journal)).records) if (record.seq > snapshot.seq) replay(state, record);
+    const journal = await readJournal(this.files.journal);
+    const fresh = journal.records.filter((r) => r.seq > snapshot.seq);
+    for (const record of fresh) replay(state, record);
+    // The same snapshot from start to end (compaction replaces it), and no index of our own yet.
+    if (!this.state && (await fileIdentity(this.files.index)) === snapshotId) {
+      this.seed = {
+        snapshotId,
+        data: state.data,
+        offset: journal.end,
+        lines: journal.records.length,
+        lastSeq: fresh.at(-1)?.seq ?? snapshot.seq,
+        applying: fresh.at(-1)?.applying ?? snapshot.applying,
+      };
+    }
     return state.data;
   }
 
@@ -104,6 +133,7 @@ export class Committer {
       this.cleaned = true;
     }
     const id = await fileIdentity(this.files.index);
+    const adopted = this.adoptSeed(id);
     if (!this.state || id !== this.snapshotId) return this.load();
     const tail = await readJournal(this.files.journal, this.offset);
     if (tail.end < 0) return this.load(); // another process compacted
@@ -112,12 +142,32 @@ export class Committer {
       this.lines += tail.records.length;
       this.lastSeq = tail.records.at(-1)!.seq;
       this.applying = tail.records.at(-1)!.applying;
+    }
+    // As load() does: the first time the lock is held, whatever the last writer left is finished.
+    if (tail.records.length > 0 || adopted) {
       await applyActions(this.files, this.state.data, this.applying);
       await removeOrphanKeys(this.files, this.state.data, this.applying);
     }
     if (tail.torn) await cutTornLine(this.files.journal, tail.end);
     this.offset = tail.end;
     return this.state;
+  }
+
+  /**
+   * Starts from what read() found, when the snapshot is still the one it read: a copy, as the
+   * reader keeps what read() gave it and must not see the changes made here.
+   */
+  private adoptSeed(snapshotId: string): boolean {
+    const seed = this.seed;
+    this.seed = undefined;
+    if (!seed || this.state || seed.snapshotId !== snapshotId) return false;
+    this.state = new IndexState(structuredClone(seed.data));
+    this.snapshotId = seed.snapshotId;
+    this.offset = seed.offset;
+    this.lines = seed.lines;
+    this.lastSeq = seed.lastSeq;
+    this.applying = seed.applying;
+    return true;
   }
 
   private async load(): Promise<IndexState> {
