@@ -133,7 +133,8 @@ export class Committer {
       this.cleaned = true;
     }
     const id = await fileIdentity(this.files.index);
-    const adopted = this.adoptSeed(id);
+    const adopted = this.adoptSeed();
+    // Another process compacted since (what read() found, too): the whole index again.
     if (!this.state || id !== this.snapshotId) return this.load();
     const tail = await readJournal(this.files.journal, this.offset);
     if (tail.end < 0) return this.load(); // another process compacted
@@ -154,13 +155,13 @@ export class Committer {
   }
 
   /**
-   * Starts from what read() found, when the snapshot is still the one it read: a copy, as the
-   * reader keeps what read() gave it and must not see the changes made here.
+   * Starts from what read() found, when there is nothing in memory yet: a copy, as the reader
+   * keeps what read() gave it and must not see the changes made here.
    */
-  private adoptSeed(snapshotId: string): boolean {
+  private adoptSeed(): boolean {
     const seed = this.seed;
     this.seed = undefined;
-    if (!seed || this.state || seed.snapshotId !== snapshotId) return false;
+    if (!seed || this.state) return false;
     this.state = new IndexState(structuredClone(seed.data));
     this.snapshotId = seed.snapshotId;
     this.offset = seed.offset;

@@ -1,13 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KEY_MODE, PUBLIC_MODE, readKeyRef, writeAtomic } from '../../dist/store/file.js';
 import { withLock } from '../../dist/store/lock.js';
+import { compact } from '../../dist/store/journal.js';
+import { Store } from '../../dist/store/store.js';
 import { CaError } from '../../dist/error.js';
-import { mode, tempDir } from '../helpers/ca.js';
+import { caOk, mode, tempDir } from '../helpers/ca.js';
 
 test('files get exactly their mode whatever the umask, and no temporary file is left', async (t) => {
   const dir = tempDir(t);
@@ -87,4 +89,32 @@ test('regression: a lock is never empty; a killed waiter leaves only a temporary
   caOk(dir, ['new-cert', 'x']);
   const left = readdirSync(join(dir, '.ca')).filter((n) => n.startsWith('lock'));
   assert.deepEqual(left, [`lock.${process.pid}.0123456789ab`]);
+});
+
+test('a change starts from what read() found, and still sees what another writer did since, compaction included', async (t) => {
+  const dir = tempDir(t);
+  caOk(dir, ['init', '-q', '--key-type', 'ecdsa', 'seeded']);
+  const storeDir = join(dir, '.ca');
+  const [a, b] = [await Store.open(storeDir), await Store.open(storeDir)];
+
+  // Another writer appends to the journal between A's read and A's change.
+  const seen = await a.readIndex();
+  await b.change(async (tx) => tx.setCrlNumber(7));
+  const found = await a.change(async (tx) => {
+    const before = tx.index.crlNumber;
+    tx.setCrlNumber(before + 1);
+    return before;
+  });
+  assert.equal(found, 7, "A's change saw B's");
+  assert.equal(seen.crlNumber, 0, 'what read() gave A is not changed under it');
+  assert.equal((await (await Store.open(storeDir)).readIndex()).crlNumber, 8);
+
+  // Another writer compacts (a new index.json, the journal emptied) and appends past where A's read ended.
+  const c = await Store.open(storeDir);
+  await c.readIndex();
+  await b.change(async (tx) => tx.setCrlNumber(20));
+  await compact(b.index, b.journal, await b.readIndex());
+  for (let n = 21; n <= 40; n++) await b.change(async (tx) => tx.setCrlNumber(n));
+  assert.ok(statSync(b.journal.path).size > 0);
+  assert.equal(await c.change(async (tx) => tx.index.crlNumber), 40, 'C read the whole index again');
 });
