@@ -113,7 +113,7 @@ export function issueWithin(tx: StoreTransaction, prepared: Prepared): Issued {
     validity,
     profile: p.profile,
     altNames,
-    issuer: { certificatePem: p.authority.certPem, key: p.authority.key },
+    issuer: { certificate: p.authority.certificate, key: p.authority.key },
     crlUrl: p.store.meta.crlUrl,
   });
   const entry = indexEntry({ name: p.name, profile: p.profile.name, pem, source: p.source, hasKey: !('none' in p.key) }, p.publicKey);

@@ -71,7 +71,7 @@ export async function renewCa(req: RenewCaRequest): Promise<Issued> {
       validity,
       profile,
       altNames: noAltNames(),
-      issuer: { certificatePem: parent.certPem, key: parent.key },
+      issuer: { certificate: parent.certificate, key: parent.key },
       crlUrl: parentStore.meta.crlUrl,
     });
     const name = entryBySerial(tx.index, old.serial)?.name ?? store.meta.name;

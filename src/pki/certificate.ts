@@ -16,10 +16,11 @@ import type { AltNames } from './san.js';
 import { algorithmIdentifier, signatureAlgorithmOf, signed } from './signer.js';
 import { encodeName, type Subject } from './subject.js';
 import type { Validity } from './validity.js';
-import { parseCertificate } from './x509.js';
+import type { ParsedCertificate } from './x509.js';
 
 export interface Issuer {
-  certificatePem: string;
+  /** the issuer's certificate, parsed once when the CA was opened (`ca serve` signs with it for days) */
+  certificate: ParsedCertificate;
   key: KeyObject;
 }
 
@@ -45,13 +46,6 @@ export interface CertificateParams {
   crlUrl?: string | undefined;
 }
 
-/** The issuer read once, not at every certificate it signs (`ca serve` signs with one CA for days). */
-let lastIssuer: { pem: string; parsed: ReturnType<typeof parseCertificate> } | undefined;
-function issuerOf(pem: string): ReturnType<typeof parseCertificate> {
-  if (lastIssuer?.pem !== pem) lastIssuer = { pem, parsed: parseCertificate(pem) };
-  return lastIssuer.parsed;
-}
-
 export function buildCertificate(p: CertificateParams): string {
   const publicKey = publicKeyOf(p.publicKey);
   const kind = kindOfKey(publicKey);
@@ -62,7 +56,7 @@ export function buildCertificate(p: CertificateParams): string {
   let issuerName = subjectName;
   let authorityKeyId: Buffer | undefined;
   if (p.issuer) {
-    const ca = issuerOf(p.issuer.certificatePem);
+    const ca = p.issuer.certificate;
     issuerName = raw(ca.subjectDer);
     authorityKeyId = ca.subjectKeyId ?? keyIdentifier(createPublicKey(p.issuer.key));
     signingKey = p.issuer.key;

@@ -227,14 +227,16 @@ export class Committer {
    * leaves them for the next command.
    */
   private async removeTemporaryFiles(): Promise<void> {
-    for (const sub of ['.', ...SUBDIRS]) {
-      const dir = join(this.files.dir, sub);
-      const names = await readdir(dir).catch(() => [] as string[]);
-      for (const name of names) {
-        const abandoned = (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) || isAbandonedLockTemp(name);
-        if (abandoned) await unlink(join(dir, name)).catch(() => undefined);
-      }
-    }
+    await Promise.all(
+      ['.', ...SUBDIRS].map(async (sub) => {
+        const dir = join(this.files.dir, sub);
+        const names = await readdir(dir).catch(() => [] as string[]);
+        for (const name of names) {
+          const abandoned = (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) || isAbandonedLockTemp(name);
+          if (abandoned) await unlink(join(dir, name)).catch(() => undefined);
+        }
+      }),
+    );
   }
 }
 

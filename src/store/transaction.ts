@@ -135,7 +135,12 @@ export async function applyActions(files: Layout, index: Index, applying: ApplyA
       return (await sameFile(from, ref.path)) ? [] : [{ from, ref }];
     }),
   );
-  await linkAllAtomic(links.flat());
+  // The certificates and the keys are independent (each is redone from the journal if cut short):
+  // their directories are synced at the same time.
+  await Promise.all([linkAllAtomic(links.flat()), moveKeys(files, current)]);
+}
+
+async function moveKeys(files: Layout, current: ApplyAction[]): Promise<void> {
   let moved = false;
   for (const action of current) {
     if (action.key === 'keep') continue;

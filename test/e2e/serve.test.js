@@ -107,9 +107,10 @@ test('POST /v1/sign refusals: no credential, another CA, a holder who is not an 
   const { buildCertificate } = await import('../../dist/pki/certificate.js');
   const { computeValidity } = await import('../../dist/pki/validity.js');
   const { loadProfile } = await import('../../dist/store/profiles.js');
+  const { parseCertificate } = await import('../../dist/pki/x509.js');
   const caKey = createPrivateKey(readFileSync(join(store(), 'ca.key')));
   const old = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-  writeFileSync(f('old.crt'), buildCertificate({ subject: { commonName: 'admin-old' }, publicKey: old, serial: '0badd1', validity: computeValidity(new Date(Date.now() - 40 * 86_400_000), { days: 30 }), profile: await loadProfile('admin'), altNames: { dns: [], ips: [], uris: [], emails: [] }, issuer: { certificatePem: readFileSync(f('ca.crt'), 'utf8'), key: caKey } }));
+  writeFileSync(f('old.crt'), buildCertificate({ subject: { commonName: 'admin-old' }, publicKey: old, serial: '0badd1', validity: computeValidity(new Date(Date.now() - 40 * 86_400_000), { days: 30 }), profile: await loadProfile('admin'), altNames: { dns: [], ips: [], uris: [], emails: [] }, issuer: { certificate: parseCertificate(readFileSync(f('ca.crt'), 'utf8')), key: caKey } }));
   writeFileSync(f('old.key'), old.export({ type: 'pkcs8', format: 'pem' }));
   await refused(() => post(as('old')), 401, 'unauthenticated', /certificate has expired|CERT_HAS_EXPIRED/i);
 });

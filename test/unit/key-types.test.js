@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import forge from 'node-forge';
 import { buildCertificate } from '../../dist/pki/certificate.js';
+import { parseCertificate } from '../../dist/pki/x509.js';
 import { buildCrl } from '../../dist/pki/crl.js';
 import { parseKeyChoice, resolveKeySpec } from '../../dist/pki/key-type.js';
 import { computeValidity } from '../../dist/pki/validity.js';
@@ -64,7 +65,7 @@ async function pair(caType, leafType) {
     validity: computeValidity(NOW, { days: 90 }),
     profile: await loadProfile('peer'),
     altNames: parseAltNames({ domains: ['leaf.example'] }),
-    issuer: { certificatePem: caPem, key: KEYS[caType] },
+    issuer: { certificate: parseCertificate(caPem), key: KEYS[caType] },
   });
   return { caPem, leafPem };
 }

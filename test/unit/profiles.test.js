@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate, createHash, createPublicKey } from 'node:crypto';
 import forge from 'node-forge';
 import { buildCertificate } from '../../dist/pki/certificate.js';
+import { parseCertificate } from '../../dist/pki/x509.js';
 import { computeValidity } from '../../dist/pki/validity.js';
 import { noAltNames, parseAltNames } from '../../dist/pki/san.js';
 import { loadProfile } from '../../dist/store/profiles.js';
@@ -43,7 +44,7 @@ async function makeLeaf(profileName, caPem, altNames = parseAltNames({ domains: 
     validity: computeValidity(NOW, { days: 825 }, new Date(new X509Certificate(caPem).validTo)),
     profile: await loadProfile(profileName),
     altNames,
-    issuer: { certificatePem: caPem, key: caKey },
+    issuer: { certificate: parseCertificate(caPem), key: caKey },
   });
 }
 

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { buildCertificate } from '../../dist/pki/certificate.js';
+import { parseCertificate } from '../../dist/pki/x509.js';
 import { verifyCertificate } from '../../dist/pki/verify.js';
 import { computeValidity } from '../../dist/pki/validity.js';
 import { noAltNames, parseAltNames } from '../../dist/pki/san.js';
@@ -24,7 +25,7 @@ async function leaf(caCert, key, profile = 'server', days = 90) {
   return new X509Certificate(buildCertificate({
     subject: { commonName: 'web' }, publicKey: rsaKey(2048, 1), serial: '7a0000000000000000000000000000b1',
     validity: computeValidity(ISSUED, { days }), profile: await loadProfile(profile),
-    altNames: parseAltNames({ domains: ['web.example', '*.apps.example'], ips: ['10.0.0.1'] }), issuer: { certificatePem: caCert.toString(), key },
+    altNames: parseAltNames({ domains: ['web.example', '*.apps.example'], ips: ['10.0.0.1'] }), issuer: { certificate: parseCertificate(caCert.toString()), key },
   }));
 }
 
