@@ -14,7 +14,7 @@ import { appendRecord, compact, cutTornLine, dueForCompaction, fileIdentity, rea
 import { SUBDIRS, type Layout } from './layout.js';
 import { isAbandonedLockTemp, withLock } from './lock.js';
 import { applyOp } from './ops.js';
-import { IndexState } from './state.js';
+import { IndexState, copyIndex } from './state.js';
 import { Transaction, applyActions, removeOrphanKeys } from './transaction.js';
 import { upgradeIndex } from './upgrade.js';
 
@@ -162,7 +162,7 @@ export class Committer {
     const seed = this.seed;
     this.seed = undefined;
     if (!seed || this.state) return false;
-    this.state = new IndexState(structuredClone(seed.data));
+    this.state = new IndexState(copyIndex(seed.data));
     this.snapshotId = seed.snapshotId;
     this.offset = seed.offset;
     this.lines = seed.lines;

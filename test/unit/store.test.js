@@ -94,6 +94,7 @@ test('regression: a lock is never empty; a killed waiter leaves only a temporary
 test('a change starts from what read() found, and still sees what another writer did since, compaction included', async (t) => {
   const dir = tempDir(t);
   caOk(dir, ['init', '-q', '--key-type', 'ecdsa', 'seeded']);
+  caOk(dir, ['create-api-certificate', '-q', 'alice']);
   const storeDir = join(dir, '.ca');
   const [a, b] = [await Store.open(storeDir), await Store.open(storeDir)];
 
@@ -103,11 +104,15 @@ test('a change starts from what read() found, and still sees what another writer
   const found = await a.change(async (tx) => {
     const before = tx.index.crlNumber;
     tx.setCrlNumber(before + 1);
+    tx.revoke(tx.index.certificates.find((e) => e.name === 'alice'), new Date(), 'superseded');
     return before;
   });
   assert.equal(found, 7, "A's change saw B's");
   assert.equal(seen.crlNumber, 0, 'what read() gave A is not changed under it');
-  assert.equal((await (await Store.open(storeDir)).readIndex()).crlNumber, 8);
+  assert.equal(seen.certificates.find((e) => e.name === 'alice').status, 'valid', 'nor are its entries');
+  const after = await (await Store.open(storeDir)).readIndex();
+  assert.equal(after.crlNumber, 8);
+  assert.equal(after.certificates.find((e) => e.name === 'alice').status, 'revoked');
 
   // Another writer compacts (a new index.json, the journal emptied) and appends past where A's read ended.
   const c = await Store.open(storeDir);
