@@ -18,18 +18,25 @@ import { IndexState, copyIndex } from './state.js';
 import { Transaction, applyActions, removeOrphanKeys } from './transaction.js';
 import { upgradeIndex } from './upgrade.js';
 
-/**
- * The index as a read without the lock found it, for the first change to start from (read() and
- * then change() is how most commands go): under the lock only what the journal gained since is
- * read, instead of the whole index a second time.
- */
-interface Seed {
-  snapshotId: string;
-  data: Index;
+/** The index as the snapshot and the journal after it make it, and where the journal was read to. */
+interface Whole {
+  state: IndexState;
+  /** the end of the last whole line of the journal */
   offset: number;
+  torn: boolean;
   lines: number;
   lastSeq: number;
   applying: ApplyAction[];
+}
+
+async function readWhole(files: Layout, snapshot: Index): Promise<Whole> {
+  const state = new IndexState(snapshot);
+  const journal = await readJournal(files.journal);
+  const fresh = journal.records.filter((r) => r.seq > snapshot.seq);
+  for (const record of fresh) replay(state, record);
+  const last = fresh.at(-1);
+  const applying = last ? last.applying : snapshot.applying;
+  return { state, offset: journal.end, torn: journal.torn, lines: journal.records.length, lastSeq: last?.seq ?? snapshot.seq, applying };
 }
 
 interface Waiting {
@@ -48,7 +55,11 @@ export class Committer {
   private lastSeq = 0;
   private applying: ApplyAction[] = [];
   private cleaned = false;
-  private seed: Seed | undefined;
+  /**
+   * What read() found without the lock, for the first change to start from (read() then change()
+   * is how most commands go): under the lock only what the journal gained since is read.
+   */
+  private seed: (Whole & { snapshotId: string }) | undefined;
   private readonly queue: Waiting[] = [];
   private running: Promise<void> | undefined;
 
@@ -66,22 +77,10 @@ export class Committer {
     const snapshotId = await fileIdentity(this.files.index);
     const snapshot = await readSnapshot(this.files.index);
     if (snapshot.version !== INDEX_VERSION) return this.change(async (tx) => tx.index);
-    const state = new IndexState(snapshot);
-    const journal = await readJournal(this.files.journal);
-    const fresh = journal.records.filter((r) => r.seq > snapshot.seq);
-    for (const record of fresh) replay(state, record);
+    const whole = await readWhole(this.files, snapshot);
     // The same snapshot from start to end (compaction replaces it), and no index of our own yet.
-    if (!this.state && (await fileIdentity(this.files.index)) === snapshotId) {
-      this.seed = {
-        snapshotId,
-        data: state.data,
-        offset: journal.end,
-        lines: journal.records.length,
-        lastSeq: fresh.at(-1)?.seq ?? snapshot.seq,
-        applying: fresh.at(-1)?.applying ?? snapshot.applying,
-      };
-    }
-    return state.data;
+    if (!this.state && (await fileIdentity(this.files.index)) === snapshotId) this.seed = { ...whole, snapshotId };
+    return whole.state.data;
   }
 
   private kick(): void {
@@ -162,12 +161,7 @@ export class Committer {
     const seed = this.seed;
     this.seed = undefined;
     if (!seed || this.state) return false;
-    this.state = new IndexState(copyIndex(seed.data));
-    this.snapshotId = seed.snapshotId;
-    this.offset = seed.offset;
-    this.lines = seed.lines;
-    this.lastSeq = seed.lastSeq;
-    this.applying = seed.applying;
+    this.take({ ...seed, state: new IndexState(copyIndex(seed.state.data)) }, seed.snapshotId);
     return true;
   }
 
@@ -177,20 +171,21 @@ export class Committer {
       snapshot = await upgradeIndex(this.files, snapshot);
       await writeAtomic(this.files.index, serializeIndex(snapshot), { overwrite: true });
     }
-    const state = new IndexState(snapshot);
-    const tail = await readJournal(this.files.journal);
-    const fresh = tail.records.filter((r) => r.seq > snapshot.seq);
-    for (const record of fresh) replay(state, record);
-    if (tail.torn) await cutTornLine(this.files.journal, tail.end);
-    this.state = state;
-    this.snapshotId = await fileIdentity(this.files.index);
-    this.offset = tail.end;
-    this.lines = tail.records.length;
-    this.lastSeq = fresh.at(-1)?.seq ?? snapshot.seq;
-    this.applying = fresh.at(-1)?.applying ?? snapshot.applying;
-    await applyActions(this.files, state.data, this.applying);
-    await removeOrphanKeys(this.files, state.data, this.applying);
-    return state;
+    const whole = await readWhole(this.files, snapshot);
+    if (whole.torn) await cutTornLine(this.files.journal, whole.offset);
+    this.take(whole, await fileIdentity(this.files.index));
+    await applyActions(this.files, whole.state.data, this.applying);
+    await removeOrphanKeys(this.files, whole.state.data, this.applying);
+    return whole.state;
+  }
+
+  private take(whole: Whole, snapshotId: string): void {
+    this.state = whole.state;
+    this.snapshotId = snapshotId;
+    this.offset = whole.offset;
+    this.lines = whole.lines;
+    this.lastSeq = whole.lastSeq;
+    this.applying = whole.applying;
   }
 
   private async commit(state: IndexState, done: Transaction[]): Promise<void> {
