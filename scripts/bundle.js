@@ -73,6 +73,7 @@ const code = result.outputFiles[0].text;
 
 // The early key (src/cli/early-key.ts), which bin/ca.js starts before it loads the bundle above.
 await build({ ...common, entryPoints: ['dist/cli/early-key.js'], outfile: 'dist/bundle/early.cjs' });
+
 // The first line names this build: the code cache is used only with the bundle it was made from.
 const id = createHash('sha256').update(code).digest('hex');
 mkdirSync('dist/bundle', { recursive: true });
