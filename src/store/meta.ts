@@ -2,7 +2,7 @@
  * store.json: what a store is (SPEC "Store"), validated when read (SPEC "Trust of the store"): a
  * damaged description is refused with what to restore, never half-used.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { failure } from '../error.js';
 import { Layout } from './layout.js';
 import { CURVES, KEY_TYPES, type Curve, type KeyChoice, type KeyType } from '../pki/key-type.js';
@@ -74,16 +74,26 @@ export function keyDefaults(meta: StoreMeta): KeyChoice | undefined {
   return meta.defaults ? { type: meta.defaults.keyType, curve: meta.defaults.curve } : undefined;
 }
 
+/** A store description is a few hundred bytes. */
+const MAX_META_BYTES = 64 * 1024;
+
 /**
  * store.json read without opening the store (no ownership checks, no lock), synchronously: for a
  * guess only, the early key's spec (cli/early-key.ts), made before the CLI is loaded; the command
- * opens the store properly. Undefined when missing or damaged.
+ * opens the store properly. Undefined when missing, damaged or not a regular file: read before the
+ * store's trust is checked, a FIFO or a symbolic link put there is neither waited on nor followed.
  */
 export function peekMeta(dir: string): StoreMeta | undefined {
   const path = new Layout(dir).metaFile.path;
+  let fd: number | undefined;
   try {
-    return parseMeta(readFileSync(path, 'utf8'), path);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_META_BYTES) return undefined;
+    return parseMeta(readFileSync(fd, 'utf8'), path);
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -121,6 +121,19 @@ test('a leaf key that is a symbolic link or a FIFO is refused, never followed or
   assert.match(r.stderr, /keys\/alice\.key is not a regular file/);
 });
 
+test('a store.json that is a FIFO is not waited on before the store is checked (the early key looks at it first)', (t) => {
+  const dir = tempDir(t);
+  caOk(dir, ['init', '--key-bits', '2048']);
+  chmodSync(join(dir, '.ca'), 0o770);
+  unlinkSync(join(dir, '.ca/store.json'));
+  assert.equal(run('mkfifo', ['-m', '644', join(dir, '.ca/store.json')]).status, 0);
+  // Bounded: a read that waits on the FIFO would never return.
+  const r = spawnSync(process.execPath, [CA_BIN, 'create-api-certificate', 'bob'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.signal, null, 'ca did not hang');
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /is writable by others \(mode 0770\)/);
+});
+
 test("another user's store, key or CA key is refused", { skip: other.skip }, (t) => {
   const dir = tempDir(t);
   chmodSync(dir, 0o755);
