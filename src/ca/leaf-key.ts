@@ -8,8 +8,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { generateKey } from '../pki/key-generation.js';
-import { LEAF_RSA_BITS, describeSpec, resolveKeySpec, type KeySpec } from '../pki/key-type.js';
-import { keyDefaults, peekMeta } from '../store/meta.js';
+import { describeSpec, type KeySpec } from '../pki/key-type.js';
+import { leafSpecFor, peekMeta } from '../store/meta.js';
 
 /** A key in the making, and the spec it was started with (describeSpec). */
 export interface StartedKey {
@@ -26,7 +26,7 @@ let early: StartedKey | undefined;
  */
 export function startLeafKey(storeDir: string): StartedKey | undefined {
   const meta = peekMeta(storeDir);
-  const spec = meta && resolveKeySpec({}, keyDefaults(meta), LEAF_RSA_BITS);
+  const spec = meta && leafSpecFor(meta);
   if (spec?.type !== 'rsa') return undefined;
   const key = generateKey(spec);
   // Awaited by the command that takes it; a key that nobody takes must not fail the process.

@@ -12,8 +12,7 @@ import { readRequest, type RequestInfo } from '../pki/csr.js';
 import type { Profile } from '../pki/profile.js';
 import { encodePrivateKey } from '../pki/key.js';
 import { generateKey } from '../pki/key-generation.js';
-import { LEAF_RSA_BITS, resolveKeySpec } from '../pki/key-type.js';
-import { keyDefaults } from '../store/meta.js';
+import { leafSpecFor } from '../store/meta.js';
 import { altNamesFromText, altNamesText, type AltNames } from '../pki/san.js';
 import { subjectOf } from '../pki/subject.js';
 import type { Lifetime } from '../pki/validity.js';
@@ -53,7 +52,7 @@ async function profileOf(service: Service, name: string): Promise<Profile> {
  * --domain and the listen address); each start supersedes the last one.
  */
 export async function serverCertificate(service: Service, altNames: AltNames, now: Date): Promise<{ certPem: string; keyPem: string }> {
-  const key = await generateKey(resolveKeySpec({}, keyDefaults(service.store.meta), LEAF_RSA_BITS));
+  const key = await generateKey(leafSpecFor(service.store.meta));
   const keyPem = encodePrivateKey(key);
   const issued = await issueCertificate({
     store: service.store,

@@ -5,7 +5,7 @@
 import { offerLeafKey, type StartedKey } from '../ca/leaf-key.js';
 import { runCommandLine } from './parser.js';
 
-export async function main(argv: string[] = process.argv.slice(2), early?: StartedKey): Promise<void> {
+export async function main(argv: string[], early?: StartedKey): Promise<void> {
   // `ca list --json | head`: the reader leaving early is not an error of ours.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;

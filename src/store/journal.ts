@@ -13,7 +13,7 @@
 import { open, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { failure } from '../error.js';
-import { exists, readRef, syncDirectory, writeAtomic, type FileRef } from './file.js';
+import { readRef, syncDirectory, writeAtomic, type FileRef } from './file.js';
 import {
   parseIndex,
   serializeIndex,
@@ -160,7 +160,9 @@ export async function readSnapshot(ref: FileRef): Promise<Index> {
 
 /** What identifies a snapshot file, to notice that another process compacted. */
 export async function fileIdentity(ref: FileRef): Promise<string> {
-  if (!(await exists(ref.path))) return 'none';
-  const s = await stat(ref.path);
-  return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  const s = await stat(ref.path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  return s ? `${s.ino}:${s.size}:${s.mtimeMs}` : 'none';
 }

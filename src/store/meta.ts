@@ -5,7 +5,7 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { failure } from '../error.js';
 import { Layout } from './layout.js';
-import { CURVES, KEY_TYPES, type Curve, type KeyChoice, type KeyType } from '../pki/key-type.js';
+import { CURVES, KEY_TYPES, LEAF_RSA_BITS, resolveKeySpec, type Curve, type KeyChoice, type KeySpec, type KeyType } from '../pki/key-type.js';
 
 export const STORE_FORMAT = 1;
 
@@ -72,6 +72,11 @@ function lifetime(v: unknown, damaged: (why: string) => Error): StoreMeta['caLif
 /** The key a store makes unless told otherwise, as a choice of flags would give it. */
 export function keyDefaults(meta: StoreMeta): KeyChoice | undefined {
   return meta.defaults ? { type: meta.defaults.keyType, curve: meta.defaults.curve } : undefined;
+}
+
+/** The spec of a new leaf key in this store: the flags' choice, else the store's default, else RSA-2048. */
+export function leafSpecFor(meta: StoreMeta, choice: KeyChoice = {}): KeySpec {
+  return resolveKeySpec(choice, keyDefaults(meta), LEAF_RSA_BITS);
 }
 
 /** A store description is a few hundred bytes. */

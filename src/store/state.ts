@@ -38,7 +38,6 @@ export function copyIndex(data: Index): Index {
   return {
     ...data,
     certificates: data.certificates.map((e) => ({ ...e })),
-    requests: [...data.requests],
     tokens: data.tokens.map((t) => ({ ...t })),
   };
 }
