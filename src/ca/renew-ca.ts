@@ -92,7 +92,7 @@ function serialFor(tx: Transaction): string {
 
 function recordOwn(store: CaStore, tx: Transaction, pem: string, profile: string, warnings: string[]): Issued {
   const entry = indexEntry({ name: 'ca', profile, pem, source: 'renew', hasKey: true });
-  tx.issue({ entry, certPem: pem, keepKey: true });
+  tx.issue({ entry, certPem: pem, keepKey: true, caItself: true });
   return { name: 'ca', pem, chainPem: pem, entry, path: store.describe('ca certificate'), warnings };
 }
 

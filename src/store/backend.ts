@@ -33,6 +33,8 @@ export interface Issue {
   keepKey?: boolean;
   /** a pending request of this name stays pending (`ca renew` renews what is in force) */
   keepRequest?: boolean;
+  /** the CA's own certificate (`ca renew-ca`): the only one recorded under the name `ca` */
+  caItself?: boolean;
 }
 
 export interface CaStore {

@@ -4,7 +4,28 @@
  * write (certstrap's depot tags).
  */
 import { join } from 'node:path';
+import { failure } from '../error.js';
 import { KEY_MODE, PUBLIC_MODE, type FileRef } from './file.js';
+
+/**
+ * What a name may be (SPEC "Store"). The use cases check every name they are given (pki/name.ts);
+ * this is the second check, at the depth where a name becomes a path, so that nothing that slipped
+ * past the first (`../ca`, `a/b`, a space) can ever name a file outside its directory.
+ */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const SERIAL = /^[0-9a-f]{2,40}$/;
+const PENDING_KEY = /^keys\/pending\/[0-9a-f]{16,64}\.key$/;
+
+function checked(value: string, pattern: RegExp, what: string): string {
+  if (!pattern.test(value)) throw failure(`refusing to make a path in the store from the ${what} ${JSON.stringify(value)}`, 'this is a bug: please report it');
+  return value;
+}
+
+/** A name of a certificate or request (not the CA's own, `ca`), refused unless it is one. */
+export function storeName(name: string): string {
+  if (name === 'ca') throw failure('refusing to record a certificate or request under the name "ca": it is the CA\'s own', 'this is a bug: please report it');
+  return checked(name, NAME, 'name');
+}
 
 /** Directories of a store, all 0700. `issued/` keeps every certificate ever issued, by serial. */
 export const SUBDIRS = ['certs', 'keys', 'keys/pending', 'csrs', 'issued'] as const;
@@ -48,22 +69,22 @@ export class Layout {
   }
   /** The current certificate of NAME (the CA's is ca.crt). */
   cert(name: string): FileRef {
-    return name === 'ca' ? this.caCert : this.file(`certs/${name}.crt`, PUBLIC_MODE, `certificate ${name}`);
+    return name === 'ca' ? this.caCert : this.file(`certs/${storeName(name)}.crt`, PUBLIC_MODE, `certificate ${name}`);
   }
   /** The key of NAME's current certificate (the CA's is ca.key). */
   key(name: string): FileRef {
-    return name === 'ca' ? this.caKey : this.file(`keys/${name}.key`, KEY_MODE, `the key of ${name}`);
+    return name === 'ca' ? this.caKey : this.file(`keys/${storeName(name)}.key`, KEY_MODE, `the key of ${name}`);
   }
   /** A key not yet in force: of a pending request, or of a certificate being committed. */
   pendingKey(relative: string): FileRef {
-    return this.file(relative, KEY_MODE, 'a pending key');
+    return this.file(checked(relative, PENDING_KEY, 'pending key'), KEY_MODE, 'a pending key');
   }
   /** Every certificate issued, by serial: what `ca show --serial` and revocation by key read. */
   issued(serial: string): FileRef {
-    return this.file(`issued/${serial}.crt`, PUBLIC_MODE, `certificate ${serial}`);
+    return this.file(`issued/${checked(serial, SERIAL, 'serial')}.crt`, PUBLIC_MODE, `certificate ${serial}`);
   }
   csr(name: string): FileRef {
-    return this.file(`csrs/${name}.csr`, PUBLIC_MODE, `request ${name}`);
+    return this.file(`csrs/${storeName(name)}.csr`, PUBLIC_MODE, `request ${name}`);
   }
   profile(name: string): FileRef {
     return this.file(`profiles/${name}.json`, PUBLIC_MODE, `profile ${name}`);

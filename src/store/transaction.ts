@@ -19,7 +19,7 @@ import { readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { linkAllAtomic, sameFile, syncDirectory, type FileRef } from './file.js';
 import { currentEntry, type ApplyAction, type Index, type IndexEntry, type PendingRequest, type TokenRecord } from './index-file.js';
-import { pendingKeyPath, type Layout } from './layout.js';
+import { pendingKeyPath, storeName, type Layout } from './layout.js';
 import { applyOp, type Op } from './ops.js';
 import type { IndexState } from './state.js';
 import type { Issue, StoreTransaction } from './backend.js';
@@ -73,6 +73,9 @@ export class Transaction implements StoreTransaction {
    */
   issue(p: Issue): void {
     const { entry } = p;
+    // Checked before anything is journaled: a name that cannot be a path must never reach the
+    // journal (every later read would refuse it), and `ca` is the CA's own (ca.crt, ca.key).
+    if (!(entry.name === 'ca' && p.caItself)) this.files.cert(storeName(entry.name));
     this.apply({ op: 'issue', entry, keepRequest: p.keepRequest });
     this.newFiles.push({ ref: this.files.issued(entry.serial), data: p.certPem });
     let key: ApplyAction['key'] = null;

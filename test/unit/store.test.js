@@ -123,3 +123,23 @@ test('a change starts from what read() found, and still sees what another writer
   assert.ok(statSync(b.journal.path).size > 0);
   assert.equal(await c.change(async (tx) => tx.index.crlNumber), 40, 'C read the whole index again');
 });
+
+test("a change cannot record a certificate under a name that is not one, nor under the CA's own", async (t) => {
+  const dir = tempDir(t);
+  caOk(dir, ['init', '-q', '--key-type', 'ecdsa', 'guarded']);
+  caOk(dir, ['create-api-certificate', '-q', 'alice']);
+  const storeDir = join(dir, '.ca');
+  const store = await Store.open(storeDir);
+  const alice = (await store.readIndex()).certificates.find((e) => e.name === 'alice');
+  const certPem = await store.certificatePem(alice);
+  const journal = readFileSync(join(storeDir, 'journal.jsonl'));
+  for (const name of ['../ca', 'bad name', 'ca']) {
+    await assert.rejects(
+      store.change(async (tx) => tx.issue({ entry: { ...alice, name, serial: '0abc' }, certPem })),
+      (e) => e instanceof CaError && /refusing to (make a path|record)/.test(e.message),
+      name,
+    );
+  }
+  assert.deepEqual(readFileSync(join(storeDir, 'journal.jsonl')), journal, 'nothing was journaled');
+  assert.equal((await (await Store.open(storeDir)).readIndex()).certificates.length, 2);
+});
