@@ -9,6 +9,7 @@ import { alreadyExists, failure, usageError } from '../error.js';
 import { buildCertificate } from '../pki/certificate.js';
 import { outsideConstraints, type NameConstraints } from '../pki/constraints.js';
 import { kindOfKey } from '../pki/key-type.js';
+import { nameFromCommonName } from '../pki/name.js';
 import { hasServerAuth, type Profile } from '../pki/profile.js';
 import type { AltNames } from '../pki/san.js';
 import { randomSerial } from '../pki/serial.js';
@@ -41,10 +42,19 @@ export type KeyHolding =
   /** elsewhere (an outside request): the store holds no key for it */
   | { none: true };
 
+/**
+ * A name the store makes when the caller gave none (SPEC "Third wave": an administrator's sign
+ * without a name): from the certificate's CN and the first 8 hex digits of its serial, so every
+ * such request gets a certificate of its own.
+ */
+export interface NameFromCommonName {
+  fromCommonName: string;
+}
+
 export interface IssueParams {
   store: CaStore;
   authority: Authority;
-  name: string;
+  name: string | NameFromCommonName;
   profile: Profile;
   /** CN, O, C: OU is always the cluster id */
   subject: Subject;
@@ -82,7 +92,6 @@ interface Prepared {
   subject: Subject;
   altNames: AltNames;
   validity: Validity;
-  warnings: string[];
 }
 
 /** Every check that needs no index: the subject, the names, the lifetime (before the lock is taken). */
@@ -98,25 +107,26 @@ export function prepareIssue(p: IssueParams): Prepared {
   checkNotCaSubject(subject, p.authority.subject);
   const altNames = withProfileNames(p.altNames, p.profile);
   checkConstraints(p.authority.constraints, altNames, subject.commonName);
-  return { p, subject, altNames, validity, warnings: issueWarnings({ ...p, altNames }, validity) };
+  return { p, subject, altNames, validity };
 }
 
 /** Within a change: the name checked against the index, the certificate signed and recorded. */
 export function issueWithin(tx: StoreTransaction, prepared: Prepared): Issued {
-  const { p, subject, altNames, validity, warnings } = prepared;
-  if ('request' in p.key) checkStillPending(tx.index, p.name, p.key.request);
-  else checkNameFree(tx.index, p.name, p.force);
+  const { p, subject, altNames, validity } = prepared;
+  const { serial, name } = serialAndName(tx, p);
+  if ('request' in p.key) checkStillPending(tx.index, name, p.key.request);
+  else checkNameFree(tx.index, name, p.force);
   const pem = buildCertificate({
     subject,
     publicKey: p.publicKey,
-    serial: randomSerial((s) => tx.serialTaken(s)),
+    serial,
     validity,
     profile: p.profile,
     altNames,
     issuer: { certificate: p.authority.certificate, key: p.authority.key },
     crlUrl: p.store.meta.crlUrl,
   });
-  const entry = indexEntry({ name: p.name, profile: p.profile.name, pem, source: p.source, hasKey: !('none' in p.key) }, p.publicKey);
+  const entry = indexEntry({ name, profile: p.profile.name, pem, source: p.source, hasKey: !('none' in p.key) }, p.publicKey);
   tx.issue({
     entry,
     certPem: pem,
@@ -125,9 +135,19 @@ export function issueWithin(tx: StoreTransaction, prepared: Prepared): Issued {
     keepKey: 'keep' in p.key,
     keepRequest: p.keepRequest,
   });
-  if (p.requestCopy) tx.keepRequestCopy(p.name, p.requestCopy);
+  if (p.requestCopy) tx.keepRequestCopy(name, p.requestCopy);
   const chainPem = [pem, ...intermediatesOf(p.authority.chain)].join('');
-  return { name: p.name, pem, chainPem, entry, path: p.store.describe({ certificate: p.name }), warnings };
+  const warnings = issueWarnings({ ...p, altNames }, name, validity);
+  return { name, pem, chainPem, entry, path: p.store.describe({ certificate: name }), warnings };
+}
+
+/** A fresh serial, and the name: the one given, or one made from the CN and that serial (free in the index). */
+function serialAndName(tx: StoreTransaction, p: IssueParams): { serial: string; name: string } {
+  const given = p.name;
+  if (typeof given === 'string') return { serial: randomSerial((s) => tx.serialTaken(s)), name: given };
+  const nameOf = (serial: string) => nameFromCommonName(given.fromCommonName, serial);
+  const serial = randomSerial((s) => tx.serialTaken(s) || currentEntry(tx.index, nameOf(s)) !== undefined || pendingRequest(tx.index, nameOf(s)) !== undefined);
+  return { serial, name: nameOf(serial) };
 }
 
 /**
@@ -203,23 +223,23 @@ export function indexEntry(p: { name: string; profile: string; pem: string; sour
   };
 }
 
-function issueWarnings(p: IssueParams, validity: Validity): string[] {
+function issueWarnings(p: IssueParams, name: string, validity: Validity): string[] {
   const warnings: string[] = [];
   if (validity.clamped) {
-    warnings.push(`${p.name} would outlive the CA; its validity is cut to the CA's end, ${validity.notAfter.toISOString()}`);
+    warnings.push(`${name} would outlive the CA; its validity is cut to the CA's end, ${validity.notAfter.toISOString()}`);
   }
   if (hasServerAuth(p.profile)) {
     if (p.altNames.dns.length === 0 && p.altNames.ips.length === 0) {
       warnings.push(
-        `${p.name} can serve TLS (serverAuth) but names no IP or DNS name (SAN): Go, Chrome and macOS reject such a server certificate; add --ip or --domain`,
+        `${name} can serve TLS (serverAuth) but names no IP or DNS name (SAN): Go, Chrome and macOS reject such a server certificate; add --ip or --domain`,
       );
     }
     if (lifetimeDays(validity) > APPLE_MAX_SERVER_DAYS) {
-      warnings.push(`${p.name} is valid for more than ${APPLE_MAX_SERVER_DAYS} days: Apple platforms reject such server certificates`);
+      warnings.push(`${name} is valid for more than ${APPLE_MAX_SERVER_DAYS} days: Apple platforms reject such server certificates`);
     }
   }
   if (kindOfKey(p.publicKey)?.type === 'ed25519') {
-    warnings.push(`${p.name} has an Ed25519 key: macOS, iOS and browsers do not accept it (Go, OpenSSL and Java 15+ do)`);
+    warnings.push(`${name} has an Ed25519 key: macOS, iOS and browsers do not accept it (Go, OpenSSL and Java 15+ do)`);
   }
   return warnings;
 }

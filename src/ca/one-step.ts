@@ -15,7 +15,7 @@ import type { KeySpec } from '../pki/key-type.js';
 import { isIP } from 'node:net';
 import { noAltNames, parseAltNames, type AltNames } from '../pki/san.js';
 import type { Lifetime } from '../pki/validity.js';
-import { validateName } from '../pki/name.js';
+import { validateNewName } from '../pki/name.js';
 import { exists, makePrivateDirectory } from '../store/file.js';
 import { openStore, type CaStore } from '../store/store.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
@@ -37,14 +37,14 @@ export interface Identity {
  * `admin-USER`, profile `admin`: a client certificate the server lets sign and revoke.
  */
 export function apiIdentity(user: string, admin = false): Identity {
-  const name = validateName(user, 'user name');
+  const name = validateNewName(user, 'user name');
   return { name, profile: admin ? 'admin' : 'api', commonName: `${admin ? 'admin' : 'user'}-${name}`, altNames: noAltNames() };
 }
 
 /** flocker-ca: nodes are `node-<uuid>`; the name in the store is that unless given. */
 export function nodeIdentity(altNames: AltNames, name?: string): Identity {
   const cn = `node-${randomUUID()}`;
-  return { name: name === undefined ? cn : validateName(name), profile: 'node', commonName: cn, altNames };
+  return { name: name === undefined ? cn : validateNewName(name), profile: 'node', commonName: cn, altNames };
 }
 
 /** flocker-ca: the control service is `control-service`, reachable as HOST (a DNS name or an IP). */
@@ -52,7 +52,7 @@ export function controlIdentity(host: string): Identity {
   const altNames = isIP(host) ? parseAltNames({ ips: [host] }) : parseAltNames({ domains: [host] });
   const shown = altNames.dns[0] ?? altNames.ips[0]!.text;
   // An IPv6 address has colons, which a file name should not: control-fd00--1.
-  const name = validateName(`control-${shown.replace(/[^A-Za-z0-9._-]/g, '-')}`);
+  const name = validateNewName(`control-${shown.replace(/[^A-Za-z0-9._-]/g, '-')}`);
   return { name, profile: 'control', commonName: 'control-service', altNames };
 }
 

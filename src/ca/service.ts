@@ -14,16 +14,16 @@ import { encodePrivateKey } from '../pki/key.js';
 import { generateKey } from '../pki/key-generation.js';
 import { leafSpecFor } from '../store/meta.js';
 import { altNamesFromText, altNamesText, type AltNames } from '../pki/san.js';
-import { subjectOf } from '../pki/subject.js';
+import { subjectOf, type Subject } from '../pki/subject.js';
+import { validateNewName } from '../pki/name.js';
 import type { Lifetime } from '../pki/validity.js';
 import { openCertificate } from '../pki/x509.js';
-import { entryBySerial, type IndexEntry, type PendingRequest } from '../store/index-file.js';
+import { entryBySerial, type IndexEntry, type PendingRequest, type TokenRecord } from '../store/index-file.js';
 import { openStore, type CaStore, type StoreTransaction } from '../store/store.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
 import { rootOf } from './chain.js';
-import { issueCertificate, issuingProfile, issueWithin, prepareIssue, type Issued } from './issue.js';
+import { issueCertificate, issuingProfile, issueWithin, prepareIssue, type Issued, type IssueParams } from './issue.js';
 import { DEFAULT_CRL_DAYS, revokeIn, writeCrl, type RevokeResult } from './revoke.js';
-import { nameFromCommonName } from './sign.js';
 import { redeemToken } from './token.js';
 
 export interface Service {
@@ -108,32 +108,79 @@ export interface SignAsk {
 export async function signFor(service: Service, ask: SignAsk): Promise<Issued> {
   const info = readRequest(ask.csr, 'the request');
   const lifetime: Lifetime | undefined = ask.days === undefined ? undefined : { days: ask.days };
+  // A name from a request is held to the rules of a NAME on the command line (SPEC "Third wave").
+  const askedName = ask.name === undefined ? undefined : validateNewName(ask.name);
   const credential = ask.credential;
   if (credential.kind === 'admin') {
     const profile = await profileOf(service, ask.profile ?? 'peer');
-    const name = ask.name ?? nameFromCommonName(info.subject.commonName);
-    return service.store.change(async (tx) => issueWithin(tx, prepare(service, info, { profile, name, sans: undefined, lifetime, force: ask.force === true, now: ask.now })));
+    const subject = { commonName: info.subject.commonName || askedName || firstHostName(info.altNames) || '', organization: info.subject.organization };
+    if (!subject.commonName) throw usageError('the request has no common name and no DNS or IP name', 'give "name", or a request with a CN');
+    // Without a name (Magnum's `ca-sign`) every request gets a certificate of its own, named from its CN.
+    const name = askedName ?? { fromCommonName: subject.commonName };
+    const prepared = prepare(service, info, { profile, name, subject, sans: undefined, lifetime, force: ask.force === true, now: ask.now });
+    return service.store.change(async (tx) => issueWithin(tx, prepared));
   }
   if (credential.kind !== 'token') throw failure('only an administrator or an enrollment token may ask for a certificate');
   // The token is checked and counted in the very change that issues, so a single-use token serves once.
   const askedSans = altNamesText(info.altNames);
   return service.store.change(async (tx) => {
-    const allowed = redeemToken(tx, credential.token, { profile: ask.profile, name: ask.name, sans: askedSans }, ask.now);
+    const allowed = redeemToken(tx, credential.token, { profile: ask.profile, name: askedName, sans: askedSans }, ask.now);
     const profile = await profileOf(service, allowed.profile);
     if (lifetime && lifetime.days > profile.days) throw usageError(`a token's certificate lasts at most the profile's ${profile.days} days`);
-    const name = allowed.name ?? ask.name ?? nameFromCommonName(info.subject.commonName);
+    const altNames = altNamesFromText(allowed.sans);
+    const subject = tokenSubject(allowed.record, altNames, askedName);
+    const name = allowed.name ?? askedName ?? { fromCommonName: subject.commonName };
     // A token that names its certificate may replace an earlier one of that name (a node enrolled again).
-    return issueWithin(tx, prepare(service, info, { profile, name, sans: allowed.sans, lifetime, force: allowed.name !== null, now: ask.now }));
+    const issued = issueWithin(tx, prepare(service, info, { profile, name, subject, sans: allowed.sans, lifetime, force: allowed.name !== null, now: ask.now }));
+    const dropped = droppedSubject(info.subject, subject);
+    if (dropped) issued.warnings.push(`the request's subject (${dropped}) was not taken: a token's certificate is named by the token`);
+    return issued;
   });
 }
 
-function prepare(service: Service, info: RequestInfo, o: { profile: Profile; name: string; sans: string[] | undefined; lifetime: Lifetime | undefined; force: boolean; now: Date }) {
+/**
+ * SPEC "Third wave": through a token, the subject comes from the token alone. CN: the token's
+ * name, else the certificate's first DNS name, else its first IP (all of them allowed by the
+ * token), else — a profile without serverAuth and a token without SANs — the name asked for.
+ * O: the token's organization or none. The CSR's subject is never read: a token for `etcd2` must
+ * not sign `/O=system:masters/CN=admin` (Kubernetes reads O as a group, etcd the CN as a user).
+ */
+function tokenSubject(token: TokenRecord, altNames: AltNames, askedName: string | undefined): Subject {
+  const commonName = token.name ?? firstHostName(altNames) ?? askedName;
+  if (!commonName) throw usageError(`the enrollment token ${token.id} names no certificate and allows no DNS or IP name`, 'give "name" in the request');
+  return { commonName, organization: token.organization ?? undefined };
+}
+
+function firstHostName(altNames: AltNames): string | undefined {
+  return altNames.dns[0] ?? altNames.ips[0]?.text;
+}
+
+/** What the request's subject asked for that the certificate does not carry, as text; '' when nothing. */
+function droppedSubject(asked: Subject, given: Subject): string {
+  const parts: string[] = [];
+  if (asked.commonName && asked.commonName !== given.commonName) parts.push(`CN=${asked.commonName}`);
+  if (asked.organization && asked.organization !== given.organization) parts.push(`O=${asked.organization}`);
+  if (asked.country) parts.push(`C=${asked.country}`);
+  return parts.join(', ');
+}
+
+interface Preparing {
+  profile: Profile;
+  name: IssueParams['name'];
+  subject: Subject;
+  sans: string[] | undefined;
+  lifetime: Lifetime | undefined;
+  force: boolean;
+  now: Date;
+}
+
+function prepare(service: Service, info: RequestInfo, o: Preparing) {
   return prepareIssue({
     store: service.store,
     authority: service.authority,
     name: o.name,
     profile: o.profile,
-    subject: { commonName: info.subject.commonName || o.name, organization: info.subject.organization },
+    subject: o.subject,
     altNames: o.sans === undefined ? info.altNames : altNamesFromText(o.sans),
     publicKey: info.publicKey,
     key: { none: true },

@@ -7,13 +7,13 @@ import { resolve } from 'node:path';
 import { alreadyExists, failure, usageError } from '../error.js';
 import { MAX_INPUT_BYTES, readRequest } from '../pki/csr.js';
 import { isEncryptedPem } from '../pki/key.js';
-import { validateName } from '../pki/name.js';
+import { validateNewName } from '../pki/name.js';
 import type { Lifetime } from '../pki/validity.js';
 import { exists, readLimited } from '../store/file.js';
 import { currentEntry, pendingRequest } from '../store/index-file.js';
 import { openStore } from '../store/store.js';
 import { openAuthority, type PassphraseSource } from './authority.js';
-import { issueCertificate, issuingProfile, type Issued } from './issue.js';
+import { issueCertificate, issuingProfile, type Issued, type NameFromCommonName } from './issue.js';
 import { writeOutputFile } from './output-file.js';
 
 export interface SignRequest {
@@ -81,7 +81,7 @@ export interface SignCsrResult extends Issued {
 export async function signExternal(req: SignCsrRequest): Promise<SignCsrResult> {
   const info = readRequest(await readLimited(req.csrPath, MAX_INPUT_BYTES, '--csr '), req.csrPath);
   const store = await openStore(req.storeDir);
-  const name = req.name ?? nameFromCommonName(info.subject.commonName);
+  const name = req.name ?? nameOfRequest(info.subject.commonName);
   const profile = await issuingProfile(req.profile, store);
   const authority = await openAuthority(store, req.caPassphrase, { now: req.now });
   // Checked before signing: a refused --out must not leave a certificate recorded behind it.
@@ -94,7 +94,7 @@ export async function signExternal(req: SignCsrRequest): Promise<SignCsrResult> 
     name,
     profile,
     // SPEC policy: from an outside request, only CN and O (OU is the cluster id, C is not taken).
-    subject: { commonName: info.subject.commonName || name, organization: info.subject.organization },
+    subject: { commonName: info.subject.commonName || (name as string), organization: info.subject.organization },
     altNames: info.altNames,
     publicKey: info.publicKey,
     key: { none: true },
@@ -115,13 +115,15 @@ export function readInputFile(path: string, flag: string): Promise<Buffer> {
   return readLimited(path, MAX_INPUT_BYTES, `${flag} `);
 }
 
-export function nameFromCommonName(cn: string): string {
+/**
+ * `ca sign --csr FILE` without NAME: the request's CN when it is a name; otherwise (Magnum's
+ * "Your Name") a name made from the CN and the serial, as `ca serve` does (issue.ts).
+ */
+function nameOfRequest(cn: string): string | NameFromCommonName {
+  if (!cn) throw usageError('the request has no common name to name it by', 'give a NAME: ca sign --csr FILE NAME');
   try {
-    return validateName(cn);
+    return validateNewName(cn);
   } catch {
-    throw usageError(
-      `the request's common name ${JSON.stringify(cn)} cannot be used as a name in the store`,
-      'give a NAME: ca sign --csr FILE NAME',
-    );
+    return { fromCommonName: cn };
   }
 }

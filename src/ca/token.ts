@@ -6,7 +6,9 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { denied, unauthenticated, usageError } from '../error.js';
-import { validateName } from '../pki/name.js';
+import { validateNewName } from '../pki/name.js';
+import { hasServerAuth } from '../pki/profile.js';
+import { checkAttribute } from '../pki/subject.js';
 import { altNamesText, type AltNames } from '../pki/san.js';
 import type { TokenRecord } from '../store/index-file.js';
 import { wholeNumber } from '../pki/whole-number.js';
@@ -32,6 +34,8 @@ export interface TokenRequest {
   storeDir: string;
   profile: string;
   name?: string | undefined;
+  /** the certificate's O */
+  organization?: string | undefined;
   altNames: AltNames;
   ttlSeconds: number;
   uses: number;
@@ -49,7 +53,13 @@ const hashOf = (secret: string) => createHash('sha256').update(secret).digest('h
 export async function createToken(req: TokenRequest): Promise<CreatedToken> {
   const store = await openStore(req.storeDir);
   const profile = await issuingProfile(req.profile, store);
-  const name = req.name === undefined ? null : validateName(req.name);
+  const name = req.name === undefined ? null : validateNewName(req.name);
+  const sans = altNamesText(req.altNames);
+  // The certificate's CN is the token's name or its first DNS or IP name (SPEC "Third wave"): a
+  // server certificate must name the host it serves, so a serverAuth token allows at least one.
+  if (hasServerAuth(profile) && !sans.some((s) => s.startsWith('DNS:') || s.startsWith('IP:'))) {
+    throw usageError(`a token for profile ${profile.name} (serverAuth) must allow a DNS name or an IP address`, 'add --domain or --ip: the host the certificate will serve');
+  }
   const id = randomBytes(6).toString('hex');
   const secret = randomBytes(32).toString('base64url');
   const record: TokenRecord = {
@@ -57,7 +67,8 @@ export async function createToken(req: TokenRequest): Promise<CreatedToken> {
     hash: hashOf(secret),
     profile: profile.name,
     name,
-    sans: altNamesText(req.altNames),
+    organization: req.organization === undefined ? null : checkAttribute('organization', req.organization),
+    sans,
     createdAt: req.now.toISOString(),
     expiresAt: new Date(req.now.getTime() + req.ttlSeconds * 1000).toISOString(),
     uses: req.uses,

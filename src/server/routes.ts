@@ -90,10 +90,10 @@ export const ENDPOINTS: Record<string, Endpoint> = {
 function answerCertificate(call: Call, issued: Issued): void {
   call.record({ serial: issued.entry.serial, name: issued.name, sans: issued.entry.sans });
   if ((call.req.headers.accept ?? '').includes('application/json')) {
-    sendJson(call.res, 200, { name: issued.name, serial: issued.entry.serial, notAfter: issued.entry.notAfter, certificate: issued.chainPem });
+    sendJson(call.res, 200, { name: issued.name, serial: issued.entry.serial, notAfter: issued.entry.notAfter, certificate: issued.chainPem, warnings: issued.warnings });
     return;
   }
-  sendBytes(call.res, 'application/x-pem-file', issued.chainPem, { 'x-certificate-serial': issued.entry.serial });
+  sendBytes(call.res, 'application/x-pem-file', issued.chainPem, { 'x-certificate-serial': issued.entry.serial, 'x-certificate-name': issued.name });
 }
 
 const PEM_TYPES = ['application/pkcs10', 'application/x-pem-file', 'application/x-x509-user-cert', 'text/plain'];

@@ -65,6 +65,8 @@ export interface TokenRecord {
   profile: string;
   /** the certificate's name, when the token fixes it */
   name: string | null;
+  /** the certificate's O, when the token gives one (the subject comes from the token alone) */
+  organization?: string | null;
   /** the SANs it allows ("DNS:…", "IP:…", "URI:…", "email:…"); a request without SANs gets these */
   sans: string[];
   createdAt: string;
@@ -220,6 +222,7 @@ function token(c: Check, raw: unknown, where: string): TokenRecord {
     hash: c.text(t.hash, `${where} "hash"`, PUBLIC_KEY),
     profile: c.text(t.profile, `${where} "profile"`, PROFILE),
     name: nullable(t.name, (v) => c.text(v, `${where} "name"`, NAME)),
+    organization: nullable(t.organization, (v) => c.text(v, `${where} "organization"`, NO_CONTROL, 256)),
     sans: c.list(t.sans, `${where} "sans"`).map((s, j) => c.text(s, `${where} SAN #${j + 1}`, SAN)),
     createdAt: c.date(t.createdAt, `${where} "createdAt"`),
     expiresAt: c.date(t.expiresAt, `${where} "expiresAt"`),

@@ -61,7 +61,7 @@ test('ca enroll: the key made here (0600) in a new 0700 directory, the certifica
 
 test('ca enroll refusals: a wrong fingerprint sends nothing; a used token, a name it does not allow, files already there', () => {
   const wrong = 'AA'.repeat(32);
-  const t1 = token('--name', 'web1');
+  const t1 = token('--name', 'web1', '--domain', 'web1.internal');
   const r1 = ca(dir, ['enroll', '--server', server.url, '--fingerprint', wrong, '--token', t1, '--out', 'w', 'web1']);
   refused(r1, 1, /fingerprint/i);
   assert.ok(!existsSync(f('w')), 'nothing written');
@@ -69,11 +69,11 @@ test('ca enroll refusals: a wrong fingerprint sends nothing; a used token, a nam
   caOk(dir, ['enroll', '--server', server.url, '--fingerprint', server.fingerprint, '--token', t1, '--out', 'w', 'web1']);
   const before = snapshot(f('w'));
   refused(ca(dir, ['enroll', '--server', server.url, '--fingerprint', server.fingerprint, '--token', t1, '--out', 'w2', 'web1']), 1, /refused the enrollment: .*(used|spent)/i);
-  refused(ca(dir, ['enroll', '--server', server.url, '--fingerprint', server.fingerprint, '--token', token('--name', 'web2'), '--out', 'w3', 'web3']), 1, /refused the enrollment/);
+  refused(ca(dir, ['enroll', '--server', server.url, '--fingerprint', server.fingerprint, '--token', token('--name', 'web2', '--domain', 'web2.internal'), '--out', 'w3', 'web3']), 1, /refused the enrollment/);
   assert.ok(!existsSync(f('w2')) && !existsSync(f('w3')));
-  refused(ca(dir, ['enroll', '--server', server.url, '--fingerprint', server.fingerprint, '--token', token('--name', 'web1'), '--out', 'w', 'web1']), 1, /exists|--force/);
+  refused(ca(dir, ['enroll', '--server', server.url, '--fingerprint', server.fingerprint, '--token', token('--name', 'web1', '--domain', 'web1.internal'), '--out', 'w', 'web1']), 1, /exists|--force/);
   assert.deepEqual(snapshot(f('w')), before, 'files already there are kept without --force');
-  caOk(dir, ['enroll', '--force', '--server', server.url, '--fingerprint', server.fingerprint, '--token', token('--name', 'web1'), '--out', 'w', 'web1']);
+  caOk(dir, ['enroll', '--force', '--server', server.url, '--fingerprint', server.fingerprint, '--token', token('--name', 'web1', '--domain', 'web1.internal'), '--out', 'w', 'web1']);
   assert.notEqual(snapshot(f('w'))['web1.crt'], before['web1.crt']);
   refused(ca(dir, ['enroll', '--server', server.url, '--fingerprint', server.fingerprint, 'x']), 2, /token/);
   refused(ca(dir, ['enroll', '--server', server.url, '--fingerprint', 'abc', '--token', 'x.y']), 2, /fingerprint/);

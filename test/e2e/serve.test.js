@@ -138,7 +138,7 @@ test('POST /v1/sign with tokens: what it allows, once; refused when used up, exp
   await refused(() => post('garbage', JSON.stringify({ csr: csr() })), 401, 'unauthenticated');
 
   // A token that expired: recorded by another process, read by the server from the journal.
-  const expired = token('--profile', 'node', '--ttl', '1m');
+  const expired = token('--profile', 'node', '--ip', '10.0.0.5', '--ttl', '1m');
   const { Store } = await import('../../dist/store/store.js');
   const s = await Store.open(store());
   await s.change(async (tx) => {

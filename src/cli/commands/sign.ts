@@ -56,7 +56,7 @@ export const signCommand: CommandModule<GlobalArgs, Args> = {
   handler: handler<Args>(
     (args) => (args.csr ? `sign ${args.csr}` : `sign ${args.name ?? 'the request'}`),
     async (args, ctx) => {
-      const { validateName } = await import('../../pki/name.js');
+      const { validateName, validateNewName } = await import('../../pki/name.js');
       const { parseLifetime } = await import('../../pki/validity.js');
       const { usageError } = await import('../../error.js');
       const lifetime = parseLifetime(args.days, args.years, ctx.now);
@@ -86,7 +86,7 @@ export const signCommand: CommandModule<GlobalArgs, Args> = {
         return;
       }
       const { signExternal } = await import('../../ca/sign.js');
-      const name = args.name === undefined ? undefined : validateName(args.name);
+      const name = args.name === undefined ? undefined : validateNewName(args.name);
       const issued = await signExternal({
         storeDir: ctx.storeDir,
         csrPath: args.csr,

@@ -8,6 +8,7 @@ import { printable } from '../text.js';
 interface CreateArgs extends GlobalArgs, AltNameArgs {
   profile: string;
   name?: string;
+  organization?: string;
   ttl: string;
   uses: string;
 }
@@ -22,7 +23,8 @@ const create: CommandModule<GlobalArgs, CreateArgs> = {
   builder: (y) =>
     altNameOptions(y)
       .option('profile', { type: 'string', default: 'peer', describe: 'the profile of the certificate it gets' })
-      .option('name', { type: 'string', describe: 'the name the certificate gets in the store (and may replace)' })
+      .option('name', { type: 'string', describe: 'the name the certificate gets in the store (and may replace), and its CN' })
+      .option('organization', { type: 'string', alias: 'o', describe: "the certificate's O (the subject comes from the token, never from the request)" })
       .option('ttl', { type: 'string', default: '1h', describe: 'how long it may be used: 15m, 1h, 7d' })
       .option('uses', { type: 'string', default: '1', describe: 'how many certificates it may get' })
       .example('ca token create --profile node --name etcd2 --ip 10.0.0.12 --domain etcd2.internal', 'for one node, once, within the hour')
@@ -31,11 +33,12 @@ const create: CommandModule<GlobalArgs, CreateArgs> = {
     () => 'create the token',
     async (args, ctx) => {
       const { createToken, parseTtl, parseUses } = await import('../../ca/token.js');
-      const { validateName } = await import('../../pki/name.js');
+      const { validateNewName } = await import('../../pki/name.js');
       const made = await createToken({
         storeDir: ctx.storeDir,
         profile: args.profile,
-        name: args.name === undefined ? undefined : validateName(args.name),
+        name: args.name === undefined ? undefined : validateNewName(args.name),
+        organization: args.organization,
         altNames: await altNamesOf(args),
         ttlSeconds: parseTtl(args.ttl),
         uses: parseUses(args.uses),
@@ -43,7 +46,7 @@ const create: CommandModule<GlobalArgs, CreateArgs> = {
       });
       if (ctx.json) return ctx.out.json({ token: made.token, ...withoutHash(made.record) });
       ctx.out.result(made.token);
-      const allows = [made.record.name && `name ${made.record.name}`, made.record.sans.join(', ')].filter(Boolean).join(', ');
+      const allows = [made.record.name && `name ${made.record.name}`, made.record.organization && `O=${made.record.organization}`, made.record.sans.join(', ')].filter(Boolean).join(', ');
       ctx.out.success(`Token ${made.record.id}: profile ${made.record.profile}${allows ? `, ${allows}` : ''}, ${made.record.uses} use(s) until ${made.record.expiresAt}.`);
       ctx.out.info('It is shown only now; pass it to `ca enroll --token`. The store keeps only its hash.');
     },
