@@ -4,7 +4,8 @@
  * an HTTP status. `message` is the cause, worded to follow "failed to <action>: "; `hint` is the
  * next step, when there is one.
  */
-export type ErrorKind = 'usage' | 'failure';
+/** `interrupted`: the person at the terminal stopped the command (Ctrl-C at a prompt). */
+export type ErrorKind = 'usage' | 'failure' | 'interrupted';
 
 /** Why a failure happened, where a caller must tell it apart (the server's 401, 403, 404). */
 export type Refusal = 'unauthenticated' | 'denied' | 'missing';
@@ -54,4 +55,9 @@ export function failure(message: string, hint?: string): CaError {
 /** Something exists that only --force may replace: exit status 1, or a question on a terminal. */
 export function alreadyExists(message: string, hint: string): CaError {
   return new CaError('failure', message, hint, true);
+}
+
+/** Ctrl-C at a prompt: nothing was done, and nothing is reported (exit 130, as shells do for SIGINT). */
+export function interrupted(): CaError {
+  return new CaError('interrupted', 'interrupted');
 }

@@ -7,7 +7,9 @@
 import { buildRequest } from '../pki/csr.js';
 import { encodePrivateKey } from '../pki/key.js';
 import type { KeySpec } from '../pki/key-type.js';
-import { altNamesText, type AltNames } from '../pki/san.js';
+import { isIP } from 'node:net';
+import { hasServerAuth } from '../pki/profile.js';
+import { altNamesText, countAltNames, parseAltNames, type AltNames } from '../pki/san.js';
 import { subjectOf, subjectText, type Subject } from '../pki/subject.js';
 import { parseCertificate } from '../pki/x509.js';
 import { currentEntry } from '../store/index-file.js';
@@ -39,6 +41,23 @@ export interface NewCertResult {
   encrypted: boolean;
   /** a certificate of this name is in force: it stays so, with its key, until the request is signed */
   replacesSigned: boolean;
+  /** the SAN taken from NAME, given without --domain or --ip (mkcert's habit) */
+  sanFromName?: string | undefined;
+}
+
+/**
+ * mkcert's habit, `mkcert localhost`: a server certificate asked for by a host name alone is for
+ * that host. Without a SAN, Go, Chrome and macOS reject the certificate whatever its CN says
+ * (RFC 6125 6.4.4, CA/B BR 7.1.4.2.1), so a NAME that is a host name or an IPv4 address, given
+ * without --domain and --ip for a profile with serverAuth, becomes the SAN.
+ */
+export function altNamesFromName(name: string, given: AltNames, serverAuth: boolean): AltNames | undefined {
+  if (!serverAuth || countAltNames(given) > 0) return undefined;
+  try {
+    return parseAltNames(isIP(name) === 4 ? { ips: [name] } : { domains: [name] });
+  } catch {
+    return undefined; // not a host name (`node_7`): the request has no SAN, and `ca sign` warns
+  }
 }
 
 /** SPEC: the CN defaults to the first domain, else the first IP, else the name. */
@@ -51,19 +70,21 @@ export async function createRequest(req: NewCertRequest): Promise<NewCertResult>
   const { name } = req;
   const profile = await issuingProfile(req.profile, store);
   checkNameFree(await store.readIndex(), name, req.force);
+  const fromName = altNamesFromName(name, req.altNames, hasServerAuth(profile));
+  const altNames = fromName ?? req.altNames;
 
   const subject: Subject = {
-    commonName: req.commonName ?? defaultCommonName(name, req.altNames),
+    commonName: req.commonName ?? defaultCommonName(name, altNames),
     organization: req.organization,
     organizationalUnit: store.meta.clusterId,
     country: req.country,
   };
   const chain = await readChain(store);
   checkNotCaSubject(subject, subjectOf(parseCertificate(chain.ca).subject));
-  checkConstraints(constraintsOf(chain, store.describe('chain')), req.altNames, subject.commonName);
+  checkConstraints(constraintsOf(chain, store.describe('chain')), altNames, subject.commonName);
   const key = await newLeafKey(req.keySpec);
-  const csr = buildRequest({ subject, altNames: req.altNames, key });
-  const sans = altNamesText(req.altNames);
+  const csr = buildRequest({ subject, altNames, key });
+  const sans = altNamesText(altNames);
 
   const replacesSigned = await store.change(async (tx) => {
     checkNameFree(tx.index, name, req.force);
@@ -78,5 +99,6 @@ export async function createRequest(req: NewCertRequest): Promise<NewCertResult>
     sans,
     encrypted: Boolean(req.passphrase),
     replacesSigned,
+    sanFromName: fromName ? sans[0] : undefined,
   };
 }

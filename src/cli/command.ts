@@ -21,7 +21,7 @@ export function handler<A extends GlobalArgs & { force?: boolean | undefined }>(
       const status = await confirmingForce(args, ctx, body);
       if (typeof status === 'number') process.exitCode = status;
     } catch (err) {
-      process.exitCode = reportError(action(args), err, { verbose: ctx.verbose, colors: ctx.out.colors });
+      process.exitCode = reportError(action(args), err, { verbose: ctx.verbose, colors: ctx.out.colors, hints: ctx.out.hints });
     }
   };
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { loadPalette, type Palette } from '../ui/color.js';
 import type { GlobalArgs } from './options.js';
+import { storeHints, type HintRewriter } from './hints.js';
 import { givenStore, locateStore } from './store-location.js';
 import { printable, safeJson } from './text.js';
 
@@ -18,6 +19,8 @@ export interface Output {
   /** warnings: stderr, always */
   warn(text: string): void;
   colors: Palette;
+  /** names the command's store in the `ca …` commands a message quotes (hints.ts) */
+  hints: HintRewriter;
 }
 
 export interface Context {
@@ -51,13 +54,15 @@ export async function createContext(args: GlobalArgs, env: NodeJS.ProcessEnv = p
   const colors = await loadPalette(colorEnabled(args, env));
   const quiet = Boolean(args.quiet);
   const err = (line: string) => process.stderr.write(`${line}\n`);
+  const hints = storeHints({ flag: args.store, env: env.CA_STORE || undefined });
   const out: Output = {
     result: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     json: (value) => process.stdout.write(`${safeJson(value)}\n`),
-    success: (text) => quiet || err(`${colors.success('✔')} ${printable(text)}`),
-    info: (text) => quiet || err(printable(text)),
-    warn: (text) => err(`${colors.warning('warning:')} ${printable(text)}`),
+    success: (text) => quiet || err(`${colors.success('✔')} ${printable(hints(text))}`),
+    info: (text) => quiet || err(printable(hints(text))),
+    warn: (text) => err(`${colors.warning('warning:')} ${printable(hints(text))}`),
     colors,
+    hints,
   };
   let storeDir: string | undefined;
   return {

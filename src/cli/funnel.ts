@@ -10,18 +10,24 @@ import { printable } from './text.js';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** 128 + SIGINT: what a shell reports for a command stopped with Ctrl-C */
+export const EXIT_INTERRUPTED = 130;
 
 export interface FunnelOptions {
   verbose: boolean;
   colors: Palette;
+  /** names the command's store in the commands a message quotes */
+  hints?: (text: string) => string;
 }
 
 export function reportError(action: string, err: unknown, options: FunnelOptions): number {
   if (isBrokenPipe(err)) return 0; // `ca export | head`: the reader left; nothing to report
+  if (err instanceof CaError && err.kind === 'interrupted') return EXIT_INTERRUPTED; // they know: they pressed Ctrl-C
   const { colors } = options;
   const cause = err instanceof CaError ? err.message : describeUnexpected(err);
   const hint = err instanceof CaError && err.hint ? `; ${err.hint}` : '';
-  process.stderr.write(`${colors.error('error:')} ${oneLine(`failed to ${action}: ${cause}${hint}`)}\n`);
+  const line = `failed to ${action}: ${cause}${hint}`;
+  process.stderr.write(`${colors.error('error:')} ${oneLine(options.hints ? options.hints(line) : line)}\n`);
   if (options.verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return err instanceof CaError && err.kind === 'usage' ? EXIT_USAGE : EXIT_FAILURE;
 }

@@ -29,7 +29,7 @@ export interface OneStepArgs extends GlobalArgs, KeyPassphraseArgs, CaPassphrase
 export function oneStepOptions<T>(y: Argv<T>) {
   let b = keyPassphraseOptions(y, 'encrypt the new key with this passphrase (default: not encrypted)');
   b = caPassphraseOptions(b);
-  b = lifetimeOptions(b, '825 days');
+  b = lifetimeOptions(b, { days: '825' });
   b = forceOption(b, 'replace existing output files and issue again under a name already used');
   return keyOptions(b, "the store's (rsa unless init said otherwise)", '2048')
     .option('out', { type: 'string', default: '.', describe: 'directory to write NAME.crt and NAME.key to (made 0700 if missing)' })

@@ -93,10 +93,11 @@ export interface LifetimeArgs {
   days?: string | undefined;
 }
 
-export function lifetimeOptions<T>(y: Argv<T>, defaultDescription: string) {
+/** The default is shown beside the flag it is counted in: `--days [default: 825]`, `--years [default: 10]`. */
+export function lifetimeOptions<T>(y: Argv<T>, defaults: { years?: string; days?: string }) {
   return y
-    .option('years', { type: 'string', describe: 'validity in years', defaultDescription })
-    .option('days', { type: 'string', describe: 'validity in days' })
+    .option('years', { type: 'string', describe: 'validity in years', defaultDescription: defaults.years })
+    .option('days', { type: 'string', describe: 'validity in days', defaultDescription: defaults.days })
     .group(['years', 'days'], GROUPS.validity);
 }
 

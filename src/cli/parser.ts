@@ -27,6 +27,7 @@ import { completionCommand } from './commands/completion.js';
 import { trustCommand } from './commands/trust.js';
 import { completer } from './complete.js';
 import { globalOptions, type GlobalArgs } from './options.js';
+import { describeUnknown, unknownOptions } from './unknown-options.js';
 
 const EPILOGUE = `Examples:
   ca init --passphrase-file ca-pass.txt             create ./.ca with a CA whose key is encrypted
@@ -80,7 +81,10 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
     .fail((message, err) => {
       // Thrown, not printed here: with exitProcess(false) yargs would otherwise go on to run the
       // handler after a validation error.
-      throw new UsageFailure(usageMessage(message || err?.message || 'invalid usage', commandName, argv), commandName);
+      const known = knownOptions(parser);
+      const unknown = unknownOptions(argv, known);
+      const text = unknown.length > 0 ? describeUnknown(unknown, known) : usageMessage(message || err?.message || 'invalid usage', commandName, argv);
+      throw new UsageFailure(text, commandName);
     });
   skipHelpCache(parser);
   return parser as Argv<GlobalArgs>;
@@ -98,6 +102,12 @@ function skipHelpCache(parser: Argv): void {
     .getInternalMethods?.()
     .getUsageInstance?.();
   if (typeof internal?.cacheHelpMessage === 'function') internal.cacheHelpMessage = () => undefined;
+}
+
+/** The flags and aliases yargs knows at this point of the parse (the command's own included). */
+function knownOptions(parser: Argv): Set<string> {
+  const options = (parser as unknown as { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> } }).getOptions();
+  return new Set([...Object.keys(options.key), ...Object.values(options.alias).flat(), 'help', 'h', 'version']);
 }
 
 /** Only their `command` strings are read here: names, and what their arguments are called. */
@@ -149,7 +159,11 @@ function usageMessage(message: string, command: string | undefined, argv: string
   }
   // yargs lists a bad choice over several lines: one line, in the flags' own words.
   const choice = /^Invalid values:\s*Argument: (\S+), Given: (.+?), Choices: (.+)$/s.exec(message);
-  if (choice) return `invalid --${choice[1]} ${choice[2]}: choose ${choice[3].replace(/"/g, '').split(', ').join(', ')}`;
+  if (choice) {
+    // A positional (`ca completion tcsh`) is named as the help names it, not as a flag.
+    const what = argv.some((a) => a === `--${choice[1]}` || a.startsWith(`--${choice[1]}=`)) ? `--${choice[1]}` : choice[1]!.toUpperCase();
+    return `invalid ${what} ${choice[2]}: choose ${choice[3].replace(/"/g, '').split(', ').join(', ')}`;
+  }
   return message.replace(/^Unknown argument/, 'unknown argument').replace(/^Unknown arguments/, 'unknown arguments');
 }
 

@@ -4,10 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CA_BIN, needs, run, tempDir } from '../helpers/ca.js';
+import { CA_BIN, needs, run, tempDir, treeDigest } from '../helpers/ca.js';
 
 const skip = needs('tmux', 'tmux');
 const SECRET = 'Tmux-Typed-Passphrase-42';
@@ -18,6 +18,7 @@ function terminal(t, dir) {
   t.after(() => tmux('kill-server'));
   let n = 0;
   return {
+    socket,
     /** Runs a shell command in a new 120x40 window; the shell prints EXIT=<status> when done. */
     start(command) {
       const name = `w${n++}`;
@@ -140,4 +141,21 @@ test('a new passphrase typed at the prompt needs 8 characters; a wrong one when 
   assert.match(screen, /error: failed to .*wrong passphrase for the CA key/);
   assert.match(screen, /EXIT=1/);
   assert.ok(!existsSync(join(dir, 'bob.crt')));
+});
+
+test('Ctrl-C at a prompt: no error, exit 130, the store as it was', { skip, timeout: 60_000 }, async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'pass'), `${SECRET}\n`);
+  assert.equal(run(process.execPath, [CA_BIN, 'init', '-q', '--key-type', 'ecdsa', '--passphrase-file', 'pass', 'ctrl-c-ca'], { cwd: dir }).status, 0);
+  assert.equal(run(process.execPath, [CA_BIN, 'new-cert', '-q', '--ip', '10.0.0.1', 'server1'], { cwd: dir, input: '' }).status, 0);
+  const before = treeDigest(join(dir, '.ca'));
+  const term = terminal(t, dir);
+  const sign = term.start(`${ca} sign server1`);
+  await sign.waitFor(/Passphrase of the CA key/, 'the CA passphrase prompt');
+  run('tmux', ['-L', term.socket, 'send-keys', '-t', 'ca:w0', 'C-c']);
+  const screen = await sign.waitFor(/EXIT=\d+/, 'the end of ca sign');
+  assert.match(screen, /EXIT=130/);
+  assert.doesNotMatch(screen, /error|SIGINT|force closed/i);
+  assert.equal(treeDigest(join(dir, '.ca')), before, 'nothing written');
+  assert.match(run(process.execPath, [CA_BIN, 'list'], { cwd: dir }).stdout, /server1.*pending/);
 });

@@ -75,6 +75,10 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       const { exportBundle, exportCaCertificate, parseP12Iterations } = await import('../../ca/export.js');
       const name = args.name === undefined ? undefined : validateName(args.name);
       const format = formatOf(args, usageError);
+      // The export itself is the output: JSON on stdout would be mixed into the archive.
+      if (ctx.json && args.out === undefined) {
+        throw usageError('--json needs --out FILE: the export itself is what ca export writes to stdout', 'add --out FILE (then --json describes what was written), or use `ca show --json NAME` for the fields of a certificate');
+      }
       if (args.server !== undefined) {
         if (name !== undefined || (format !== 'tar' && format !== 'pem')) throw usageError('--server fetches the CA certificate only', 'leave out NAME; use --format tar or pem');
         if (args.fingerprint === undefined) throw usageError('--server needs --fingerprint', "the CA's SHA-256 fingerprint (`ca show ca` where the CA is), so no one in between can pass for it");
@@ -105,6 +109,7 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       if (args.out !== undefined) {
         const { writeOutputFile } = await import('../../ca/output-file.js');
         await writeOutputFile({ path: args.out, data: result.data, holdsKey: result.holdsKey, force: Boolean(args.force) });
+        if (ctx.json) return ctx.out.json({ out: args.out, format, entries: result.names, holdsKey: result.holdsKey });
         ctx.out.success(`Wrote ${args.out} (${format === 'p12' ? `PKCS#12: ${name}'s certificate, key and the CA` : listing}).`);
         return;
       }

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
 import type { Context } from '../context.js';
+import { shellWord } from '../hints.js';
 import { caFlags, keyFlags, newSecret, secretSource } from '../passphrase.js';
 import { startProgress } from '../../ui/progress.js';
 import {
@@ -41,7 +42,7 @@ export const initCommand: CommandModule<GlobalArgs, Args> = {
     let b = y.positional('name', { type: 'string', describe: "the CA's common name", defaultDescription: 'the directory name' });
     b = subjectOptions(b);
     b = keyOptions(b, "rsa (with --parent: the parent store's)", '4096');
-    b = lifetimeOptions(b, '10 (an intermediate: 5)');
+    b = lifetimeOptions(b, { years: '10 (an intermediate: 5)' });
     b = keyPassphraseOptions(b, 'encrypt the CA key with this passphrase');
     b = caPassphraseOptions(b);
     b = forceOption(b, 'replace an existing store (the old one is kept beside it)');
@@ -114,11 +115,23 @@ export const initCommand: CommandModule<GlobalArgs, Args> = {
       if (result.replaced) ctx.out.info(`The previous store was moved to ${result.replaced}.`);
       const kind = result.parentName ? `intermediate CA (signed by ${args.parent}, recorded there as ${result.parentName})` : 'CA';
       ctx.out.success(`Created the ${kind} "${subject.commonName}" in ${ctx.storeDir} (${describeSpec(spec)}, cluster ${result.clusterId}, valid until ${result.notAfter.slice(0, 10)}).`);
-      ctx.out.info('Next: `ca new-cert --ip 10.0.0.1 server1` then `ca sign server1`; give `ca export | tar xvf -` (ca.crt) to every member.');
+      ctx.out.info(nextAfterInit(ctx.storeDir, pathLength));
     },
     { searchStore: false },
   ),
 };
+
+/**
+ * What to run next: a CA that may sign CAs (`--path-length 1` or more) is meant to sign
+ * intermediates (`ca init --parent`); any other issues certificates. The `ca …` commands quoted
+ * get this store's --store from the context; `ca init`'s names the new one itself.
+ */
+function nextAfterInit(store: string, pathLength: number | undefined): string {
+  if (pathLength !== undefined && pathLength > 0) {
+    return `Next: \`ca init --store cluster1 --parent ${shellWord(store)} cluster1\` makes an intermediate CA below this one (docs/guides/hierarchy.md); its certificates chain to this CA's ca.crt (\`ca export | tar xvf -\`).`;
+  }
+  return 'Next: `ca new-cert --ip 10.0.0.1 server1` then `ca sign server1`; give `ca export | tar xvf -` (ca.crt) to every member.';
+}
 
 function list(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);

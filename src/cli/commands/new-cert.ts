@@ -73,6 +73,7 @@ export const newCertCommand: CommandModule<GlobalArgs, Args> = {
       }
       const sans = result.sans.length ? ` for ${result.sans.join(', ')}` : '';
       ctx.out.success(`Created the key and request of ${name} (${result.profile})${sans}.`);
+      if (result.sanFromName) ctx.out.info(`No --domain or --ip was given: the certificate is for the host ${name} (${result.sanFromName}), as clients check the SAN, not the CN.`);
       if (result.replacesSigned) ctx.out.info(`The certificate of ${name} in force stays, with its key, until the request is signed.`);
       ctx.out.info(`Next: \`ca sign ${name}\`.`);
     },

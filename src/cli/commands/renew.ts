@@ -32,7 +32,7 @@ export const renewCommand: CommandModule<GlobalArgs, Args> = {
   describe: 'the same certificate with a new serial and validity',
   builder: (y) => {
     let b = y.positional('name', { type: 'string', describe: 'the certificate to renew (ca: the CA itself)' });
-    b = lifetimeOptions(b, "the profile's (825 days)");
+    b = lifetimeOptions(b, { days: "the profile's (825)" });
     b = keyPassphraseOptions(b, 'with --new-key: encrypt the new key with this passphrase');
     b = caPassphraseOptions(b);
     b = keyOptions(b, 'with --new-key: the old key type', 'the old key size');

@@ -34,7 +34,7 @@ export const signCommand: CommandModule<GlobalArgs, Args> = {
   describe: 'sign a pending request, or an outside CSR (--csr), with the CA',
   builder: (y) => {
     let b = y.positional('name', { type: 'string', describe: 'the request to sign; with --csr, the name to record' });
-    b = lifetimeOptions(b, '825 days');
+    b = lifetimeOptions(b, { days: '825' });
     b = caPassphraseOptions(b);
     b = keyPassphraseOptions(b, 'the CA key passphrase, as etcd-ca took it');
     b = forceOption(b, 'with --csr: replace a certificate of the same name');
