@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CA_BIN, needs, tempDir } from '../helpers/ca.js';
@@ -36,6 +36,7 @@ function runGuide(t, file, expect) {
   });
   assert.equal(r.status, 0, `${file} failed (${r.signal ?? r.status}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
   for (const pattern of expect) assert.match(r.stdout, pattern, file);
+  return { ...r, dir };
 }
 
 test('docs/guides/curl.md runs as written', { skip: needs('curl', 'curl') || needs('openssl', 'openssl'), timeout: 180_000 }, (t) => {
@@ -59,5 +60,11 @@ test('docs/guides/serve.md runs as written', { skip: needs('curl', 'curl') || ne
 });
 
 test('README.md runs as written', { skip: needs('curl', 'curl') || needs('openssl', 'openssl'), timeout: 180_000 }, (t) => {
-  runGuide(t, README, [/^alice\.crt$/m, /etcd1\.crt: valid/, /^ca\.pem$/m, /^cert\.pem$/m, /^key\.pem$/m]);
+  const r = runGuide(t, README, [/^alice\.crt$/m, /etcd1\.crt: valid/, /^ca\.pem$/m, /^cert\.pem$/m, /^key\.pem$/m]);
+  // What it teaches is what a user should do: no secret on argv, no server certificate without a
+  // SAN, and every file that holds a secret readable by its owner only.
+  assert.doesNotMatch(r.stderr, /visible in ps|names no IP or DNS name/i);
+  for (const secret of ['alice.pass', 'walkthrough/pass', 'etcd1-secret.yaml', 'etcd2.token', '.docker/key.pem']) {
+    assert.equal(statSync(join(r.dir, secret)).mode & 0o077, 0, `${secret} is readable by its owner only`);
+  }
 });
