@@ -8,6 +8,7 @@
 import { X509Certificate } from 'node:crypto';
 import { request } from 'node:https';
 import { CaError, failure, usageError } from '../error.js';
+import { fingerprintOf, pemToDer, splitPemCertificates } from '../pki/x509.js';
 
 export interface Trust {
   /** the trust anchor: the root at the top of the server's chain, PEM */
@@ -30,7 +31,10 @@ interface Options {
   root?: string | undefined;
   cert?: string | undefined;
   key?: string | undefined;
+  /** the whole exchange, connection to last byte (default 30 s) */
   timeoutMs?: number;
+  /** the most of the answer's body that is read (default MAX_ANSWER_BYTES) */
+  maxBytes?: number;
 }
 
 /** `https://host:port` without a path, checked. */
@@ -54,10 +58,35 @@ export function parseFingerprint(input: string): string {
   return hex.match(/../g)!.join(':');
 }
 
+/**
+ * SPEC "Third wave": a remote client reads at most 1 MiB of any answer (64 KiB of a CA chain) and
+ * waits at most 30 s for the whole of it. The socket's own timeout is an idle timeout: a server
+ * that sends a byte every few seconds would never trip it, so a deadline covers the whole exchange.
+ */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+export const MAX_CHAIN_BYTES = 64 * 1024;
+const DEADLINE_MS = 30_000;
+
+const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`);
+
 export function call(base: URL, path: string, o: Options = {}): Promise<Answer> {
+  const url = new URL(path, base);
+  const max = o.maxBytes ?? MAX_ANSWER_BYTES;
+  const limitMs = o.timeoutMs ?? DEADLINE_MS;
+  const tooLarge = () => failure(`the answer of ${url.origin}${url.pathname} is too large (over ${size(max)})`, 'a `ca serve` answers in a few KiB: is --server a `ca serve`?');
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (err: Error | undefined, answer?: Answer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      if (err) {
+        req.destroy();
+        reject(err);
+      } else resolve(answer!);
+    };
     const req = request(
-      new URL(path, base),
+      url,
       {
         method: o.method ?? 'GET',
         headers: { ...(o.body !== undefined ? { 'content-length': String(Buffer.byteLength(o.body)) } : {}), ...o.headers },
@@ -65,20 +94,28 @@ export function call(base: URL, path: string, o: Options = {}): Promise<Answer> 
         cert: o.cert,
         key: o.key,
         rejectUnauthorized: o.root !== undefined,
-        timeout: o.timeoutMs ?? 30_000,
+        timeout: limitMs,
       },
       (res) => {
+        if (Number(res.headers['content-length']) > max) return settle(tooLarge());
         const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
-        res.on('error', reject);
+        let length = 0;
+        res.on('data', (d: Buffer) => {
+          length += d.length;
+          if (length > max) return settle(tooLarge()); // stops reading: the connection is closed
+          chunks.push(d);
+        });
+        res.on('end', () => settle(undefined, { status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
+        res.on('error', (err) => settle(err));
       },
     );
-    req.on('timeout', () => req.destroy(failure(`${base.origin} did not answer in time`)));
+    const late = () => failure(`${base.origin} did not answer in time (${limitMs / 1000} s)`, 'check --server and that `ca serve` runs there');
+    const deadline = setTimeout(() => settle(late()), limitMs);
+    req.on('timeout', () => settle(late()));
     req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err instanceof CaError) reject(err);
-      else if (/CERT|SELF_SIGNED|ALTNAME|UNABLE_TO/.test(err.code ?? '')) reject(failure(`${base.origin} presented a certificate that does not verify (${err.code})`, 'its name must be in the server certificate and it must chain to the pinned CA'));
-      else reject(failure(`cannot reach ${base.origin}: ${err.code ?? err.message}`, 'check --server and that `ca serve` runs there'));
+      if (err instanceof CaError) settle(err);
+      else if (/CERT|SELF_SIGNED|ALTNAME|UNABLE_TO/.test(err.code ?? '')) settle(failure(`${base.origin} presented a certificate that does not verify (${err.code})`, 'its name must be in the server certificate and it must chain to the pinned CA'));
+      else settle(failure(`cannot reach ${base.origin}: ${err.code ?? err.message}`, 'check --server and that `ca serve` runs there'));
     });
     if (o.body !== undefined) req.write(o.body);
     req.end();
@@ -97,28 +134,38 @@ export function refusal(answer: Answer): string {
 }
 
 /**
- * Fetches the CA chain and keeps it only if it holds together and contains the certificate that
- * `accept` recognises (by fingerprint, or as the issuer of the user's own certificate).
+ * Fetches the CA chain and keeps it only if it contains the certificate that `accept` recognises (by
+ * fingerprint, or as the issuer of the user's own certificate) and holds together. With a fingerprint,
+ * nothing the server sent is parsed before it matches: only the SHA-256 of each block's bytes is
+ * compared. The chain is fetched without a client certificate: it needs none, and the server is not
+ * yet known to be the CA's.
  */
-export async function establishTrust(base: URL, accept: { fingerprint: string } | { issuerOf: string }, auth: Pick<Options, 'cert' | 'key'> = {}): Promise<Trust> {
-  const answer = await call(base, '/v1/ca', auth);
+export async function establishTrust(base: URL, accept: { fingerprint: string } | { issuerOf: string }): Promise<Trust> {
+  const answer = await call(base, '/v1/ca', { maxBytes: MAX_CHAIN_BYTES });
   if (answer.status !== 200) throw failure(`${base.origin}/v1/ca answered ${refusal(answer)}`);
-  const chain = (answer.body.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? []).map((p) => (p.endsWith('\n') ? p : `${p}\n`));
-  if (chain.length === 0) throw failure(`${base.origin}/v1/ca gave no certificate`);
-  const certs = chain.map((p) => new X509Certificate(p));
+  const chain = splitPemCertificates(answer.body.toString('utf8'));
+  if (chain.length === 0) throw failure(`${base.origin}/v1/ca gave no certificate`, 'is --server a `ca serve`?');
+  if ('fingerprint' in accept && !chain.some((p) => fingerprintOf(pemToDer(p)) === accept.fingerprint)) {
+    throw failure(`the CA at ${base.origin} is not the one whose fingerprint was given`, 'check --fingerprint against `ca show ca` on the CA; a different one may mean someone is in between');
+  }
+  const certs = chain.map((p) => certificateFrom(p, base));
   certs.forEach((c, i) => {
     const issuer = certs[i + 1] ?? c;
     if (!c.ca || !c.checkIssued(issuer) || !c.verify(issuer.publicKey)) throw failure(`the CA chain from ${base.origin} does not hold together`, 'is --server a `ca serve`?');
   });
-  if ('fingerprint' in accept) {
-    if (!certs.some((c) => c.fingerprint256 === accept.fingerprint)) {
-      throw failure(`the CA at ${base.origin} is not the one whose fingerprint was given`, 'check --fingerprint against `ca show ca` on the CA; a different one may mean someone is in between');
-    }
-  } else {
+  if ('issuerOf' in accept) {
     const own = new X509Certificate(accept.issuerOf);
     if (!certs.some((c) => own.checkIssued(c) && own.verify(c.publicKey))) {
       throw failure(`the certificate given was not issued by the CA at ${base.origin}`, 'renew it at the server that issued it');
     }
   }
   return { root: chain[chain.length - 1]!, chain };
+}
+
+function certificateFrom(pem: string, base: URL): X509Certificate {
+  try {
+    return new X509Certificate(pem);
+  } catch {
+    throw failure(`the CA chain from ${base.origin} holds something that is not a certificate`, 'is --server a `ca serve`?');
+  }
 }
