@@ -8,7 +8,7 @@ import { buildRequest } from '../pki/csr.js';
 import { encodePrivateKey } from '../pki/key.js';
 import type { KeySpec } from '../pki/key-type.js';
 import { altNamesText, type AltNames } from '../pki/san.js';
-import { subjectOf, subjectText, type Subject } from '../pki/subject.js';
+import { UPPER_BOUND, subjectOf, subjectText, type Subject } from '../pki/subject.js';
 import { parseCertificate } from '../pki/x509.js';
 import { currentEntry } from '../store/index-file.js';
 import { openStore } from '../store/store.js';
@@ -41,9 +41,13 @@ export interface NewCertResult {
   replacesSigned: boolean;
 }
 
-/** SPEC: the CN defaults to the first domain, else the first IP, else the name. */
+/**
+ * SPEC: the CN defaults to the first domain, else the first IP, else the name. A domain may have
+ * 253 characters, a CN 64 (RFC 5280 ub-common-name): the first domain that fits is taken, so the CN
+ * stays one of the SANs (CA/B BR 7.1.4.3); if none fits, the first IP, else the name (at most 64).
+ */
 export function defaultCommonName(name: string, altNames: AltNames): string {
-  return altNames.dns[0] ?? altNames.ips[0]?.text ?? name;
+  return altNames.dns.find((d) => d.length <= UPPER_BOUND) ?? altNames.ips[0]?.text ?? name;
 }
 
 export async function createRequest(req: NewCertRequest): Promise<NewCertResult> {
