@@ -31,18 +31,21 @@ export async function newKeyAndRequest(spec: KeySpec, commonName: string): Promi
 }
 
 /**
- * What the server answered, accepted only if it is a chain to `root` for `publicKey`. Returns the
- * certificate followed by the intermediates (what a server presents).
+ * What the server answered, accepted only if it is a chain to `root` through the pinned `anchor`
+ * (the root itself, or an intermediate below it) for `publicKey`. Returns the certificate followed
+ * by the intermediates (what a server presents).
  */
-export function acceptIssued(chainPem: string, root: string, publicKey: KeyObject, origin: string): { leaf: X509Certificate; presented: string } {
+export function acceptIssued(chainPem: string, trust: { root: string; anchor: string }, publicKey: KeyObject, origin: string): { leaf: X509Certificate; presented: string } {
   const pems = splitPemCertificates(chainPem);
   if (pems.length === 0) throw failure(`${origin} answered without a certificate`);
-  const certs = [...pems, root].map((p) => new X509Certificate(p));
+  const certs = [...pems, trust.root].map((p) => new X509Certificate(p));
   for (let i = 0; i + 1 < certs.length; i++) {
     if (!certs[i]!.checkIssued(certs[i + 1]!) || !certs[i]!.verify(certs[i + 1]!.publicKey)) {
       throw failure(`the certificate from ${origin} does not chain to the pinned CA`);
     }
   }
+  const anchor = new X509Certificate(trust.anchor).fingerprint256;
+  if (!certs.slice(1).some((c) => c.fingerprint256 === anchor)) throw failure(`the certificate from ${origin} was not issued under the pinned CA`);
   if (!certs[0]!.publicKey.equals(publicKey.type === 'private' ? createPublicKey(publicKey) : publicKey)) {
     throw failure(`the certificate from ${origin} is not for our key`);
   }

@@ -7,12 +7,19 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { request } from 'node:https';
+import { checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls';
 import { CaError, failure, usageError } from '../error.js';
 import { fingerprintOf, pemToDer, splitPemCertificates } from '../pki/x509.js';
 
 export interface Trust {
-  /** the trust anchor: the root at the top of the server's chain, PEM */
+  /** the root at the top of the server's chain, PEM: what TLS verifies against (OpenSSL wants a self-signed anchor) */
   root: string;
+  /**
+   * the CA the user pinned (by fingerprint, or as the issuer of their certificate), PEM; the root or
+   * an intermediate below it. The server and what it issues must chain through it, not merely to the
+   * root: a sibling intermediate of the same root is not the pinned CA.
+   */
+  anchor: string;
   /** every CA certificate the server gave, issuing CA first, root last */
   chain: string[];
 }
@@ -29,6 +36,8 @@ interface Options {
   headers?: Record<string, string>;
   /** verify the server against this root; absent only to fetch the chain to pin */
   root?: string | undefined;
+  /** with root: the server's certificate must chain through this CA (PEM) */
+  anchor?: string | undefined;
   cert?: string | undefined;
   key?: string | undefined;
   /** the whole exchange, connection to last byte (default 30 s) */
@@ -94,6 +103,7 @@ export function call(base: URL, path: string, o: Options = {}): Promise<Answer> 
         cert: o.cert,
         key: o.key,
         rejectUnauthorized: o.root !== undefined,
+        ...(o.anchor !== undefined ? { checkServerIdentity: throughAnchor(o.anchor, base) } : {}),
         timeout: limitMs,
       },
       (res) => {
@@ -122,6 +132,21 @@ export function call(base: URL, path: string, o: Options = {}): Promise<Answer> 
   });
 }
 
+/** TLS's host name check, then: the chain the handshake verified passes through the pinned CA. */
+function throughAnchor(anchorPem: string, base: URL): (host: string, cert: PeerCertificate) => Error | undefined {
+  const pinned = new X509Certificate(anchorPem).fingerprint256;
+  return (host, cert) => {
+    const wrongName = checkServerIdentity(host, cert);
+    if (wrongName) return wrongName;
+    const seen = new Set<string>();
+    for (let c: DetailedPeerCertificate | undefined = cert as DetailedPeerCertificate; c && !seen.has(c.fingerprint256); c = c.issuerCertificate) {
+      if (c.fingerprint256 === pinned) return undefined;
+      seen.add(c.fingerprint256);
+    }
+    return failure(`${base.origin} presented a certificate that was not issued under the pinned CA`, 'another CA under the same root is not the one pinned; someone may be in between');
+  };
+}
+
 /** The server's error message, or the whole answer when it is not ours. */
 export function refusal(answer: Answer): string {
   try {
@@ -145,7 +170,8 @@ export async function establishTrust(base: URL, accept: { fingerprint: string } 
   if (answer.status !== 200) throw failure(`${base.origin}/v1/ca answered ${refusal(answer)}`);
   const chain = splitPemCertificates(answer.body.toString('utf8'));
   if (chain.length === 0) throw failure(`${base.origin}/v1/ca gave no certificate`, 'is --server a `ca serve`?');
-  if ('fingerprint' in accept && !chain.some((p) => fingerprintOf(pemToDer(p)) === accept.fingerprint)) {
+  const pinned = 'fingerprint' in accept ? chain.findIndex((p) => fingerprintOf(pemToDer(p)) === accept.fingerprint) : -1;
+  if ('fingerprint' in accept && pinned < 0) {
     throw failure(`the CA at ${base.origin} is not the one whose fingerprint was given`, 'check --fingerprint against `ca show ca` on the CA; a different one may mean someone is in between');
   }
   const certs = chain.map((p) => certificateFrom(p, base));
@@ -153,13 +179,13 @@ export async function establishTrust(base: URL, accept: { fingerprint: string } 
     const issuer = certs[i + 1] ?? c;
     if (!c.ca || !c.checkIssued(issuer) || !c.verify(issuer.publicKey)) throw failure(`the CA chain from ${base.origin} does not hold together`, 'is --server a `ca serve`?');
   });
+  let anchor = pinned;
   if ('issuerOf' in accept) {
     const own = new X509Certificate(accept.issuerOf);
-    if (!certs.some((c) => own.checkIssued(c) && own.verify(c.publicKey))) {
-      throw failure(`the certificate given was not issued by the CA at ${base.origin}`, 'renew it at the server that issued it');
-    }
+    anchor = certs.findIndex((c) => own.checkIssued(c) && own.verify(c.publicKey));
+    if (anchor < 0) throw failure(`the certificate given was not issued by the CA at ${base.origin}`, 'renew it at the server that issued it');
   }
-  return { root: chain[chain.length - 1]!, chain };
+  return { root: chain[chain.length - 1]!, anchor: chain[anchor]!, chain };
 }
 
 function certificateFrom(pem: string, base: URL): X509Certificate {

@@ -39,10 +39,11 @@ export async function enroll(a: EnrollArgs): Promise<Enrolled> {
     method: 'POST',
     body,
     root: trust.root,
+    anchor: trust.anchor,
     headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${a.token}` },
   });
   const issued = issuedBy<{ name: string; serial: string; notAfter: string; certificate: string }>(base, answer, 'the enrollment');
-  const { presented } = acceptIssued(issued.certificate, trust.root, made.key, base.origin);
+  const { presented } = acceptIssued(issued.certificate, trust, made.key, base.origin);
   // The name becomes file names in --out: it must be a name, and the one asked for if one was.
   const name = answeredName(base, issued.name, a.name);
   const paths = await writeEnrolled(out, name, { presented, keyPem: made.keyPem, root: trust.root }, a.force);
@@ -70,12 +71,13 @@ export async function renewRemote(a: RenewRemoteArgs): Promise<{ serial: string;
   const answer = await call(base, '/v1/renew', {
     method: 'POST',
     root: trust.root,
+    anchor: trust.anchor,
     ...auth,
     body: fresh?.csrPem ?? '',
     headers: { 'content-type': 'application/pkcs10', accept: 'application/json' },
   });
   const issued = issuedBy<{ serial: string; notAfter: string; certificate: string }>(base, answer, 'the renewal');
-  const { presented } = acceptIssued(issued.certificate, trust.root, fresh?.key ?? held.key, base.origin);
+  const { presented } = acceptIssued(issued.certificate, trust, fresh?.key ?? held.key, base.origin);
   await replaceHeld(a.cert, presented, a.key, fresh?.keyPem);
   return { serial: issued.serial, notAfter: issued.notAfter, newKey: Boolean(fresh) };
 }
@@ -104,6 +106,7 @@ export async function signRemote(a: SignRemoteArgs): Promise<{ chain: string; na
     method: 'POST',
     body,
     root: trust.root,
+    anchor: trust.anchor,
     ...auth,
     headers: { 'content-type': 'application/json', accept: 'application/json', ...(a.token ? { authorization: `Bearer ${a.token}` } : {}) },
   });

@@ -48,10 +48,11 @@ function refused(r, pattern) {
  * A spoofed `ca serve` on loopback with a certificate for 127.0.0.1 from another CA (the fake store).
  * `answers[path]` is a function (req, res); it records whether a client certificate came with /v1/ca.
  */
-async function fakeServer(t, answers) {
-  const seen = { clientCertOnCa: undefined };
-  const server = createServer({ key: readFileSync(f('fake', 'control-127.0.0.1.key')), cert: readFileSync(f('fake', 'control-127.0.0.1.crt')), requestCert: true, rejectUnauthorized: false }, (req, res) => {
+async function fakeServer(t, answers, tlsFrom = f('fake')) {
+  const seen = { clientCertOnCa: undefined, authorization: undefined };
+  const server = createServer({ key: readFileSync(join(tlsFrom, 'control-127.0.0.1.key')), cert: readFileSync(join(tlsFrom, 'control-127.0.0.1.crt')), requestCert: true, rejectUnauthorized: false }, (req, res) => {
     if (req.url === '/v1/ca') seen.clientCertOnCa = Object.keys(req.socket.getPeerCertificate()).length > 0;
+    seen.authorization ??= req.headers.authorization;
     const answer = answers[req.url];
     if (!answer) return res.writeHead(404).end();
     req.resume();
@@ -133,6 +134,26 @@ test('a chain that is not the pinned CA is refused by its fingerprint before any
   assert.ok(!existsSync(f('e3')));
   refused(await caTimed(dir, ['export', '--server', fake.url, '--fingerprint', realFingerprint(), '--out', 'x3.pem']), /fingerprint/);
   assert.ok(!existsSync(f('x3.pem')));
+});
+
+test('an intermediate pinned by its fingerprint: a server certified by a sibling intermediate of the same root never gets the token', async (t) => {
+  // One root, two intermediates (two clusters). The spoofed server shows cluster X's chain, which is
+  // public, and a TLS certificate from Y: it chains to the root, but not through the CA pinned.
+  const h = f('hierarchy');
+  mkdirSync(h);
+  caOk(h, ['init', '--store', 'root', '--key-type', 'ecdsa', '--path-length', '1', 'org-root']);
+  for (const c of ['x', 'y']) caOk(h, ['init', '--store', c, '--parent', 'root', `cluster-${c}`]);
+  caOk(h, ['create-control-certificate', '--store', 'y', '--out', 'y-server', '127.0.0.1']);
+  const chainX = readFileSync(join(h, 'x', 'ca.crt'), 'utf8') + readFileSync(join(h, 'root', 'ca.crt'), 'utf8');
+  const fake = await fakeServer(t, {
+    '/v1/ca': (_req, res) => res.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(chainX),
+    '/v1/sign': (_req, res) => res.writeHead(500).end(),
+  }, join(h, 'y-server'));
+  const pinned = new X509Certificate(readFileSync(join(h, 'x', 'ca.crt'))).fingerprint256;
+  const r = await caTimed(h, ['enroll', '--server', fake.url, '--fingerprint', pinned, '--token', 'abc.secret', '--out', 'e4', 'node4']);
+  refused(r, /presented a certificate that was not issued under the pinned CA/);
+  assert.equal(fake.seen.authorization, undefined, 'the token was never sent');
+  assert.ok(!existsSync(join(h, 'e4')));
 });
 
 test('a server that trickles its answer a byte at a time is given up at the deadline on the whole exchange, not only an idle one', async (t) => {
