@@ -3,9 +3,11 @@
  * `ca export --server`). Trust in the server is established before any secret is sent: the CA
  * chain is fetched, the certificate whose SHA-256 fingerprint the user gave (or the CA that issued
  * the user's own certificate) must be in it and the chain must hold together; from then on every
- * connection verifies the server against that root, so a token or a key never reaches anyone else.
+ * connection verifies the server against that root and through that CA, so a token or a key never
+ * reaches anyone else. Every answer is bounded in size and time, whoever sends it.
  */
 import { X509Certificate } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import { checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls';
 import { CaError, failure, usageError } from '../error.js';
@@ -83,7 +85,9 @@ export function call(base: URL, path: string, o: Options = {}): Promise<Answer> 
   const max = o.maxBytes ?? MAX_ANSWER_BYTES;
   const limitMs = o.timeoutMs ?? DEADLINE_MS;
   const tooLarge = () => failure(`the answer of ${url.origin}${url.pathname} is too large (over ${size(max)})`, 'a `ca serve` answers in a few KiB: is --server a `ca serve`?');
+  const late = () => failure(`${base.origin} did not answer in time (${limitMs / 1000} s)`, 'check --server and that `ca serve` runs there');
   return new Promise((resolve, reject) => {
+    const deadline = setTimeout(() => settle(late()), limitMs);
     let settled = false;
     const settle = (err: Error | undefined, answer?: Answer) => {
       if (settled) return;
@@ -106,21 +110,8 @@ export function call(base: URL, path: string, o: Options = {}): Promise<Answer> 
         ...(o.anchor !== undefined ? { checkServerIdentity: throughAnchor(o.anchor, base) } : {}),
         timeout: limitMs,
       },
-      (res) => {
-        if (Number(res.headers['content-length']) > max) return settle(tooLarge());
-        const chunks: Buffer[] = [];
-        let length = 0;
-        res.on('data', (d: Buffer) => {
-          length += d.length;
-          if (length > max) return settle(tooLarge()); // stops reading: the connection is closed
-          chunks.push(d);
-        });
-        res.on('end', () => settle(undefined, { status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
-        res.on('error', (err) => settle(err));
-      },
+      (res) => readBounded(res, max, tooLarge, settle),
     );
-    const late = () => failure(`${base.origin} did not answer in time (${limitMs / 1000} s)`, 'check --server and that `ca serve` runs there');
-    const deadline = setTimeout(() => settle(late()), limitMs);
     req.on('timeout', () => settle(late()));
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (err instanceof CaError) settle(err);
@@ -130,6 +121,20 @@ export function call(base: URL, path: string, o: Options = {}): Promise<Answer> 
     if (o.body !== undefined) req.write(o.body);
     req.end();
   });
+}
+
+/** Reads the body up to `max` bytes; past it, stops reading (the connection is closed) and fails. */
+function readBounded(res: IncomingMessage, max: number, tooLarge: () => Error, settle: (err: Error | undefined, answer?: Answer) => void): void {
+  if (Number(res.headers['content-length']) > max) return settle(tooLarge());
+  const chunks: Buffer[] = [];
+  let length = 0;
+  res.on('data', (d: Buffer) => {
+    length += d.length;
+    if (length > max) return settle(tooLarge());
+    chunks.push(d);
+  });
+  res.on('end', () => settle(undefined, { status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
+  res.on('error', (err) => settle(err));
 }
 
 /** TLS's host name check, then: the chain the handshake verified passes through the pinned CA. */
