@@ -5,7 +5,7 @@
  */
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, lstat, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { alreadyExists, failure, usageError } from '../error.js';
 import { buildRequest } from '../pki/csr.js';
@@ -69,10 +69,10 @@ export interface EnrollOutputs {
 export async function checkEnrollOutputs(dir: string, name: string | undefined, root: string, force: boolean): Promise<EnrollOutputs> {
   await checkWritableDirectory(dir);
   const caPath = join(dir, 'ca.crt');
-  const caNow = await readFile(caPath, 'utf8').catch(() => undefined);
-  const caKept = caNow === root;
+  const caNow = await sameText(caPath, root);
+  const caKept = caNow === 'same';
   if (!force) {
-    const taken = [...(name === undefined ? [] : [join(dir, `${name}.crt`), join(dir, `${name}.key`)]), ...(caNow === undefined || caKept ? [] : [caPath])];
+    const taken = [...(name === undefined ? [] : [join(dir, `${name}.crt`), join(dir, `${name}.key`)]), ...(caNow === 'other' ? [caPath] : [])];
     for (const path of taken) {
       if (await exists(path)) throw alreadyExists(`${path} already exists`, 'pass --force to replace it (the token was not used)');
     }
@@ -80,15 +80,26 @@ export async function checkEnrollOutputs(dir: string, name: string | undefined, 
   return { dir, caKept };
 }
 
+/** Whether `path` is absent, a regular file holding exactly `text`, or anything else (never read whole: a FIFO, a huge file). */
+async function sameText(path: string, text: string): Promise<'absent' | 'same' | 'other'> {
+  const st = await lstat(path).catch(() => undefined);
+  if (st === undefined) return 'absent';
+  if (!st.isFile() || st.size !== Buffer.byteLength(text)) return 'other';
+  return (await readFile(path, 'utf8').catch(() => undefined)) === text ? 'same' : 'other';
+}
+
 /** `dir` is a directory we may write into, or the nearest one above it that exists is. */
 async function checkWritableDirectory(dir: string): Promise<void> {
+  const notDirectory = () => usageError(`--out ${dir} is not a directory`, 'give a directory for NAME.crt, NAME.key and ca.crt');
   for (let d = resolve(dir); ; d = dirname(d)) {
-    const st = await stat(d).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+    const st = await stat(d).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err.code === 'ENOTDIR' ? notDirectory() : err)));
     if (st === undefined && dirname(d) !== d) continue;
-    if (!st?.isDirectory()) throw usageError(`--out ${dir} is not a directory`, 'give a directory for NAME.crt, NAME.key and ca.crt');
-    // access(2) with W_OK answers for this process, and EROFS for a read-only file system.
-    const writable = await access(d, constants.W_OK | constants.X_OK).then(() => true, () => false);
-    if (!writable) throw failure(`cannot write into ${d}: permission denied`, 'run as a user who may write there, or give another --out (the token was not used)');
+    if (!st?.isDirectory()) throw notDirectory();
+    // access(2) answers for this process's user, and EROFS for a read-only file system.
+    const code = await access(d, constants.W_OK | constants.X_OK).then(() => undefined, (err: NodeJS.ErrnoException) => err.code);
+    if (code !== undefined) {
+      throw failure(`cannot write into ${d}: ${code === 'EROFS' ? 'read-only file system' : 'permission denied'}`, 'give another --out, or run as a user who may write there (the token was not used)');
+    }
     return;
   }
 }
