@@ -13,7 +13,7 @@ import { nameFromCommonName } from '../pki/name.js';
 import { hasServerAuth, type Profile } from '../pki/profile.js';
 import type { AltNames } from '../pki/san.js';
 import { randomSerial } from '../pki/serial.js';
-import { sameSubject, subjectText, type Subject } from '../pki/subject.js';
+import { checkCommonNameLength, sameSubject, subjectText, type Subject } from '../pki/subject.js';
 import { computeValidity, lifetimeDays, type Lifetime, type Validity } from '../pki/validity.js';
 import { parseCertificate, pemToDer, summarizeCertificate, summarizeParsed } from '../pki/x509.js';
 import { currentEntry, pendingRequest, type Index, type IndexEntry, type PendingRequest, type Source } from '../store/index-file.js';
@@ -104,6 +104,7 @@ export function prepareIssue(p: IssueParams): Prepared {
     commonName: p.profile.commonName ?? p.subject.commonName,
     organizationalUnit: p.store.meta.clusterId,
   };
+  checkCommonNameLength(subject.commonName);
   checkNotCaSubject(subject, p.authority.subject);
   const altNames = withProfileNames(p.altNames, p.profile);
   checkConstraints(p.authority.constraints, altNames, subject.commonName);

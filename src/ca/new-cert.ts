@@ -9,7 +9,7 @@ import { encodePrivateKey } from '../pki/key.js';
 import type { KeySpec } from '../pki/key-type.js';
 import { isIP } from 'node:net';
 import { hasServerAuth } from '../pki/profile.js';
-import { altNamesText, countAltNames, parseAltNames, type AltNames } from '../pki/san.js';
+import { altNamesText, countAltNames, hostCommonName, parseAltNames, type AltNames } from '../pki/san.js';
 import { subjectOf, subjectText, type Subject } from '../pki/subject.js';
 import { parseCertificate } from '../pki/x509.js';
 import { currentEntry } from '../store/index-file.js';
@@ -60,9 +60,9 @@ export function altNamesFromName(name: string, given: AltNames, serverAuth: bool
   }
 }
 
-/** SPEC: the CN defaults to the first domain, else the first IP, else the name. */
+/** SPEC: the CN defaults to the first domain (the first that fits a CN), else the first IP, else the name. */
 export function defaultCommonName(name: string, altNames: AltNames): string {
-  return altNames.dns[0] ?? altNames.ips[0]?.text ?? name;
+  return hostCommonName(altNames) ?? name;
 }
 
 export async function createRequest(req: NewCertRequest): Promise<NewCertResult> {

@@ -16,6 +16,7 @@ import { isIP } from 'node:net';
 import { noAltNames, parseAltNames, type AltNames } from '../pki/san.js';
 import type { Lifetime } from '../pki/validity.js';
 import { validateNewName } from '../pki/name.js';
+import { UPPER_BOUND, checkCommonNameLength } from '../pki/subject.js';
 import { exists, makePrivateDirectory } from '../store/file.js';
 import { openStore, type CaStore } from '../store/store.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
@@ -38,7 +39,10 @@ export interface Identity {
  */
 export function apiIdentity(user: string, admin = false): Identity {
   const name = validateNewName(user, 'user name');
-  return { name, profile: admin ? 'admin' : 'api', commonName: `${admin ? 'admin' : 'user'}-${name}`, altNames: noAltNames() };
+  const prefix = admin ? 'admin-' : 'user-';
+  // A name may have 64 characters, the CN that carries it a prefix more (RFC 5280 ub-common-name 64).
+  checkCommonNameLength(`${prefix}${name}`, `use a USER of at most ${UPPER_BOUND - prefix.length} characters`);
+  return { name, profile: admin ? 'admin' : 'api', commonName: `${prefix}${name}`, altNames: noAltNames() };
 }
 
 /** flocker-ca: nodes are `node-<uuid>`; the name in the store is that unless given. */

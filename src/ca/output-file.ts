@@ -32,14 +32,25 @@ export async function writeOutputFiles(files: OutputFile[]): Promise<string[]> {
 /**
  * Replaces files together (a renewed certificate and its key): each is written whole under a
  * temporary name first, then all are renamed into place back to back, so the window in which one
- * is new and the other old is two renames long. A file that exists keeps its owner when root
- * replaces it (a service's certificate stays readable by the service).
+ * is new and the other old is two renames long. SPEC "Third wave": each file keeps its mode and
+ * owner — a service's 0640 certificate of group etcd stays so — except that a key never becomes
+ * looser than 0600. Root keeps owner and group; another user keeps the group when it is in it.
  */
 export async function replaceFiles(files: { path: string; data: string; holdsKey: boolean }[]): Promise<void> {
   const writes = files.map(async (f) => {
     const ref = outputRef(f);
-    const owner = process.getuid?.() === 0 ? await stat(ref.path).then((s) => ({ uid: s.uid, gid: s.gid })).catch(() => undefined) : undefined;
-    return { ref, data: f.data, overwrite: true, owner };
+    const now = await stat(ref.path).catch(() => undefined);
+    if (now === undefined) return { ref, data: f.data, overwrite: true };
+    const mode = f.holdsKey ? now.mode & KEY_MODE : now.mode & 0o777;
+    return { ref: { ...ref, mode }, data: f.data, overwrite: true, owner: ownerToKeep(now) };
   });
   await writeAllAtomic(await Promise.all(writes));
+}
+
+function ownerToKeep(now: { uid: number; gid: number }): { uid: number; gid: number } | undefined {
+  const uid = process.getuid?.();
+  if (uid === undefined) return undefined; // Windows: no POSIX owners
+  if (uid === 0) return { uid: now.uid, gid: now.gid };
+  if (now.gid !== process.getgid?.() && process.getgroups?.().includes(now.gid)) return { uid, gid: now.gid };
+  return undefined;
 }

@@ -13,7 +13,7 @@ import type { Profile } from '../pki/profile.js';
 import { encodePrivateKey } from '../pki/key.js';
 import { generateKey } from '../pki/key-generation.js';
 import { leafSpecFor } from '../store/meta.js';
-import { altNamesFromText, altNamesText, type AltNames } from '../pki/san.js';
+import { altNamesFromText, altNamesText, hostCommonName, type AltNames } from '../pki/san.js';
 import { subjectOf, type Subject } from '../pki/subject.js';
 import { validateNewName } from '../pki/name.js';
 import type { Lifetime } from '../pki/validity.js';
@@ -59,7 +59,7 @@ export async function serverCertificate(service: Service, altNames: AltNames, no
     authority: service.authority,
     name: 'ca-server',
     profile: await profileOf(service, 'server'),
-    subject: { commonName: altNames.dns[0] ?? altNames.ips[0]?.text ?? 'ca-server' },
+    subject: { commonName: hostCommonName(altNames) ?? 'ca-server' },
     altNames,
     publicKey: key,
     key: { pem: keyPem },
@@ -113,7 +113,7 @@ export async function signFor(service: Service, ask: SignAsk): Promise<Issued> {
   const credential = ask.credential;
   if (credential.kind === 'admin') {
     const profile = await profileOf(service, ask.profile ?? 'peer');
-    const subject = { commonName: info.subject.commonName || askedName || firstHostName(info.altNames) || '', organization: info.subject.organization };
+    const subject = { commonName: info.subject.commonName || askedName || hostCommonName(info.altNames) || '', organization: info.subject.organization };
     if (!subject.commonName) throw usageError('the request has no common name and no DNS or IP name', 'give "name", or a request with a CN');
     // Without a name (Magnum's `ca-sign`) every request gets a certificate of its own, named from its CN.
     const name = askedName ?? { fromCommonName: subject.commonName };
@@ -146,13 +146,9 @@ export async function signFor(service: Service, ask: SignAsk): Promise<Issued> {
  * not sign `/O=system:masters/CN=admin` (Kubernetes reads O as a group, etcd the CN as a user).
  */
 function tokenSubject(token: TokenRecord, altNames: AltNames, askedName: string | undefined): Subject {
-  const commonName = token.name ?? firstHostName(altNames) ?? askedName;
+  const commonName = token.name ?? hostCommonName(altNames) ?? askedName;
   if (!commonName) throw usageError(`the enrollment token ${token.id} names no certificate and allows no DNS or IP name`, 'give "name" in the request');
   return { commonName, organization: token.organization ?? undefined };
-}
-
-function firstHostName(altNames: AltNames): string | undefined {
-  return altNames.dns[0] ?? altNames.ips[0]?.text;
 }
 
 /** What the request's subject asked for that the certificate does not carry, as text; '' when nothing. */

@@ -3,15 +3,25 @@
  * `ca export --server`). Trust in the server is established before any secret is sent: the CA
  * chain is fetched, the certificate whose SHA-256 fingerprint the user gave (or the CA that issued
  * the user's own certificate) must be in it and the chain must hold together; from then on every
- * connection verifies the server against that root, so a token or a key never reaches anyone else.
+ * connection verifies the server against that root and through that CA, so a token or a key never
+ * reaches anyone else. Every answer is bounded in size and time, whoever sends it.
  */
 import { X509Certificate } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { request } from 'node:https';
+import { checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls';
 import { CaError, failure, usageError } from '../error.js';
+import { fingerprintOf, pemToDer, splitPemCertificates } from '../pki/x509.js';
 
 export interface Trust {
-  /** the trust anchor: the root at the top of the server's chain, PEM */
+  /** the root at the top of the server's chain, PEM: what TLS verifies against (OpenSSL wants a self-signed anchor) */
   root: string;
+  /**
+   * the CA the user pinned (by fingerprint, or as the issuer of their certificate), PEM; the root or
+   * an intermediate below it. The server and what it issues must chain through it, not merely to the
+   * root: a sibling intermediate of the same root is not the pinned CA.
+   */
+  anchor: string;
   /** every CA certificate the server gave, issuing CA first, root last */
   chain: string[];
 }
@@ -28,9 +38,14 @@ interface Options {
   headers?: Record<string, string>;
   /** verify the server against this root; absent only to fetch the chain to pin */
   root?: string | undefined;
+  /** with root: the server's certificate must chain through this CA (PEM) */
+  anchor?: string | undefined;
   cert?: string | undefined;
   key?: string | undefined;
+  /** the whole exchange, connection to last byte (default 30 s) */
   timeoutMs?: number;
+  /** the most of the answer's body that is read (default MAX_ANSWER_BYTES) */
+  maxBytes?: number;
 }
 
 /** `https://host:port` without a path, checked. */
@@ -54,10 +69,37 @@ export function parseFingerprint(input: string): string {
   return hex.match(/../g)!.join(':');
 }
 
+/**
+ * SPEC "Third wave": a remote client reads at most 1 MiB of any answer (64 KiB of a CA chain) and
+ * waits at most 30 s for the whole of it. The socket's own timeout is an idle timeout: a server
+ * that sends a byte every few seconds would never trip it, so a deadline covers the whole exchange.
+ */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+export const MAX_CHAIN_BYTES = 64 * 1024;
+const DEADLINE_MS = 30_000;
+
+const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`);
+
 export function call(base: URL, path: string, o: Options = {}): Promise<Answer> {
+  const url = new URL(path, base);
+  const max = o.maxBytes ?? MAX_ANSWER_BYTES;
+  const limitMs = o.timeoutMs ?? DEADLINE_MS;
+  const tooLarge = () => failure(`the answer of ${url.origin}${url.pathname} is too large (over ${size(max)})`, 'a `ca serve` answers in a few KiB: is --server a `ca serve`?');
+  const late = () => failure(`${base.origin} did not answer in time (${limitMs / 1000} s)`, 'check --server and that `ca serve` runs there');
   return new Promise((resolve, reject) => {
+    const deadline = setTimeout(() => settle(late()), limitMs);
+    let settled = false;
+    const settle = (err: Error | undefined, answer?: Answer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      if (err) {
+        req.destroy();
+        reject(err);
+      } else resolve(answer!);
+    };
     const req = request(
-      new URL(path, base),
+      url,
       {
         method: o.method ?? 'GET',
         headers: { ...(o.body !== undefined ? { 'content-length': String(Buffer.byteLength(o.body)) } : {}), ...o.headers },
@@ -65,24 +107,49 @@ export function call(base: URL, path: string, o: Options = {}): Promise<Answer> 
         cert: o.cert,
         key: o.key,
         rejectUnauthorized: o.root !== undefined,
-        timeout: o.timeoutMs ?? 30_000,
+        ...(o.anchor !== undefined ? { checkServerIdentity: throughAnchor(o.anchor, base) } : {}),
+        timeout: limitMs,
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
+      (res) => readBounded(res, max, tooLarge, settle),
     );
-    req.on('timeout', () => req.destroy(failure(`${base.origin} did not answer in time`)));
+    req.on('timeout', () => settle(late()));
     req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err instanceof CaError) reject(err);
-      else if (/CERT|SELF_SIGNED|ALTNAME|UNABLE_TO/.test(err.code ?? '')) reject(failure(`${base.origin} presented a certificate that does not verify (${err.code})`, 'its name must be in the server certificate and it must chain to the pinned CA'));
-      else reject(failure(`cannot reach ${base.origin}: ${err.code ?? err.message}`, 'check --server and that `ca serve` runs there'));
+      if (err instanceof CaError) settle(err);
+      else if (/CERT|SELF_SIGNED|ALTNAME|UNABLE_TO/.test(err.code ?? '')) settle(failure(`${base.origin} presented a certificate that does not verify (${err.code})`, 'its name must be in the server certificate and it must chain to the pinned CA'));
+      else settle(failure(`cannot reach ${base.origin}: ${err.code ?? err.message}`, 'check --server and that `ca serve` runs there'));
     });
     if (o.body !== undefined) req.write(o.body);
     req.end();
   });
+}
+
+/** Reads the body up to `max` bytes; past it, stops reading (the connection is closed) and fails. */
+function readBounded(res: IncomingMessage, max: number, tooLarge: () => Error, settle: (err: Error | undefined, answer?: Answer) => void): void {
+  if (Number(res.headers['content-length']) > max) return settle(tooLarge());
+  const chunks: Buffer[] = [];
+  let length = 0;
+  res.on('data', (d: Buffer) => {
+    length += d.length;
+    if (length > max) return settle(tooLarge());
+    chunks.push(d);
+  });
+  res.on('end', () => settle(undefined, { status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
+  res.on('error', (err) => settle(err));
+}
+
+/** TLS's host name check, then: the chain the handshake verified passes through the pinned CA. */
+function throughAnchor(anchorPem: string, base: URL): (host: string, cert: PeerCertificate) => Error | undefined {
+  const pinned = new X509Certificate(anchorPem).fingerprint256;
+  return (host, cert) => {
+    const wrongName = checkServerIdentity(host, cert);
+    if (wrongName) return wrongName;
+    const seen = new Set<string>();
+    for (let c: DetailedPeerCertificate | undefined = cert as DetailedPeerCertificate; c && !seen.has(c.fingerprint256); c = c.issuerCertificate) {
+      if (c.fingerprint256 === pinned) return undefined;
+      seen.add(c.fingerprint256);
+    }
+    return failure(`${base.origin} presented a certificate that was not issued under the pinned CA`, 'another CA under the same root is not the one pinned; someone may be in between');
+  };
 }
 
 /** The server's error message, or the whole answer when it is not ours. */
@@ -97,28 +164,39 @@ export function refusal(answer: Answer): string {
 }
 
 /**
- * Fetches the CA chain and keeps it only if it holds together and contains the certificate that
- * `accept` recognises (by fingerprint, or as the issuer of the user's own certificate).
+ * Fetches the CA chain and keeps it only if it contains the certificate that `accept` recognises (by
+ * fingerprint, or as the issuer of the user's own certificate) and holds together. With a fingerprint,
+ * nothing the server sent is parsed before it matches: only the SHA-256 of each block's bytes is
+ * compared. The chain is fetched without a client certificate: it needs none, and the server is not
+ * yet known to be the CA's.
  */
-export async function establishTrust(base: URL, accept: { fingerprint: string } | { issuerOf: string }, auth: Pick<Options, 'cert' | 'key'> = {}): Promise<Trust> {
-  const answer = await call(base, '/v1/ca', auth);
+export async function establishTrust(base: URL, accept: { fingerprint: string } | { issuerOf: string }): Promise<Trust> {
+  const answer = await call(base, '/v1/ca', { maxBytes: MAX_CHAIN_BYTES });
   if (answer.status !== 200) throw failure(`${base.origin}/v1/ca answered ${refusal(answer)}`);
-  const chain = (answer.body.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? []).map((p) => (p.endsWith('\n') ? p : `${p}\n`));
-  if (chain.length === 0) throw failure(`${base.origin}/v1/ca gave no certificate`);
-  const certs = chain.map((p) => new X509Certificate(p));
+  const chain = splitPemCertificates(answer.body.toString('utf8'));
+  if (chain.length === 0) throw failure(`${base.origin}/v1/ca gave no certificate`, 'is --server a `ca serve`?');
+  const pinned = 'fingerprint' in accept ? chain.findIndex((p) => fingerprintOf(pemToDer(p)) === accept.fingerprint) : -1;
+  if ('fingerprint' in accept && pinned < 0) {
+    throw failure(`the CA at ${base.origin} is not the one whose fingerprint was given`, 'check --fingerprint against `ca show ca` on the CA; a different one may mean someone is in between');
+  }
+  const certs = chain.map((p) => certificateFrom(p, base));
   certs.forEach((c, i) => {
     const issuer = certs[i + 1] ?? c;
     if (!c.ca || !c.checkIssued(issuer) || !c.verify(issuer.publicKey)) throw failure(`the CA chain from ${base.origin} does not hold together`, 'is --server a `ca serve`?');
   });
-  if ('fingerprint' in accept) {
-    if (!certs.some((c) => c.fingerprint256 === accept.fingerprint)) {
-      throw failure(`the CA at ${base.origin} is not the one whose fingerprint was given`, 'check --fingerprint against `ca show ca` on the CA; a different one may mean someone is in between');
-    }
-  } else {
+  let anchor = pinned;
+  if ('issuerOf' in accept) {
     const own = new X509Certificate(accept.issuerOf);
-    if (!certs.some((c) => own.checkIssued(c) && own.verify(c.publicKey))) {
-      throw failure(`the certificate given was not issued by the CA at ${base.origin}`, 'renew it at the server that issued it');
-    }
+    anchor = certs.findIndex((c) => own.checkIssued(c) && own.verify(c.publicKey));
+    if (anchor < 0) throw failure(`the certificate given was not issued by the CA at ${base.origin}`, 'renew it at the server that issued it');
   }
-  return { root: chain[chain.length - 1]!, chain };
+  return { root: chain[chain.length - 1]!, anchor: chain[anchor]!, chain };
+}
+
+function certificateFrom(pem: string, base: URL): X509Certificate {
+  try {
+    return new X509Certificate(pem);
+  } catch {
+    throw failure(`the CA chain from ${base.origin} holds something that is not a certificate`, 'is --server a `ca serve`?');
+  }
 }

@@ -32,6 +32,7 @@ import {
 import { EXTENSION_OIDS, extension, generalNames } from './extensions.js';
 import { parseRequestedDnsName } from './dns.js';
 import { parseIpBytes } from './ip.js';
+import { blockDer, pemBlocks } from './pem.js';
 import { spkiDer } from './key.js';
 import { REQUEST_SIGNATURES, type KeyKind } from './key-type.js';
 import { checkPublicKey } from './public-key.js';
@@ -141,18 +142,13 @@ function verifies(hash: string | null, data: Buffer, key: KeyObject, signature: 
 function requestDer(input: Buffer | string, source: string): Buffer {
   const text = typeof input === 'string' ? input : input.toString('latin1');
   if (!text.includes('-----BEGIN')) return typeof input === 'string' ? Buffer.from(input, 'latin1') : input;
-  const blocks = pemBlocks(text);
+  const blocks = pemBlocks(text).map((b) => ({ type: b.label, der: blockDer(b) }));
   const block = blocks.find((b) => b.type === 'CERTIFICATE REQUEST' || b.type === 'NEW CERTIFICATE REQUEST');
   if (!block) {
     const found = blocks.map((b) => b.type).join(', ') || 'no complete PEM block';
     throw failure(`${source} holds no CERTIFICATE REQUEST (found: ${found})`);
   }
   return block.der;
-}
-
-function pemBlocks(text: string): { type: string; der: Buffer }[] {
-  const re = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-  return [...text.matchAll(re)].map((m) => ({ type: m[1]!, der: Buffer.from(m[2]!.replace(/\s+/g, ''), 'base64') }));
 }
 
 /** CN and O, through the checks the flags get (SPEC: only these two are taken from a request). */

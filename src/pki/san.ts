@@ -131,3 +131,12 @@ export function parseCrlUrl(input: string): string {
   if (!/^https?:\/\/[^/]/i.test(url)) throw usageError(`invalid --crl-url ${JSON.stringify(input)}: not an http:// or https:// URL`, 'give the URL clients fetch the CRL from, e.g. http://pki.example.com/ca.crl');
   return url;
 }
+
+/**
+ * The name a CN takes from the SANs: the first DNS name that fits a CN (RFC 5280 ub-common-name,
+ * 64 characters; a DNS name may have 253), else the first IP address; so the CN is one of the
+ * SANs (CA/B BR 7.1.4.3).
+ */
+export function hostCommonName(names: AltNames): string | undefined {
+  return names.dns.find((d) => d.length <= 64) ?? names.ips[0]?.text;
+}

@@ -19,7 +19,7 @@ const OIDS = { C: '2.5.4.6', O: '2.5.4.10', OU: '2.5.4.11', CN: '2.5.4.3' } as c
 const SHORT: Record<string, string> = { '2.5.4.6': 'C', '2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.3': 'CN' };
 
 /** RFC 5280 appendix A upper bounds: ub-common-name 64, ub-organization-name 64, in characters. */
-const UPPER_BOUND = 64;
+export const UPPER_BOUND = 64;
 
 /** Unicode control characters (Cc: C0, DEL and C1): they would drive a terminal that shows the name. */
 // eslint-disable-next-line no-control-regex
@@ -33,8 +33,21 @@ export function checkAttribute(label: string, value: string): string {
   return value;
 }
 
+/**
+ * RFC 5280 appendix A, ub-common-name 64: no certificate or request is made with a longer CN,
+ * whatever made it (a one-step name, a default taken from a SAN, a CSR, a token). Every subject is
+ * encoded here, so this is the check no path escapes; commands say it earlier in their own terms.
+ */
+export function checkCommonNameLength(commonName: string, hint = 'give a shorter common name'): void {
+  const length = [...commonName].length;
+  if (length > UPPER_BOUND) {
+    throw usageError(`the CN ${JSON.stringify(commonName)} would be ${length} characters; RFC 5280 allows ${UPPER_BOUND}`, hint);
+  }
+}
+
 /** The Name, in the order C, O, OU, CN (the order OpenSSL prints from most to least general). */
 export function encodeName(subject: Subject): Node {
+  checkCommonNameLength(subject.commonName);
   const rdn = (type: string, value: Node) => set([seq([oid(type), value])]);
   const rdns: Node[] = [];
   if (subject.country) rdns.push(rdn(OIDS.C, printableString(subject.country)));

@@ -23,6 +23,7 @@ import {
 } from './der.js';
 import { decodeNameConstraints, type NameConstraints } from './constraints.js';
 import { EXTENSION_OIDS } from './extensions.js';
+import { blockDer, pemBlocks } from './pem.js';
 import { GENERAL_NAME } from './san.js';
 import { ipFromBytes } from './ip.js';
 import { kindOfKey } from './key-type.js';
@@ -64,14 +65,16 @@ const EKU_NAMES = Object.fromEntries(Object.entries(EKU_OIDS).map(([name, id]) =
 
 export function pemToDer(input: string | Buffer): Buffer {
   const text = typeof input === 'string' ? input : input.toString('latin1');
-  const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(text);
-  if (m) return Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
+  const block = pemBlocks(text).find((b) => b.label === 'CERTIFICATE');
+  if (block) return blockDer(block);
   return typeof input === 'string' ? Buffer.from(input, 'latin1') : input;
 }
 
 /** Every PEM certificate in `text`, in order (a chain file). */
 export function splitPemCertificates(text: string): string[] {
-  return [...text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)].map((m) => `${m[0]}\n`);
+  return pemBlocks(text)
+    .filter((b) => b.label === 'CERTIFICATE')
+    .map((b) => b.text);
 }
 
 /** Parses the first certificate of PEM text or DER bytes; throws DerError for what is not one. */
