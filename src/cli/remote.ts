@@ -95,7 +95,7 @@ export interface SignRemoteArgs {
 }
 
 /** Magnum's `ca-sign`: the certificate chain for a request made elsewhere. */
-export async function signRemote(a: SignRemoteArgs): Promise<{ chain: string; name: string; serial: string }> {
+export async function signRemote(a: SignRemoteArgs): Promise<{ chain: string; name: string; serial: string; warnings: string[] }> {
   const base = parseServerUrl(a.server);
   const { readHeld } = await import('../ca/remote.js');
   const held = a.cert !== undefined && a.key !== undefined ? await readHeld(a.cert, a.key) : undefined;
@@ -110,8 +110,10 @@ export async function signRemote(a: SignRemoteArgs): Promise<{ chain: string; na
     ...auth,
     headers: { 'content-type': 'application/json', accept: 'application/json', ...(a.token ? { authorization: `Bearer ${a.token}` } : {}) },
   });
-  const issued = issuedBy<{ name: string; serial: string; certificate: string }>(base, answer, 'to sign');
-  return { chain: issued.certificate, name: issued.name, serial: issued.serial };
+  const issued = issuedBy<{ name: string; serial: string; certificate: string; warnings?: unknown }>(base, answer, 'to sign');
+  // What the server did not take of the request (a token's certificate is named by the token).
+  const warnings = Array.isArray(issued.warnings) ? issued.warnings.filter((w): w is string => typeof w === 'string').slice(0, 10) : [];
+  return { chain: issued.certificate, name: issued.name, serial: issued.serial, warnings };
 }
 
 /** The server's JSON answer to a request for a certificate, or its refusal as the error. */

@@ -133,6 +133,7 @@ async function signThroughServer(args: Args, ctx: Context, lifetime: Lifetime | 
     name: args.name,
     days: lifetime && 'days' in lifetime ? lifetime.days : undefined,
   });
+  r.warnings.forEach((w) => ctx.out.warn(w));
   if (args.out !== undefined) {
     await writeOutputFile({ path: args.out, data: r.chain, holdsKey: false, force: Boolean(args.force) });
     if (ctx.json) return ctx.out.json({ name: r.name, serial: r.serial, out: args.out });
