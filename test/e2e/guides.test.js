@@ -58,6 +58,19 @@ test('docs/guides/serve.md runs as written', { skip: needs('curl', 'curl') || ne
   runGuide(t, 'serve.md', [/^\{"api":\["v1"\]/m, /client\.crt: OK/, /etcd2\.crt: OK/, /^renewed: serial=/m, /Certificate will not expire/, /^2$/m]);
 });
 
+test('docs/guides/macos-keychain.md runs as written: Java and NSS import the file, an NSS database is made when missing', {
+  skip: needs('openssl', 'openssl') || needs('keytool', 'default-jre-headless') || needs('pk12util', 'libnss3-tools') || needs('certutil', 'libnss3-tools'),
+  timeout: 180_000,
+}, (t) => {
+  // HOME is the empty temporary directory: there is no ~/.pki/nssdb until the guide makes one.
+  runGuide(t, 'macos-keychain.md', [
+    /^Alias name: alice$/m,
+    /^Certificate chain length: 2$/m,
+    /PKCS12 IMPORT SUCCESSFUL/,
+    /^alice\s+u,u,u\s*$/m,
+  ]);
+});
+
 test('README.md runs as written', { skip: needs('curl', 'curl') || needs('openssl', 'openssl'), timeout: 180_000 }, (t) => {
   runGuide(t, README, [/^alice\.crt$/m, /etcd1\.crt: valid/, /^ca\.pem$/m, /^cert\.pem$/m, /^key\.pem$/m]);
 });
