@@ -14,6 +14,7 @@ import { encodePrivateKey } from '../pki/key.js';
 import type { KeySpec } from '../pki/key-type.js';
 import { isIP } from 'node:net';
 import { noAltNames, parseAltNames, type AltNames } from '../pki/san.js';
+import { dnsPermitted, noHostName, outsideConstraints } from '../pki/constraints.js';
 import type { Lifetime } from '../pki/validity.js';
 import { validateName } from '../pki/name.js';
 import { exists, makePrivateDirectory } from '../store/file.js';
@@ -39,6 +40,25 @@ export interface Identity {
 export function apiIdentity(user: string, admin = false): Identity {
   const name = validateName(user, 'user name');
   return { name, profile: admin ? 'admin' : 'api', commonName: `${admin ? 'admin' : 'user'}-${name}`, altNames: noAltNames() };
+}
+
+/**
+ * An API user's or administrator's certificate names no host, and its CN is `user-USER`. Java's
+ * PKIX reads such a CN as a DNS name when there is no DNS SAN and holds it to the DNS constraints
+ * of the CAs above (OpenJDK 17 NameConstraintsExtension.verify), so below a constrained CA it
+ * would refuse every one (SPEC "Name constraints constrain every name form"). Such a certificate
+ * gets the DNS SAN `user-USER.invalid`: a name RFC 6761 6.4 guarantees never exists, so it lets
+ * the holder serve as no host, that every CA constrained in every form permits, and that makes
+ * each verifier read the SAN and leave the CN alone. The CN keeps its meaning.
+ */
+function withNoHostName(id: Identity, authority: Authority): Identity {
+  if ((id.profile !== 'api' && id.profile !== 'admin') || id.altNames.dns.length > 0) return id;
+  const constrained = authority.constraints.filter((c) => outsideConstraints(c, id.altNames, id.commonName) !== undefined);
+  const name = noHostName(id.commonName);
+  if (constrained.length === 0 || name === undefined) return id;
+  const altNames = { ...id.altNames, dns: [name] };
+  // A CA made before every form was constrained does not permit it: the refusal names the CN.
+  return authority.constraints.every((c) => dnsPermitted(c, name)) ? { ...id, altNames } : id;
 }
 
 /** flocker-ca: nodes are `node-<uuid>`; the name in the store is that unless given. */
@@ -97,7 +117,7 @@ export async function issueOneStep(req: OneStepRequest): Promise<OneStepResult> 
 
   const issued: OneStepCertificate[] = [];
   const warnings: string[] = [];
-  const work = req.identities.map((id) => () => issueOne(store, authority, profiles.get(id.profile)!, id, req));
+  const work = req.identities.map((id) => withNoHostName(id, authority)).map((id) => () => issueOne(store, authority, profiles.get(id.profile)!, id, req));
   await runPool(work, concurrency(req.identities.length), (one) => {
     issued.push(one.certificate);
     warnings.push(...one.warnings);

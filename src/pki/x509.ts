@@ -56,7 +56,7 @@ export interface ParsedCertificate {
   sans: string[];
   subjectKeyId: Buffer | undefined;
   authorityKeyId: Buffer | undefined;
-  /** a CA's permitted DNS and IP subtrees, when it has nameConstraints */
+  /** a CA's permitted subtrees, when it has nameConstraints */
   nameConstraints: NameConstraints | undefined;
 }
 
