@@ -54,6 +54,7 @@ export function parsePermittedDomain(input: string): string {
  * dot every host below it (RFC 5280 4.2.1.10: a URI constraint names a host, never a scheme or path).
  */
 export function parsePermittedUriHost(input: string): string {
+  if (input.includes('*')) throw usageError(`invalid --permit-uri ${JSON.stringify(input)}: a constraint has no wildcard`, `--permit-uri ${input.replace(/^\*/, '')} covers every host below it`);
   if (/[:/@]/.test(input)) {
     const host = /^[a-z][a-z0-9+.-]*:\/\/([^/:@]+)/i.exec(input)?.[1];
     throw usageError(`invalid --permit-uri ${JSON.stringify(input)}: give the host alone`, host ? `--permit-uri ${host} covers ${input.replace(/\/*$/, '')}/…` : 'e.g. --permit-uri prod.example.com for spiffe://prod.example.com/…');
@@ -63,6 +64,7 @@ export function parsePermittedUriHost(input: string): string {
 
 /** `--permit-email`: one address, a host (every mailbox there), or `.domain` (every host below it). */
 export function parsePermittedEmail(input: string): string {
+  if (input.includes('*')) throw usageError(`invalid --permit-email ${JSON.stringify(input)}: a constraint has no wildcard`, `--permit-email ${input.replace(/^.*\*/, '')} covers every host below it`);
   if (input.includes('@')) return parseEmail(input);
   return input.startsWith('.') ? `.${parseDnsName(input.slice(1))}` : parseDnsName(input);
 }

@@ -191,3 +191,12 @@ test('Go (crypto/x509) rejects every certificate forged outside and accepts ever
 test("Java's PKIX (OpenJDK) rejects every certificate forged outside and accepts every one issued", { skip: skip || needs('javac', 'default-jdk-headless'), timeout: 240_000 }, () => {
   check('Java', all(batched.java), /^name constraints check failed/);
 });
+
+test('ca verify finds the forged names outside too', { skip }, () => {
+  for (const [name, store, why] of [['c1-uri', 'c1', /URI:spiffe:\/\/bank\.example\/x/], ['c1-email', 'c1', /email:ceo@bank\.example/], ['dns-ip', 'dnsonly', /IP:8\.8\.8\.8/]]) {
+    const r = ca(dir, ['verify', '--store', store, f(`forged/${name}.crt`)]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.out, new RegExp(`not valid: .*it names ${why.source}, outside the CA's name constraints`));
+  }
+  assert.match(caOk(dir, ['verify', '--store', 'spiffe', f('out/s1.crt')]).out, /: valid$/m);
+});
