@@ -53,9 +53,9 @@ export function apiIdentity(user: string, admin = false): Identity {
  */
 function withNoHostName(id: Identity, authority: Authority): Identity {
   if ((id.profile !== 'api' && id.profile !== 'admin') || id.altNames.dns.length > 0) return id;
-  const constrained = authority.constraints.filter((c) => outsideConstraints(c, id.altNames, id.commonName) !== undefined);
+  const refused = authority.constraints.some((c) => outsideConstraints(c, id.altNames, id.commonName) !== undefined);
   const name = noHostName(id.commonName);
-  if (constrained.length === 0 || name === undefined) return id;
+  if (!refused || name === undefined) return id;
   const altNames = { ...id.altNames, dns: [name] };
   // A CA made before every form was constrained does not permit it: the refusal names the CN.
   return authority.constraints.every((c) => dnsPermitted(c, name)) ? { ...id, altNames } : id;

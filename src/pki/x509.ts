@@ -21,7 +21,8 @@ import {
   readUnsigned,
   type Node,
 } from './der.js';
-import { decodeNameConstraints, type NameConstraints } from './constraints.js';
+import { decodeNameConstraints } from './constraint-extension.js';
+import type { NameConstraints } from './constraints.js';
 import { EXTENSION_OIDS } from './extensions.js';
 import { GENERAL_NAME } from './san.js';
 import { ipFromBytes } from './ip.js';
