@@ -151,7 +151,7 @@ async function openParent(req: InitRequest): Promise<Parent> {
   const authority = await openAuthority(store, req.parent!.passphrase, {
     now: req.now,
     sources: '--parent-passphrase, --parent-passphrase-file or CA_PARENT_PASSPHRASE',
-    check: (ca) => checkWithinParent(ca, req.pathLength, req.nameConstraints, dir),
+    check: (ca) => checkWithinParent(ca, req.pathLength, req.nameConstraints, dir, req.subject.commonName),
   });
   return { store, authority };
 }

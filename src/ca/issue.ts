@@ -7,7 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import { alreadyExists, failure, usageError } from '../error.js';
 import { buildCertificate } from '../pki/certificate.js';
-import { outsideConstraints, type NameConstraints } from '../pki/constraints.js';
+import { NO_HOST, describeConstraints, outsideConstraints, type NameConstraints } from '../pki/constraints.js';
 import { kindOfKey } from '../pki/key-type.js';
 import { nameFromCommonName } from '../pki/name.js';
 import { hasServerAuth, type Profile } from '../pki/profile.js';
@@ -166,10 +166,10 @@ export function checkConstraints(constraints: NameConstraints[], names: AltNames
   for (const c of constraints) {
     const outside = outsideConstraints(c, names, commonName);
     if (outside) {
-      const allowed = [...c.dns, ...c.ips.map((r) => r.text)].join(', ');
+      const room = c.dns.length ? `within ${c.dns.join(', ')}` : `under .${NO_HOST} (RFC 6761: a name that is no host)`;
       const hint = outside.startsWith('CN=')
-        ? `without a DNS SAN, verifiers hold the CN to the constraints: add a --domain within ${c.dns.join(', ')}, or give --common-name within it`
-        : `this CA may certify only ${allowed}`;
+        ? `without a DNS SAN, verifiers hold the CN to the constraints: add a --domain ${room}, or give --common-name within it`
+        : `this CA may certify only ${describeConstraints(c)}`;
       throw usageError(`${outside} is outside the names this CA may certify`, hint);
     }
   }

@@ -14,6 +14,7 @@ import { encodePrivateKey } from '../pki/key.js';
 import type { KeySpec } from '../pki/key-type.js';
 import { isIP } from 'node:net';
 import { noAltNames, parseAltNames, type AltNames } from '../pki/san.js';
+import { dnsPermitted, noHostName, outsideConstraints } from '../pki/constraints.js';
 import type { Lifetime } from '../pki/validity.js';
 import { validateNewName } from '../pki/name.js';
 import { UPPER_BOUND, checkCommonNameLength } from '../pki/subject.js';
@@ -43,6 +44,25 @@ export function apiIdentity(user: string, admin = false): Identity {
   // A name may have 64 characters, the CN that carries it a prefix more (RFC 5280 ub-common-name 64).
   checkCommonNameLength(`${prefix}${name}`, `use a USER of at most ${UPPER_BOUND - prefix.length} characters`);
   return { name, profile: admin ? 'admin' : 'api', commonName: `${prefix}${name}`, altNames: noAltNames() };
+}
+
+/**
+ * An API user's or administrator's certificate names no host, and its CN is `user-USER`. Java's
+ * PKIX reads such a CN as a DNS name when there is no DNS SAN and holds it to the DNS constraints
+ * of the CAs above (OpenJDK 17 NameConstraintsExtension.verify), so below a constrained CA it
+ * would refuse every one (SPEC "Name constraints constrain every name form"). Such a certificate
+ * gets the DNS SAN `user-USER.invalid`: a name RFC 6761 6.4 guarantees never exists, so it lets
+ * the holder serve as no host, that every CA constrained in every form permits, and that makes
+ * each verifier read the SAN and leave the CN alone. The CN keeps its meaning.
+ */
+function withNoHostName(id: Identity, authority: Authority): Identity {
+  if ((id.profile !== 'api' && id.profile !== 'admin') || id.altNames.dns.length > 0) return id;
+  const refused = authority.constraints.some((c) => outsideConstraints(c, id.altNames, id.commonName) !== undefined);
+  const name = noHostName(id.commonName);
+  if (!refused || name === undefined) return id;
+  const altNames = { ...id.altNames, dns: [name] };
+  // A CA made before every form was constrained does not permit it: the refusal names the CN.
+  return authority.constraints.every((c) => dnsPermitted(c, name)) ? { ...id, altNames } : id;
 }
 
 /** flocker-ca: nodes are `node-<uuid>`; the name in the store is that unless given. */
@@ -101,7 +121,7 @@ export async function issueOneStep(req: OneStepRequest): Promise<OneStepResult> 
 
   const issued: OneStepCertificate[] = [];
   const warnings: string[] = [];
-  const work = req.identities.map((id) => () => issueOne(store, authority, profiles.get(id.profile)!, id, req));
+  const work = req.identities.map((id) => withNoHostName(id, authority)).map((id) => () => issueOne(store, authority, profiles.get(id.profile)!, id, req));
   await runPool(work, concurrency(req.identities.length), (one) => {
     issued.push(one.certificate);
     warnings.push(...one.warnings);

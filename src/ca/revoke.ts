@@ -6,7 +6,10 @@
  * What is revoked (SPEC "Certificate identity"): NAME's current certificate; with `all`, every
  * unexpired certificate ever issued under NAME; with `serial`, exactly that one. A key compromise
  * reaches further: every unexpired certificate for the same public key, under any name, is revoked
- * too, since whoever holds the key can use any of them.
+ * too, since whoever holds the key can use any of them. A CA compromise is a key compromise of a CA
+ * (RFC 5280 5.3.1): revoking an intermediate with `cACompromise` reaches every certificate of its
+ * key, the ones from before `ca renew ca --parent` included (SPEC "Name constraints constrain every
+ * name form").
  */
 import { failure, missing, usageError } from '../error.js';
 import { buildCrl } from '../pki/crl.js';
@@ -16,6 +19,8 @@ import type { StoreTransaction as Transaction } from '../store/store.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
 
 export const DEFAULT_CRL_DAYS = 30;
+/** The reasons that say a private key is in other hands: every certificate of that key goes. */
+const KEY_REASONS: ReadonlySet<string> = new Set(['keyCompromise', 'cACompromise']);
 const DAY_MS = 86_400_000;
 
 export interface CrlResult {
@@ -62,7 +67,7 @@ export function revokeIn(store: CaStore, authority: Authority, req: Pick<RevokeR
     const chosen = choose(tx.index, req.target, req.now);
     const live = (e: IndexEntry) => e.status !== 'revoked' && new Date(e.notAfter) > req.now;
     const sameKey =
-      req.reason === 'keyCompromise'
+      KEY_REASONS.has(req.reason)
         ? [...new Set(chosen.flatMap((c) => (c.publicKey ? entriesOfKey(tx.index, c.publicKey) : [])))].filter((e) => live(e) && e.name !== 'ca' && !chosen.includes(e))
         : [];
     for (const e of [...chosen, ...sameKey]) tx.revoke(e, req.now, req.reason);

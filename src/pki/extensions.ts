@@ -3,7 +3,8 @@
  * DER. The AKI is the issuer's SKI (node-forge's `keyIdentifier: true` would hash the certificate's
  * own key), and iPAddress SANs carry exactly 4 or 16 bytes (see ip.ts).
  */
-import { encodeNameConstraints, hasConstraints, type NameConstraints } from './constraints.js';
+import { encodeNameConstraints } from './constraint-extension.js';
+import { hasConstraints, type NameConstraints } from './constraints.js';
 import { bool, context, contextPrimitive, encode, namedBits, octets, oid, seq, smallInteger, type Node } from './der.js';
 import type { Profile } from './profile.js';
 import { EKU_OIDS, KEY_USAGES, type KeyUsage } from './usage.js';

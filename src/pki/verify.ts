@@ -23,7 +23,7 @@ export interface VerifyParams {
   chain?: X509Certificate[] | undefined;
   /** the name constraints of every CA on the chain */
   constraints?: NameConstraints[] | undefined;
-  /** the certificate's SANs ("DNS:…", "IP:…") */
+  /** the certificate's SANs ("DNS:…", "IP:…", "URI:…", "email:…") */
   sans?: string[] | undefined;
   now: Date;
   /** lower-case hex serials the CA has revoked */
@@ -86,6 +86,8 @@ function namesOf(sans: string[]): AltNames {
   const names = noAltNames();
   for (const s of sans) {
     if (s.startsWith('DNS:')) names.dns.push(s.slice(4));
+    else if (s.startsWith('URI:')) names.uris.push(s.slice(4));
+    else if (s.startsWith('email:')) names.emails.push(s.slice(6));
     else if (s.startsWith('IP:')) {
       const ip = tryIp(s.slice(3));
       if (ip) names.ips.push(ip);

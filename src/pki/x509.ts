@@ -21,7 +21,8 @@ import {
   readUnsigned,
   type Node,
 } from './der.js';
-import { decodeNameConstraints, type NameConstraints } from './constraints.js';
+import { decodeNameConstraints } from './constraint-extension.js';
+import type { NameConstraints } from './constraints.js';
 import { EXTENSION_OIDS } from './extensions.js';
 import { blockDer, pemBlocks } from './pem.js';
 import { GENERAL_NAME } from './san.js';
@@ -57,7 +58,7 @@ export interface ParsedCertificate {
   sans: string[];
   subjectKeyId: Buffer | undefined;
   authorityKeyId: Buffer | undefined;
-  /** a CA's permitted DNS and IP subtrees, when it has nameConstraints */
+  /** a CA's permitted subtrees, when it has nameConstraints */
   nameConstraints: NameConstraints | undefined;
 }
 

@@ -27,7 +27,8 @@ test('init --parent: the intermediate is recorded in the parent, inherits its ke
   assert.equal(index(dir, 'c1').certificates[0].serial, recorded.serial);
   assert.equal(rootCa.keyType, 'ECDSA P-384');
 
-  caOk(dir, ['create-node-certificate', '--store', 'c1', '--name', 'n1', '--domain', 'n1.c1.example.com', '--ip', '10.0.0.1']);
+  // c1 permits DNS names only: an address is outside it (SPEC "Name constraints constrain every name form").
+  caOk(dir, ['create-node-certificate', '--store', 'c1', '--name', 'n1', '--domain', 'n1.c1.example.com']);
   const leaf = new X509Certificate(readFileSync(join(dir, 'c1/certs/n1.crt')));
   assert.equal(leaf.publicKey.asymmetricKeyDetails.namedCurve, 'secp384r1', 'the store default follows the parent');
   const entries = Object.fromEntries((await readTar(caOk(dir, ['export', '--store', 'c1', '--insecure', 'n1']).stdout)).map((e) => [e.name, e.data.toString()]));
@@ -84,4 +85,22 @@ test('renewing each CA with its own key: the root keeps its constraints, the int
   caOk(dir, ['init', '--store', 'flat', '--key-bits', '2048', '--permit-domain', 'flat.example.com', 'flat']);
   caOk(dir, ['renew', '--store', 'flat', 'ca']);
   assert.match(run('openssl', ['x509', '-in', join(dir, 'flat/ca.crt'), '-noout', '-text']).stdout, /Name Constraints: critical\n\s+Permitted:\n\s+DNS:flat\.example\.com/);
+});
+
+test('revoking an intermediate for cACompromise revokes every certificate of its key, the one from before its renewal too', { skip: needs('openssl', 'openssl') }, (t) => {
+  const dir = hierarchy(t);
+  copyFileSync(join(dir, 'c1/ca.crt'), join(dir, 'c1-old.crt'));
+  caOk(dir, ['renew', '--store', 'c1', '--parent', 'root', 'ca']);
+  // The intermediate's key is stolen: whoever holds it must find no certificate of it that verifies.
+  const r = caOk(dir, ['revoke', '--store', 'root', '--reason', 'cACompromise', 'c1-CA']);
+  assert.match(r.stderr, /Also revoked 1 other certificate\(s\) of the same key: c1-CA \(serial [0-9a-f]+\)/);
+  const entries = index(dir, 'root').certificates.filter((e) => e.profile === 'intermediate');
+  assert.deepEqual(entries.map((e) => [e.status, e.revocationReason]), [['revoked', 'cACompromise'], ['revoked', 'cACompromise']]);
+  const crl = run('openssl', ['crl', '-in', join(dir, 'root/crl.pem'), '-noout', '-text']).stdout;
+  for (const e of entries) assert.match(crl, new RegExp(`Serial Number: 0*${e.serial.toUpperCase()}\\n\\s+Revocation Date: .*\\n\\s+CRL entry extensions:\\n\\s+X509v3 CRL Reason Code: \\n\\s+CA Compromise`));
+  for (const intermediate of ['c1-old.crt', 'c1/ca.crt']) {
+    const v = run('openssl', ['verify', '-crl_check', '-CAfile', join(dir, 'root/ca.crt'), '-CRLfile', join(dir, 'root/crl.pem'), join(dir, intermediate)]);
+    assert.notEqual(v.status, 0, intermediate);
+    assert.match(v.stdout + v.stderr, /certificate revoked/, intermediate);
+  }
 });

@@ -31,6 +31,8 @@ interface Args extends GlobalArgs, KeyPassphraseArgs, CaPassphraseArgs, SubjectA
   'parent-passphrase-file'?: string;
   'permit-domain'?: string | string[];
   'permit-ip'?: string | string[];
+  'permit-uri'?: string | string[];
+  'permit-email'?: string | string[];
   'crl-url'?: string;
   force?: boolean;
 }
@@ -53,8 +55,10 @@ export const initCommand: CommandModule<GlobalArgs, Args> = {
       .option('parent-passphrase-file', { type: 'string', describe: "read the parent's CA passphrase from the first line of a file" })
       .option('permit-domain', { type: 'string', describe: 'name constraint: certify only this domain and names below it (repeatable)' })
       .option('permit-ip', { type: 'string', describe: 'name constraint: certify only addresses in this CIDR block (repeatable)' })
+      .option('permit-uri', { type: 'string', describe: 'name constraint: certify only URIs whose host is this one, or below it with a leading dot (a SPIFFE trust domain; repeatable)' })
+      .option('permit-email', { type: 'string', describe: 'name constraint: certify only this e-mail address, the addresses at this host, or below it with a leading dot (repeatable)' })
       .option('crl-url', { type: 'string', describe: 'http(s) URL where the CRL is published: put in every certificate issued' })
-      .group(['path-length', 'parent', 'permit-domain', 'permit-ip', 'crl-url'], 'Hierarchy:')
+      .group(['path-length', 'parent', 'permit-domain', 'permit-ip', 'permit-uri', 'permit-email', 'crl-url'], 'Hierarchy:')
       .group(['parent-passphrase', 'parent-passphrase-file'], GROUPS.secrets)
       .example('ca init --organization Acme', 'a CA named after the directory, key unencrypted')
       .example('ca init --key-type ecdsa --passphrase-file pass.txt prod', 'an all-ECDSA cluster, CA key encrypted')
@@ -137,11 +141,14 @@ function list(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
+/** Any --permit-* makes a CA constrained in every form: a form given nothing admits no name (SPEC). */
 async function constraintsOf(args: Args) {
-  const { parsePermittedDomain, parsePermittedRange } = await import('../../pki/constraints.js');
+  const { parsePermittedDomain, parsePermittedEmail, parsePermittedRange, parsePermittedUriHost } = await import('../../pki/constraints.js');
   const dns = [...new Set(list(args['permit-domain']).map(parsePermittedDomain))];
-  const ips = list(args['permit-ip']).map(parsePermittedRange);
-  return dns.length || ips.length ? { dns, ips } : undefined;
+  const ips = [...new Map(list(args['permit-ip']).map(parsePermittedRange).map((r) => [r.text, r])).values()];
+  const uris = [...new Set(list(args['permit-uri']).map(parsePermittedUriHost))];
+  const emails = [...new Set(list(args['permit-email']).map(parsePermittedEmail))];
+  return dns.length || ips.length || uris.length || emails.length ? { dns, ips, uris, emails, everyForm: true } : undefined;
 }
 
 async function crlUrlOf(input: string): Promise<string> {

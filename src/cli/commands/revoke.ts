@@ -21,7 +21,7 @@ export const revokeCommand: CommandModule<GlobalArgs, Args> = {
       .option('serial', { type: 'string', describe: 'exactly the certificate with this serial (hex, colons optional)' })
       .option('reason', {
         type: 'string',
-        describe: 'an RFC 5280 reason: keyCompromise (also revokes every certificate of the same key), cACompromise, ' +
+        describe: 'an RFC 5280 reason: keyCompromise or cACompromise (each also revokes every certificate of the same key), ' +
           'affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise',
         defaultDescription: 'unspecified',
       })
