@@ -113,7 +113,7 @@ const CASES = [
   [USAGE, ['new-cert', '--email', 'ops', 'x'], /invalid e-mail address "ops": it needs a local part and a domain/],
   // command line
   [USAGE, ['frobnicate'], /unknown argument: frobnicate; run `ca --help` for usage/],
-  [USAGE, ['new-cert', 'x', '--bogus'], /unknown argument: bogus; run `ca new-cert --help` for usage/],
+  [USAGE, ['new-cert', 'x', '--bogus'], /unknown option --bogus; run `ca new-cert --help` for usage/],
   [USAGE, ['sign', '--days', '10', '--years', '1', 'pending'], /--days and --years cannot be used together/],
   [USAGE, ['sign', '--ca-passphrase', 'a', '--ca-passphrase-file', 'wrong.txt', 'pending'], /--ca-passphrase and --ca-passphrase-file both give the passphrase/],
   [USAGE, ['export', 'done', '--format', 'zip'], /invalid --format "zip": choose tar, pem, p12, k8s, docker/],
