@@ -25,6 +25,7 @@ import { TOKEN_SUBCOMMANDS, tokenCommand } from './commands/token.js';
 import { enrollCommand } from './commands/enroll.js';
 import { completionCommand } from './commands/completion.js';
 import { trustCommand } from './commands/trust.js';
+import { inspectCommand } from './commands/inspect.js';
 import { completer } from './complete.js';
 import { globalOptions, type GlobalArgs } from './options.js';
 
@@ -35,6 +36,7 @@ const EPILOGUE = `Examples:
   ca create-api-certificate alice                   alice.crt + alice.key for an API user
   ca export alice --format p12 --out alice.p12      for the macOS keychain, Windows or Java
   ca status || alert                                exit 1 when anything expires within 30 days
+  ca inspect --password-file pass.txt alice.p12     what a certificate, chain, CSR, CRL or p12 file holds
 
 The store is ./.ca (--store DIR or CA_STORE to change it). Docs: docs/commands.md`;
 
@@ -63,6 +65,7 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
     .command(tokenCommand)
     .command(enrollCommand)
     .command(trustCommand)
+    .command(inspectCommand)
     .command(completionCommand)
     .command(helpCommand)
     // yargs answers `--get-yargs-completions` (the scripts of `ca completion` ask it); its own
@@ -121,6 +124,7 @@ const COMMAND_MODULES: Pick<CommandModule, 'command'>[] = [
   tokenCommand,
   enrollCommand,
   trustCommand,
+  inspectCommand,
   completionCommand,
 ];
 const word = (c: Pick<CommandModule, 'command'>) => String(c.command).split(' ')[0]!;
