@@ -26,6 +26,7 @@ import { enrollCommand } from './commands/enroll.js';
 import { completionCommand } from './commands/completion.js';
 import { trustCommand } from './commands/trust.js';
 import { inspectCommand } from './commands/inspect.js';
+import { doctorCommand } from './commands/doctor.js';
 import { completer } from './complete.js';
 import { globalOptions, type GlobalArgs } from './options.js';
 
@@ -37,6 +38,7 @@ const EPILOGUE = `Examples:
   ca export alice --format p12 --out alice.p12      for the macOS keychain, Windows or Java
   ca status || alert                                exit 1 when anything expires within 30 days
   ca inspect --password-file pass.txt alice.p12     what a certificate, chain, CSR, CRL or p12 file holds
+  ca doctor                                         check the store: permissions, expiry, CRL, index
 
 The store is ./.ca (--store DIR or CA_STORE to change it). Docs: docs/commands.md`;
 
@@ -66,6 +68,7 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
     .command(enrollCommand)
     .command(trustCommand)
     .command(inspectCommand)
+    .command(doctorCommand)
     .command(completionCommand)
     .command(helpCommand)
     // yargs answers `--get-yargs-completions` (the scripts of `ca completion` ask it); its own
@@ -125,6 +128,7 @@ const COMMAND_MODULES: Pick<CommandModule, 'command'>[] = [
   enrollCommand,
   trustCommand,
   inspectCommand,
+  doctorCommand,
   completionCommand,
 ];
 const word = (c: Pick<CommandModule, 'command'>) => String(c.command).split(' ')[0]!;
