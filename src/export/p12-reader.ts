@@ -180,9 +180,10 @@ function friendlyNameOf(attributes: Node | undefined): string | null {
   for (const attr of attributes.value as Node[]) {
     const [type, values] = children(attr, Type.SEQUENCE, 'attribute', 2);
     if (readOid(type, 'attribute type') !== OID.friendlyName) continue;
-    const bytes = Buffer.from((children(values, Type.SET, 'friendlyName values', 1)[0]!.value as string) ?? '', 'binary');
-    // A BMPString: UTF-16BE (RFC 7292 4.2, PKCS #9 friendlyName).
-    return bytes.length % 2 === 0 ? Buffer.from(bytes).swap16().toString('utf16le') : bytes.toString('latin1');
+    const value = children(values, Type.SET, 'friendlyName values', 1)[0]!;
+    // A BMPString (PKCS #9), which forge's parser has already decoded from UTF-16; else UTF-8 bytes.
+    if (typeof value.value !== 'string') return null;
+    return value.type === Type.BMPSTRING ? value.value : Buffer.from(value.value, 'binary').toString('utf8');
   }
   return null;
 }
