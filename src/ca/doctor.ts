@@ -6,6 +6,7 @@
  * expired CA, a CRL past its nextUpdate, a damaged index); a `warn` is what will, or what weakens
  * it (expiring certificates, keys stored unencrypted under an encrypted CA).
  */
+import { resolve } from 'node:path';
 import { CaError } from '../error.js';
 import { describeCrl } from '../pki/crl-description.js';
 import { describeCertificate } from '../pki/describe.js';
@@ -36,13 +37,34 @@ const DAY = 86_400_000;
 
 const check = (name: string, state: CheckState, message: string, fix: string | null = null): Check => ({ name, state, message, fix });
 
-export async function examineStore(req: { storeDir: string; now: Date; withinDays: number }): Promise<DoctorReport> {
+export interface DoctorRequest {
+  storeDir: string;
+  now: Date;
+  withinDays: number;
+  /** the store as the user named it with --store: every `ca …` fix names it too */
+  storeFlag?: string | undefined;
+}
+
+export async function examineStore(req: DoctorRequest): Promise<DoctorReport> {
+  const checks = await allChecks(req);
+  const store = req.storeFlag;
+  const named = store === undefined ? checks : checks.map((c) => ({ ...c, message: withStore(c.message, store), fix: c.fix && withStore(c.fix, store) }));
+  return { store: resolve(req.storeDir), checks: named, ok: checks.every((c) => c.state !== 'fail') };
+}
+
+/** `ca crl` → `ca crl --store prod`, wherever a fix names a ca command. */
+function withStore(fix: string, store: string): string {
+  const quoted = /^[\w./-]+$/.test(store) ? store : `'${store.replace(/'/g, `'\\''`)}'`;
+  return fix.replace(/(^|`|\(|, then |: )ca (init|crl|renew|export|trust)\b/g, `$1ca $2 --store ${quoted}`);
+}
+
+async function allChecks(req: DoctorRequest): Promise<Check[]> {
   let survey: StoreSurvey;
   try {
     survey = await surveyStore(req.storeDir);
   } catch (err) {
     if (!(err instanceof CaError)) throw err;
-    return report(req.storeDir, [check('store', 'fail', err.message, err.hint ?? null)]);
+    return [check('store', 'fail', err.message, err.hint ?? null)];
   }
   const index = survey.index instanceof CaError ? undefined : survey.index;
   const checks = [
@@ -55,14 +77,10 @@ export async function examineStore(req: { storeDir: string; now: Date; withinDay
     ...(await trustChecks(survey)),
     ...(index ? certificateChecks(index, req.now, req.withinDays) : []),
   ];
-  return report(survey.dir, checks);
+  return checks;
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-
-function report(store: string, checks: Check[]): DoctorReport {
-  return { store, checks, ok: checks.every((c) => c.state !== 'fail') };
-}
 
 /** store/trust.ts's refusals, and key files that others can read (readKeyRef refuses those). */
 function permissions(s: StoreSurvey): Check[] {
@@ -89,7 +107,7 @@ function caChecks(s: StoreSurvey, now: Date, within: number): Check[] {
   const checks = [expiry('ca certificate', 'the CA certificate', s.caCertificate, now, within, renew)];
   const above = s.chain ? splitPemCertificates(s.chain) : [];
   above.forEach((pem, i) => {
-    const fix = 'renew it in the store that holds it (`ca renew ca` there), then this CA: ca renew ca --parent PARENT-STORE';
+    const fix = 'renew it in the store that holds it, then this CA: ca renew ca --parent PARENT-STORE';
     checks.push(expiry('chain', i === above.length - 1 ? 'the root CA' : `the CA ${i + 1} above this one`, pem, now, within, fix));
   });
   return checks;

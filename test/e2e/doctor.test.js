@@ -107,6 +107,12 @@ test('expiring certificates warn with ca renew NAME (--within)', (t) => {
   const warn = r.lines.find(([state, name]) => state === 'warn' && name === 'certificates');
   assert.ok(warn, r.out);
   assert.match(warn[2], /^alice expires in \d+ days .* — fix: ca renew alice$/);
+  // A store named with --store: each fix names it, so that it acts on that store.
+  caOk(dir, ['init', '--key-type', 'ecdsa', '--store', 'prod', 'Prod CA']);
+  caOk(dir, ['create-api-certificate', '--store', 'prod', 'carol']);
+  const prod = doctor(dir, ['--store', 'prod', '--within', '1000']).lines.find(([, name]) => name === 'certificates');
+  assert.match(prod[2], /^carol expires .* — fix: ca renew --store prod carol$/);
+  assert.match(doctor(dir, ['--store', 'nowhere']).out, /fix: run `ca init --store nowhere` first/);
 });
 
 test('time passing: an expired certificate warns, a CRL past its next update and an expired CA fail', { skip: needs('faketime', 'faketime') }, (t) => {

@@ -21,7 +21,7 @@ export const doctorCommand: CommandModule<GlobalArgs, Args> = {
     async (args, ctx) => {
       const { positive } = await import('../../pki/validity.js');
       const { examineStore } = await import('../../ca/doctor.js');
-      const r = await examineStore({ storeDir: ctx.storeDir, now: ctx.now, withinDays: positive(args.within, '--within') });
+      const r = await examineStore({ storeDir: ctx.storeDir, now: ctx.now, withinDays: positive(args.within, '--within'), storeFlag: args.store });
       if (ctx.json) {
         ctx.out.json({ store: r.store, checks: r.checks, ok: r.ok });
       } else {
