@@ -1,7 +1,7 @@
 /** `ca list`, `ca show`, `ca chain`, `ca status`: reading the store, never changing it. */
 import { failure, missing } from '../error.js';
 import { describeCertificate, type CertificateDescription } from '../pki/describe.js';
-import { currentEntries, entryBySerial, requireEntry, type IndexEntry, type PendingRequest } from '../store/index-file.js';
+import { currentEntries, entryBySerial, requireEntry, type Index, type IndexEntry, type PendingRequest } from '../store/index-file.js';
 import { openStore } from '../store/store.js';
 import { readChain } from './chain.js';
 import { daysLeft, stateOf, type State } from './state.js';
@@ -63,10 +63,15 @@ export async function statusReport(req: { storeDir: string; now: Date; withinDay
   const caEntry = current.find((e) => e.name === 'ca');
   if (!caEntry) throw failure(`the index ${store.describe('index')} has no entry for the CA`, 'restore it from a backup');
   const ca = { notAfter: caEntry.notAfter, daysLeft: daysLeft(caEntry, req.now), state: stateOf(caEntry, req.now, req.withinDays) };
-  const attention = current
+  const attention = needingAttention(index, req.now, req.withinDays);
+  return { ca, attention, withinDays: req.withinDays, ok: ca.state === 'valid' && attention.length === 0 };
+}
+
+/** Current certificates (the CA's aside) expired or expiring within the window, soonest first. */
+export function needingAttention(index: Index, now: Date, withinDays: number): StatusReport['attention'] {
+  return currentEntries(index)
     .filter((e) => e.name !== 'ca')
-    .map((e) => ({ name: e.name, profile: e.profile, notAfter: e.notAfter, daysLeft: daysLeft(e, req.now), state: stateOf(e, req.now, req.withinDays) }))
+    .map((e) => ({ name: e.name, profile: e.profile, notAfter: e.notAfter, daysLeft: daysLeft(e, now), state: stateOf(e, now, withinDays) }))
     .filter((e) => e.state === 'expired' || e.state === 'expiring')
     .sort((a, b) => a.notAfter.localeCompare(b.notAfter));
-  return { ca, attention, withinDays: req.withinDays, ok: ca.state === 'valid' && attention.length === 0 };
 }

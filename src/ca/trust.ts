@@ -27,7 +27,11 @@ export interface TrustOutcome {
 
 export async function trustAnchor(storeDir: string): Promise<Anchor & { subject: string; fingerprint: string }> {
   const store = await openStore(storeDir);
-  const pem = rootOf(await readChain(store));
+  return anchorOf(rootOf(await readChain(store)));
+}
+
+/** The anchor a root certificate is installed as: its nickname is made from its CN and hash. */
+export function anchorOf(pem: string): Anchor & { subject: string; fingerprint: string } {
   const cert = new X509Certificate(pem);
   const cn = /CN=([^\n,]+)/.exec(cert.subject)?.[1] ?? 'ca';
   const slug = cn.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'ca';
@@ -63,4 +67,11 @@ export async function runTrust(action: TrustAction, anchor: Anchor, asked: Trust
     }
   }
   return outcomes;
+}
+
+/** One target's status for `ca doctor`: skipped, saying why, where its tool or store is missing. */
+export async function trustStatus(anchor: Anchor, target: TrustTarget): Promise<TrustOutcome> {
+  const why = await STORES[target].unavailable();
+  if (why) return { target, result: 'skipped', detail: [why] };
+  return (await runTrust('status', anchor, [target]))[0]!;
 }

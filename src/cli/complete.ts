@@ -1,7 +1,8 @@
 /**
  * The words a shell completes after `ca … <TAB>` (yargs' `--get-yargs-completions`): yargs' own
  * (commands, flags, choices), plus what only the store knows: certificate names where a command
- * takes one, pending requests for `ca sign`, profiles after `--profile`, commands after `ca help`.
+ * takes one, pending requests for `ca sign`, profiles after `--profile`, commands after `ca help`;
+ * and nothing where a file is wanted, so that the shell completes paths there.
  */
 import type { Arguments } from 'yargs';
 import { createContext } from './context.js';
@@ -15,6 +16,8 @@ type Filter = (onCompleted?: (err: Error | null, completions: string[] | undefin
 export function completer(commands: string[]) {
   return (current: string, argv: Arguments, filter: Filter, done: (completions: string[]) => unknown): void => {
     filter((_err, found = []) => {
+      // A file wanted: no words, so the shell completes paths (bash -o default, zsh _default, fish below).
+      if (wantsFile(current, argv)) return void done([]);
       // yargs offering only values (a flag's choices): nothing of ours belongs there.
       if (found.length > 0 && found.every((w) => !w.startsWith('-')) && previousWord()?.startsWith('-')) return void done(found);
       void extra(current, argv, commands)
@@ -26,6 +29,18 @@ export function completer(commands: string[]) {
         });
     });
   };
+}
+
+/** Commands whose argument is a file (`ca inspect FILE`, `ca verify FILE`). */
+const TAKES_FILE = new Set(['inspect', 'verify']);
+
+/** After a flag that names a file (`--password-file`, `--out`), or where a command's FILE goes. */
+function wantsFile(current: string, argv: Arguments): boolean {
+  if (current.startsWith('-')) return false;
+  const previous = previousWord() ?? '';
+  if (/^--[\w-]*-file$/.test(previous) || previous === '--out') return true;
+  const typed = argv._.slice(1).map(String);
+  return TAKES_FILE.has(typed[0] ?? '') && typed.length <= 2;
 }
 
 /** The word before the one being completed, as the shell passed them. */

@@ -25,6 +25,8 @@ import { TOKEN_SUBCOMMANDS, tokenCommand } from './commands/token.js';
 import { enrollCommand } from './commands/enroll.js';
 import { completionCommand } from './commands/completion.js';
 import { trustCommand } from './commands/trust.js';
+import { inspectCommand } from './commands/inspect.js';
+import { doctorCommand } from './commands/doctor.js';
 import { completer } from './complete.js';
 import { globalOptions, type GlobalArgs } from './options.js';
 import { describeUnknown, unknownOptions } from './unknown-options.js';
@@ -36,6 +38,8 @@ const EPILOGUE = `Examples:
   ca create-api-certificate alice                   alice.crt + alice.key for an API user
   ca export alice --format p12 --out alice.p12      for the macOS keychain, Windows or Java
   ca status || alert                                exit 1 when anything expires within 30 days
+  ca inspect --password-file pass.txt alice.p12     what a certificate, chain, CSR, CRL or p12 file holds
+  ca doctor                                         check the store: permissions, expiry, CRL, index
 
 The store is ./.ca (--store DIR or CA_STORE to change it). Docs: docs/commands.md`;
 
@@ -64,6 +68,8 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
     .command(tokenCommand)
     .command(enrollCommand)
     .command(trustCommand)
+    .command(inspectCommand)
+    .command(doctorCommand)
     .command(completionCommand)
     .command(helpCommand)
     // yargs answers `--get-yargs-completions` (the scripts of `ca completion` ask it); its own
@@ -131,6 +137,8 @@ const COMMAND_MODULES: Pick<CommandModule, 'command'>[] = [
   tokenCommand,
   enrollCommand,
   trustCommand,
+  inspectCommand,
+  doctorCommand,
   completionCommand,
 ];
 const word = (c: Pick<CommandModule, 'command'>) => String(c.command).split(' ')[0]!;

@@ -52,7 +52,13 @@ fi
   fish: `# ca completion for fish: ca completion fish > ~/.config/fish/completions/ca.fish
 function __ca_completions
     set -l tokens (commandline -opc) (commandline -ct)
-    SHELL=fish ca --get-yargs-completions $tokens 2>/dev/null
+    set -l words (SHELL=fish ca --get-yargs-completions $tokens 2>/dev/null)
+    # No words: a file is wanted (ca inspect FILE, --password-file), as bash and zsh fall back to.
+    if test (count $words) -eq 0
+        __fish_complete_path (commandline -ct)
+    else
+        printf '%s\n' $words
+    end
 end
 complete -c ca -f -a '(__ca_completions)'
 `,
