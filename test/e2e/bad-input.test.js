@@ -153,7 +153,7 @@ const CASES = [
   [USAGE, ['revoke'], /give the NAME of the certificate to revoke, or --serial HEX/],
   [USAGE, ['revoke', '--serial', 'ab', '--all'], /--all goes with a NAME/],
   [FAIL, ['revoke', '--serial', 'zz', '--ca-passphrase-file', 'right.txt'], /no certificate with serial zz was issued by this CA/],
-  [USAGE, ['show'], /give a NAME or --serial HEX/],
+  [USAGE, ['show'], /^error: failed to show a certificate: give a NAME or --serial HEX/],
   [FAIL, ['show', '--serial', '01'], /no certificate with serial 01 was issued by this CA/],
 ];
 

@@ -26,7 +26,7 @@ export const showCommand: CommandModule<GlobalArgs, Args> = {
       .example('ca show --pem ca > ca.crt', "the CA's certificate")
       .example('ca show --serial 4c:5b:77:dc:77:fa:20:05:9e:ab:6a:98:17:27:37:4e', 'a superseded or revoked one') as Argv<Args>,
   handler: handler<Args>(
-    (args) => `show ${args.serial !== undefined ? `serial ${args.serial}` : args.name}`,
+    (args) => (args.serial !== undefined ? `show serial ${args.serial}` : args.name !== undefined ? `show ${args.name}` : 'show a certificate'),
     async (args, ctx) => {
       const { showCertificate } = await import('../../ca/inspect.js');
       const { CaError, usageError } = await import('../../error.js');
