@@ -87,10 +87,7 @@ export function buildParser(argv: string[]): Argv<GlobalArgs> {
     .fail((message, err) => {
       // Thrown, not printed here: with exitProcess(false) yargs would otherwise go on to run the
       // handler after a validation error.
-      const known = knownOptions(parser);
-      const unknown = unknownOptions(argv, known);
-      const text = unknown.length > 0 ? describeUnknown(unknown, known) : usageMessage(message || err?.message || 'invalid usage', commandName, argv);
-      throw new UsageFailure(text, commandName);
+      throw new UsageFailure(usageMessage(message || err?.message || 'invalid usage', commandName, argv, knownOptions(parser)), commandName);
     });
   skipHelpCache(parser);
   return parser as Argv<GlobalArgs>;
@@ -158,13 +155,16 @@ const helpCommand: CommandModule<GlobalArgs, GlobalArgs & { command?: string }> 
 };
 
 /** yargs' wording for a missing positional names no argument; say which one is missing. */
-function usageMessage(message: string, command: string | undefined, argv: string[]): string {
-  if (/^Not enough non-option arguments/.test(message)) return command ? missingArgument(command, argv) : 'no command given';
+function usageMessage(message: string, command: string | undefined, argv: string[], known: Set<string>): string {
   // `ca -v`: a flag where a command belongs; say what it is not, and what the user may have meant.
   if (message === 'no command given' && argv.some((a) => /^-\w$/.test(a))) {
     const flag = argv.find((a) => /^-\w$/.test(a))!;
     return `${flag} is not an option of ca${flag === '-v' ? ' (--version prints the version, --verbose adds stack traces)' : ''}, and no command was given`;
   }
+  // An unknown flag first: yargs would report the NAME it took as the flag's value as missing.
+  const unknown = unknownOptions(argv, known);
+  if (unknown.length > 0) return describeUnknown(unknown, known);
+  if (/^Not enough non-option arguments/.test(message)) return command ? missingArgument(command, argv) : 'no command given';
   // yargs lists a bad choice over several lines: one line, in the flags' own words.
   const choice = /^Invalid values:\s*Argument: (\S+), Given: (.+?), Choices: (.+)$/s.exec(message);
   if (choice) {

@@ -85,5 +85,5 @@ test('`ca completion`: the shell from $SHELL, --help is help, an unknown shell i
   assert.doesNotMatch(help, /_ca_completions/);
   const r = ca(dir, ['completion', 'tcsh']);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /invalid --shell "tcsh": choose bash, zsh, fish|shell/);
+  assert.match(r.stderr, /invalid SHELL "tcsh": choose bash, zsh, fish/);
 });

@@ -58,7 +58,7 @@ test('usage errors say what was wrong in the flag\'s words', (t) => {
   usage(ca(dir, ['export', '--format', 'zip']), /invalid --format "zip": choose tar, pem, p12, k8s, docker/);
   usage(ca(dir, ['status', '--within', 'abc']), /invalid --within "abc"; --within takes a whole number/);
   usage(ca(dir, ['-v']), /-v is not an option of ca \(--version prints the version, --verbose adds stack traces\), and no command was given/);
-  usage(ca(dir, ['completion', 'tcsh']), /invalid --shell "tcsh": choose bash, zsh, fish/);
+  usage(ca(dir, ['completion', 'tcsh']), /invalid SHELL "tcsh": choose bash, zsh, fish/);
 });
 
 test('a missing argument is named as the command\'s help names it', (t) => {
