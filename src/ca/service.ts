@@ -6,7 +6,7 @@
  * the API cannot disagree.
  */
 import { X509Certificate } from 'node:crypto';
-import { failure, unauthenticated, usageError } from '../error.js';
+import { denied, failure, unauthenticated, usageError } from '../error.js';
 import { crlNextUpdate } from '../pki/crl.js';
 import { readRequest, type RequestInfo } from '../pki/csr.js';
 import type { Profile } from '../pki/profile.js';
@@ -18,13 +18,13 @@ import { subjectOf, type Subject } from '../pki/subject.js';
 import { validateNewName } from '../pki/name.js';
 import type { Lifetime } from '../pki/validity.js';
 import { openCertificate } from '../pki/x509.js';
-import { entryBySerial, type IndexEntry, type PendingRequest, type TokenRecord } from '../store/index-file.js';
+import { entryBySerial, type Index, type IndexEntry, type PendingRequest, type TokenRecord } from '../store/index-file.js';
 import { openStore, type CaStore, type StoreTransaction } from '../store/store.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
 import { rootOf } from './chain.js';
 import { issueCertificate, issuingProfile, issueWithin, prepareIssue, type Issued, type IssueParams } from './issue.js';
 import { DEFAULT_CRL_DAYS, revokeIn, writeCrl, type RevokeResult } from './revoke.js';
-import { redeemToken } from './token.js';
+import { activeToken, checkReplaceable, redeemToken } from './token.js';
 
 export interface Service {
   store: CaStore;
@@ -106,31 +106,43 @@ export interface SignAsk {
 
 /** `POST /v1/sign`: an administrator's request (any profile), or a token's (what it allows). */
 export async function signFor(service: Service, ask: SignAsk): Promise<Issued> {
+  const credential = ask.credential;
+  if (credential.kind === 'token') return signForToken(service, ask, credential.token);
+  if (credential.kind !== 'admin') throw failure('only an administrator or an enrollment token may ask for a certificate');
   const info = readRequest(ask.csr, 'the request');
-  const lifetime: Lifetime | undefined = ask.days === undefined ? undefined : { days: ask.days };
+  const lifetime = lifetimeOf(ask);
   // A name from a request is held to the rules of a NAME on the command line (SPEC "Third wave").
   const askedName = ask.name === undefined ? undefined : validateNewName(ask.name);
-  const credential = ask.credential;
-  if (credential.kind === 'admin') {
-    const profile = await profileOf(service, ask.profile ?? 'peer');
-    const subject = { commonName: info.subject.commonName || askedName || hostCommonName(info.altNames) || '', organization: info.subject.organization };
-    if (!subject.commonName) throw usageError('the request has no common name and no DNS or IP name', 'give "name", or a request with a CN');
-    // Without a name (Magnum's `ca-sign`) every request gets a certificate of its own, named from its CN.
-    const name = askedName ?? { fromCommonName: subject.commonName };
-    const prepared = prepare(service, info, { profile, name, subject, sans: undefined, lifetime, force: ask.force === true, now: ask.now });
-    return service.store.change(async (tx) => issueWithin(tx, prepared));
-  }
-  if (credential.kind !== 'token') throw failure('only an administrator or an enrollment token may ask for a certificate');
-  // The token is checked and counted in the very change that issues, so a single-use token serves once.
-  const askedSans = altNamesText(info.altNames);
+  const profile = await profileOf(service, ask.profile ?? 'peer');
+  const subject = { commonName: info.subject.commonName || askedName || hostCommonName(info.altNames) || '', organization: info.subject.organization };
+  if (!subject.commonName) throw usageError('the request has no common name and no DNS or IP name', 'give "name", or a request with a CN');
+  // Without a name (Magnum's `ca-sign`) every request gets a certificate of its own, named from its CN.
+  const name = askedName ?? { fromCommonName: subject.commonName };
+  const prepared = prepare(service, info, { profile, name, subject, sans: undefined, lifetime, force: ask.force === true, now: ask.now });
+  return service.store.change(async (tx) => issueWithin(tx, prepared));
+}
+
+function lifetimeOf(ask: SignAsk): { days: number } | undefined {
+  return ask.days === undefined ? undefined : { days: ask.days };
+}
+
+/**
+ * A token's request. The token is verified before anything the request carries is read, and its
+ * use is counted in the very change that issues, so a single-use token serves once.
+ */
+async function signForToken(service: Service, ask: SignAsk, token: string): Promise<Issued> {
   return service.store.change(async (tx) => {
-    const allowed = redeemToken(tx, credential.token, { profile: ask.profile, name: askedName, sans: askedSans }, ask.now);
+    activeToken(tx.index, token, ask.now);
+    const info = readRequest(ask.csr, 'the request');
+    const askedName = ask.name === undefined ? undefined : validateNewName(ask.name);
+    const allowed = redeemToken(tx, token, { profile: ask.profile, name: askedName, sans: altNamesText(info.altNames) }, ask.now);
     const profile = await profileOf(service, allowed.profile);
+    const lifetime = lifetimeOf(ask);
     if (lifetime && lifetime.days > profile.days) throw usageError(`a token's certificate lasts at most the profile's ${profile.days} days`);
-    const altNames = altNamesFromText(allowed.sans);
-    const subject = tokenSubject(allowed.record, altNames, askedName);
+    const subject = tokenSubject(tx.index, allowed.record, altNamesFromText(allowed.sans), askedName);
     const name = allowed.name ?? askedName ?? { fromCommonName: subject.commonName };
-    // A token that names its certificate may replace an earlier one of that name (a node enrolled again).
+    // A token that names its certificate may replace an earlier one of that name and profile (a node enrolled again).
+    if (allowed.name !== null) checkReplaceable(tx.index, allowed.name, profile.name);
     const issued = issueWithin(tx, prepare(service, info, { profile, name, subject, sans: allowed.sans, lifetime, force: allowed.name !== null, now: ask.now }));
     const dropped = droppedSubject(info.subject, subject);
     if (dropped) issued.warnings.push(`the request's subject (${dropped}) was not taken: a token's certificate is named by the token`);
@@ -145,10 +157,25 @@ export async function signFor(service: Service, ask: SignAsk): Promise<Issued> {
  * O: the token's organization or none. The CSR's subject is never read: a token for `etcd2` must
  * not sign `/O=system:masters/CN=admin` (Kubernetes reads O as a group, etcd the CN as a user).
  */
-function tokenSubject(token: TokenRecord, altNames: AltNames, askedName: string | undefined): Subject {
+function tokenSubject(index: Index, token: TokenRecord, altNames: AltNames, askedName: string | undefined): Subject {
   const commonName = token.name ?? hostCommonName(altNames) ?? askedName;
   if (!commonName) throw usageError(`the enrollment token ${token.id} names no certificate and allows no DNS or IP name`, 'give "name" in the request');
+  // A CN the caller chose must not be another certificate's in force: `user-alice` would be alice
+  // to every service that authorises by CN (etcd, Kubernetes).
+  if (commonName === askedName && token.name === null) checkCommonNameFree(index, commonName);
   return { commonName, organization: token.organization ?? undefined };
+}
+
+function checkCommonNameFree(index: Index, commonName: string): void {
+  const holder = index.certificates.find((e) => e.status === 'valid' && commonNameOf(e) === commonName);
+  if (holder) {
+    throw denied(`the CN ${commonName} is that of certificate ${holder.name} (${holder.profile}): a token's certificate may not take another's CN`, 'ask for another name, or a token with --name');
+  }
+}
+
+/** The CN of an index entry, from its recorded subject ("CN=…, OU=…, O=…"). */
+function commonNameOf(entry: IndexEntry): string {
+  return /^CN=(.*?)(?:, (?:OU|O|C)=|$)/.exec(entry.subject)?.[1] ?? '';
 }
 
 /** What the request's subject asked for that the certificate does not carry, as text; '' when nothing. */

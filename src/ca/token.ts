@@ -10,7 +10,7 @@ import { validateNewName } from '../pki/name.js';
 import { hasServerAuth } from '../pki/profile.js';
 import { checkAttribute } from '../pki/subject.js';
 import { altNamesText, type AltNames } from '../pki/san.js';
-import type { TokenRecord } from '../store/index-file.js';
+import { currentEntry, type Index, type TokenRecord } from '../store/index-file.js';
 import { wholeNumber } from '../pki/whole-number.js';
 import { openStore, type StoreTransaction } from '../store/store.js';
 import { issuingProfile } from './issue.js';
@@ -54,6 +54,7 @@ export async function createToken(req: TokenRequest): Promise<CreatedToken> {
   const store = await openStore(req.storeDir);
   const profile = await issuingProfile(req.profile, store);
   const name = req.name === undefined ? null : validateNewName(req.name);
+  if (name !== null) checkReplaceable(await store.readIndex(), name, profile.name);
   const sans = altNamesText(req.altNames);
   // The certificate's CN is the token's name or its first DNS or IP name (SPEC "Third wave"): a
   // server certificate must name the host it serves, so a serverAuth token allows at least one.
@@ -111,6 +112,23 @@ export function tokenId(token: string): string | undefined {
   return /^[0-9a-f]{12}$/.test(id) ? id : undefined;
 }
 
+/**
+ * The record of a token whose secret matches and that may still be used: 401 for a token that is
+ * not one of this store's, 403 for one used up, expired or revoked. Checked before anything a
+ * request carries is read, so an unverified caller learns nothing from the checks on its body.
+ */
+export function activeToken(index: Index, token: string, now: Date): TokenRecord {
+  const [id, secret] = token.split('.');
+  const record = id ? index.tokens.find((t) => t.id === id) : undefined;
+  const given = Buffer.from(hashOf(secret ?? ''), 'hex');
+  if (!record || !secret || !timingSafeEqual(given, Buffer.from(record.hash, 'hex'))) {
+    throw unauthenticated('the enrollment token is not valid', 'ask for a new one: `ca token create`');
+  }
+  const state = tokenState(record, now);
+  if (state !== 'active') throw denied(`the enrollment token ${record.id} is ${state === 'used' ? 'used up' : state}`, 'ask for a new one: `ca token create`');
+  return record;
+}
+
 /** What a request asks of a token: checked, and the use counted, in the change that issues. */
 export interface Redemption {
   profile: string | undefined;
@@ -125,14 +143,7 @@ export interface Redemption {
  * be allowed), or the token's own when the request names none.
  */
 export function redeemToken(tx: StoreTransaction, token: string, ask: Redemption, now: Date): { record: TokenRecord; profile: string; name: string | null; sans: string[] } {
-  const [id, secret] = token.split('.');
-  const record = id ? tx.index.tokens.find((t) => t.id === id) : undefined;
-  const given = Buffer.from(hashOf(secret ?? ''), 'hex');
-  if (!record || !secret || !timingSafeEqual(given, Buffer.from(record.hash, 'hex'))) {
-    throw unauthenticated('the enrollment token is not valid', 'ask for a new one: `ca token create`');
-  }
-  const state = tokenState(record, now);
-  if (state !== 'active') throw denied(`the enrollment token ${record.id} is ${state === 'used' ? 'used up' : state}`, 'ask for a new one: `ca token create`');
+  const record = activeToken(tx.index, token, now);
   if (ask.profile !== undefined && ask.profile !== record.profile) {
     throw denied(`the enrollment token ${record.id} allows profile ${record.profile}, not ${ask.profile}`);
   }
@@ -143,4 +154,16 @@ export function redeemToken(tx: StoreTransaction, token: string, ask: Redemption
   if (outside) throw denied(`the enrollment token ${record.id} does not allow ${outside}`, `it allows ${record.sans.join(', ') || 'no SANs'}`);
   tx.useToken(record.id, now);
   return { record, profile: record.profile, name: record.name, sans: ask.sans.length > 0 ? ask.sans : record.sans };
+}
+
+/**
+ * A token that names its certificate may replace that name's certificate in force (a node enrolled
+ * again), but only one of its own profile: a client token named after an administrator must not
+ * supersede the administrator's certificate.
+ */
+export function checkReplaceable(index: Index, name: string, profile: string): void {
+  const current = currentEntry(index, name);
+  if (current && current.status === 'valid' && current.profile !== profile) {
+    throw denied(`${name} is a certificate of profile ${current.profile} in force: a token for profile ${profile} may not replace it`, 'choose another name, or revoke it first (`ca revoke`)');
+  }
 }
