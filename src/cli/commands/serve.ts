@@ -91,8 +91,10 @@ function stopped(running: { stop(): Promise<void> }, log: Logger, ctx: Context):
     const stop = () => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
+      // stop() admits no new request before it returns; the line after it says so truthfully.
+      const done = running.stop();
       ctx.out.info('Stopping: finishing the requests under way.');
-      running.stop().then(async () => {
+      done.then(async () => {
         log({ event: 'stop' });
         await log.close();
         resolve();
