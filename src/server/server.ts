@@ -1,8 +1,8 @@
 /**
- * `ca serve`'s HTTPS server (SPEC "Online CA"): Node's own https, TLS from the store or from clair's
- * flags, client certificates asked for and checked against the CA, the caller identified and
- * authorized (policy.ts), rate-limited, logged, and a graceful stop: no new connections, the
- * requests under way answered, then done.
+ * `ca serve`'s HTTPS server (SPEC "Online CA", "Third wave"): Node's own https, TLS from the store
+ * or from clair's flags, client certificates asked for and checked against the CA; each request
+ * rate-limited by its address, the caller identified, rate-limited by its credential, authorized
+ * (policy.ts) and logged (refusals bounded: refusals.ts); and a bounded stop (shutdown.ts).
  */
 import type { X509Certificate } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
@@ -10,11 +10,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { identify, type Credential, type Service } from '../ca/service.js';
 import { tokenId } from '../ca/token.js';
-import { RateLimiter } from './limits.js';
+import { addressKey, Limits } from './limits.js';
 import type { Logger } from './log.js';
 import { authorize, type Caller } from './policy.js';
+import { RefusalLog } from './refusals.js';
 import { HttpError, sendError, statusOf } from './respond.js';
 import { ENDPOINTS, type Call } from './routes.js';
+import { Shutdown } from './shutdown.js';
 
 export interface ServerOptions {
   service: Service;
@@ -30,6 +32,8 @@ export interface ServerOptions {
   ratePerMinute: number;
   /** a request must arrive whole within this (slow clients are cut off) */
   timeoutMs: number;
+  /** on stop, connections still open after this are cut */
+  shutdownTimeoutMs: number;
   log: Logger;
   version: string;
 }
@@ -37,12 +41,19 @@ export interface ServerOptions {
 export interface Running {
   server: Server;
   url: string;
-  /** stop accepting, answer what is under way, then resolve */
+  /** stop accepting, answer what is under way, close every connection (shutdown.ts), then resolve */
   stop(): Promise<void>;
 }
 
+/** What every request goes through, made once per server. */
+interface Guards {
+  limits: Limits;
+  refusals: RefusalLog;
+  shutdown: Shutdown;
+}
+
 export async function startServer(o: ServerOptions): Promise<Running> {
-  const limiter = new RateLimiter(o.ratePerMinute);
+  let guards: Guards | undefined;
   const server = createServer(
     {
       cert: o.cert,
@@ -60,9 +71,11 @@ export async function startServer(o: ServerOptions): Promise<Running> {
       connectionsCheckingInterval: Math.max(250, Math.min(o.timeoutMs / 4, 30_000)),
     },
     (req, res) => {
-      handle(req, res, o, limiter).catch((err) => o.log({ event: 'error', reason: (err as Error).message }));
+      guards!.shutdown.track(handle(req, res, o, guards!).catch((err) => o.log({ event: 'error', error: (err as Error).message })));
     },
   );
+  guards = { limits: new Limits(o.ratePerMinute), refusals: new RefusalLog(o.log), shutdown: new Shutdown(server) };
+  const { refusals, shutdown } = guards;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => resolve());
@@ -73,32 +86,36 @@ export async function startServer(o: ServerOptions): Promise<Running> {
   return {
     server,
     url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+    stop: async () => {
+      await shutdown.stop(o.shutdownTimeoutMs);
+      refusals.close();
+    },
   };
 }
 
 /** The routes every call of which the audit log records, and the outcome of one that succeeds. */
 const AUDITED = { sign: 'issued', renew: 'renewed', revoke: 'revoked' } as const;
 
-async function handle(req: IncomingMessage, res: ServerResponse, o: ServerOptions, limiter: RateLimiter): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, o: ServerOptions, { limits, refusals, shutdown }: Guards): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://ca.invalid');
   const endpoint = ENDPOINTS[url.pathname];
   const client = req.socket.remoteAddress ?? 'unknown';
+  const address = addressKey(client);
   let credentialName: string | null = null;
   const fields: { serial?: string; name?: string; sans?: string[] } = {};
   const outcome = endpoint && AUDITED[endpoint.route as keyof typeof AUDITED];
   const audited = outcome !== undefined;
   try {
+    shutdown.admit(res);
+    // SPEC: per address before any credential is looked at (identify() reads the store).
+    limits.address(address);
     if (!endpoint) throw new HttpError(404, 'not-found', `there is no ${url.pathname}`);
     if (req.method !== endpoint.method) throw new HttpError(405, 'method-not-allowed', `${url.pathname} takes ${endpoint.method}`, { allow: endpoint.method });
+    const certified = hasVerifiedCertificate(req);
+    if (!certified) limits.credential(undefined, address);
     const { caller, credential, name } = await identifyCaller(req, o.service);
     credentialName = name;
-    const wait = limiter.take(name ?? `client:${client}`);
-    if (wait !== undefined) throw new HttpError(429, 'too-many-requests', `too many requests; try again in ${wait} s`, { 'retry-after': String(wait) });
+    if (certified) limits.credential(name!, address);
     authorize(endpoint.route, caller);
     const call: Call = { req, res, url, service: o.service, credential, now: new Date(), version: o.version, record: (f) => Object.assign(fields, f) };
     await endpoint.handle(call);
@@ -107,9 +124,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ServerOption
     }
   } catch (err) {
     const answer = statusOf(err);
-    if (answer.status === 500) o.log({ event: 'error', client, reason: (err as Error).message });
-    if (audited || answer.status === 401 || answer.status === 403 || answer.status === 429) {
-      o.log({ event: 'refused', outcome: 'refused', route: endpoint?.route ?? url.pathname, status: answer.status, credential: credentialName, client, reason: answer.message, ...fields });
+    const about = { route: endpoint?.route, status: answer.status, credential: credentialName, client };
+    // The answer's code, never its message: a message may quote the request (a name, a SAN, the
+    // JSON parser's view of the body), and the log holds no request text (SPEC "Third wave").
+    if (answer.status === 500) refusals.refused(address, { event: 'error', ...about, error: (err as Error).message });
+    else if (audited || answer.status === 401 || answer.status === 403 || answer.status === 429) {
+      refusals.refused(address, { event: 'refused', outcome: 'refused', ...about, code: answer.code });
     }
     // The rest of an unread body is not waited for.
     if (!req.complete) res.setHeader('connection', 'close');
@@ -117,9 +137,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ServerOption
   }
 }
 
+/** A client certificate that TLS chained to a CA it trusts: a credential no one can make up. */
+function hasVerifiedCertificate(req: IncomingMessage): boolean {
+  const socket = req.socket as TLSSocket;
+  return socket.authorized === true && socket.getPeerX509Certificate?.() !== undefined;
+}
+
 /**
  * Who is calling: a client certificate that TLS chained to the CA and that the index holds in
- * force (an administrator when its profile is `admin`), else a bearer token, else nobody.
+ * force (an administrator when its profile is `admin`), else a bearer token, else nobody. A token
+ * is only read here; it is checked in the change that issues (ca/token.ts redeemToken), and its
+ * `token:ID` names it in the log, an id of 12 hex digits, whatever the request sent.
  */
 async function identifyCaller(req: IncomingMessage, service: Service): Promise<{ caller: Caller; credential: Credential | undefined; name: string | null }> {
   const socket = req.socket as TLSSocket;

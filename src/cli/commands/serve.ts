@@ -14,6 +14,7 @@ interface Args extends GlobalArgs, CaPassphraseArgs, AltNameArgs {
   log?: string;
   'rate-limit': string;
   timeout: string;
+  'shutdown-timeout': string;
 }
 
 export const serveCommand: CommandModule<GlobalArgs, Args> = {
@@ -27,10 +28,11 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
       .option('api-cert-file', { type: 'string', describe: "the server's certificate (default: one issued from the store at start, name ca-server)" })
       .option('api-key-file', { type: 'string', describe: 'its key' })
       .option('api-ca-file', { type: 'string', describe: 'CA certificates that client certificates are checked against; when given, every client must present one' })
-      .option('log', { type: 'string', describe: 'append the audit log (JSON lines) to this file instead of stderr' })
-      .option('rate-limit', { type: 'string', default: '600', describe: 'requests per minute per credential (or per address, without one)' })
+      .option('log', { type: 'string', describe: 'append the audit log (JSON lines) to this file instead of stderr; made 0600, never through a link' })
+      .option('rate-limit', { type: 'string', default: '600', describe: 'requests per minute per certificate, and per address for requests without one (tokens too); an address gets 4 times that in all' })
       .option('timeout', { type: 'string', default: '30', describe: 'seconds a client has to send its whole request' })
-      .group(['listen', 'api-cert-file', 'api-key-file', 'api-ca-file', 'log', 'rate-limit', 'timeout'], 'Server:')
+      .option('shutdown-timeout', { type: 'string', default: '10', describe: 'seconds to finish the requests under way after SIGTERM; then connections are cut' })
+      .group(['listen', 'api-cert-file', 'api-key-file', 'api-ca-file', 'log', 'rate-limit', 'timeout', 'shutdown-timeout'], 'Server:')
       .example('ca serve --ip 10.0.0.1 --listen 10.0.0.1:6060', 'serve the store in ./.ca to the cluster network')
       .example('curl --cacert ca.crt https://127.0.0.1:6060/v1/versions', 'check it') as Argv<Args>;
   },
@@ -41,11 +43,12 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
       const { openService, rootPem, serverCertificate } = await import('../../ca/service.js');
       const { listenNames, parseListen, readServerFile } = await import('../../ca/serve-files.js');
       const { startServer } = await import('../../server/server.js');
-      const { makeLogger } = await import('../../server/log.js');
+      const { openLog } = await import('../../server/log.js');
       const { host, port } = parseListen(args.listen);
       const { wholeNumber } = await import('../../pki/whole-number.js');
       const rate = wholeNumber(args['rate-limit'], '--rate-limit', 1, 1_000_000);
       const timeout = wholeNumber(args.timeout, '--timeout', 1, 3600);
+      const shutdownTimeout = wholeNumber(args['shutdown-timeout'], '--shutdown-timeout', 0, 3600);
       if ((args['api-cert-file'] === undefined) !== (args['api-key-file'] === undefined)) {
         throw usageError('--api-cert-file and --api-key-file go together', 'give both, or neither to have a certificate issued from the store');
       }
@@ -58,7 +61,7 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
           ? { certPem: await readServerFile(args['api-cert-file'], '--api-cert-file'), keyPem: await readServerFile(args['api-key-file']!, '--api-key-file') }
           : await serverCertificate(service, altNames, ctx.now);
       const clientCa = args['api-ca-file'] === undefined ? [service.authority.chain.ca, ...service.authority.chain.above].join('') : await readServerFile(args['api-ca-file'], '--api-ca-file');
-      const log = makeLogger(args.log);
+      const log = await openLog(args.log);
       const running = await startServer({
         service,
         cert: tls.certPem,
@@ -69,6 +72,7 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
         port,
         ratePerMinute: rate,
         timeoutMs: timeout * 1000,
+        shutdownTimeoutMs: shutdownTimeout * 1000,
         log,
         version: packageVersion(),
       });
@@ -81,14 +85,16 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
   ),
 };
 
-/** Waits for SIGTERM or SIGINT, then stops accepting and answers what is under way (SPEC). */
+/** Waits for SIGTERM or SIGINT, then stops as server/shutdown.ts says, within --shutdown-timeout (SPEC). */
 function stopped(running: { stop(): Promise<void> }, log: Logger, ctx: Context): Promise<void> {
   return new Promise((resolve) => {
     const stop = () => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
+      // stop() admits no new request before it returns; the line after it says so truthfully.
+      const done = running.stop();
       ctx.out.info('Stopping: finishing the requests under way.');
-      running.stop().then(async () => {
+      done.then(async () => {
         log({ event: 'stop' });
         await log.close();
         resolve();
