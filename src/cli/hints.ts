@@ -7,10 +7,10 @@
 import { DEFAULT_STORE } from './store-location.js';
 
 /**
- * Commands that do not read a store (`enroll`, `completion`, `help`, the remote `renew --server`)
+ * Commands that do not read a store (`enroll`, `completion`, `help`, the remote `--server` ones)
  * and `init`, whose hints name the new store themselves, are left as they are.
  */
-const QUOTED_COMMAND = /`ca (?!(?:init|enroll|completion|help)\b|renew --server\b|--store\b)(?=[a-z])/g;
+const QUOTED_COMMAND = /`ca (?!(?:init|enroll|completion|help)\b|(?:renew|sign|export) --server\b|--store\b)(?=[a-z])/g;
 
 export type HintRewriter = (text: string) => string;
 

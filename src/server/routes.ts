@@ -78,7 +78,7 @@ export const ENDPOINTS: Record<string, Endpoint> = {
     handle: async (call) => {
       const data = await jsonBody(call.req);
       if (typeof data.serial !== 'string') throw usageError('give "serial": the certificate to revoke, hex');
-      const reason = parseReason(data.reason === undefined ? undefined : String(data.reason));
+      const reason = parseReason(data.reason === undefined ? undefined : textField(data.reason, 'reason'));
       const r = await revokeFor(call.service, { serial: data.serial, reason, now: call.now });
       call.record({ serial: r.revoked[0]?.serial, name: r.revoked[0]?.name });
       sendJson(call.res, 200, { revoked: r.revoked, sameKey: r.sameKey, crl: { number: r.crl.number, nextUpdate: r.crl.nextUpdate } });
@@ -115,8 +115,9 @@ async function requestBody(req: IncomingMessage, mayBeEmpty = false): Promise<Pa
     const data = parseJson(bytes);
     if (typeof data.csr !== 'string') throw usageError('the JSON has no "csr": give the request as PEM text');
     const out: SignBody = { csr: data.csr };
-    if (data.profile !== undefined) out.profile = String(data.profile);
-    if (data.name !== undefined) out.name = String(data.name);
+    // Text fields must be text: `"name": null` or `["a"]` is refused, not turned into "null" or "a".
+    if (data.profile !== undefined) out.profile = textField(data.profile, 'profile');
+    if (data.name !== undefined) out.name = textField(data.name, 'name');
     if (data.force !== undefined) out.force = data.force === true;
     if (data.days !== undefined) {
       if (!Number.isInteger(data.days) || (data.days as number) < 1) throw usageError(`"days" must be a whole number of at least 1`);
@@ -138,6 +139,11 @@ async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   const bytes = await readBody(req);
   if (type !== 'application/json') throw new HttpError(415, 'unsupported-media-type', 'send application/json', { accept: 'application/json' });
   return parseJson(bytes);
+}
+
+function textField(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw usageError(`"${field}" must be a string`);
+  return value;
 }
 
 function parseJson(bytes: Buffer): Record<string, unknown> {

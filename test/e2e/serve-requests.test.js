@@ -161,3 +161,54 @@ test('ca sign --csr without NAME: a CN that cannot be a name gives a name made f
   const r2 = JSON.parse(caOk(f('cluster'), ['sign', '--csr', f('reserved.csr'), '--json']).out);
   assert.match(r2.name, /^ca-[0-9a-f]{8}$/);
 });
+
+test('a token named after a certificate of another profile may not replace it', async () => {
+  caOk(f('cluster'), ['create-api-certificate', '--admin', '--out', dir, 'ops2']);
+  const refused = ca(f('cluster'), ['token', 'create', '--profile', 'client', '--name', 'ops2']);
+  assert.equal(refused.status, 1, refused.stderr);
+  assert.match(refused.stderr, /ops2 is a certificate of profile admin in force: a token for profile client may not replace it/);
+  // A node enrolling again under its own name still may.
+  const first = token('--profile', 'node', '--name', 'node9', '--ip', '10.0.0.9');
+  assert.equal((await withToken(first, { csr: csr() })).status, 200);
+  const again = token('--profile', 'node', '--name', 'node9', '--ip', '10.0.0.9');
+  assert.equal((await withToken(again, { csr: csr() })).status, 200);
+  // ops2 is still an administrator.
+  const listed = await https(url('/v1/certificates'), { ca: f('ca.crt'), cert: f('ops2.crt'), key: f('ops2.key') });
+  assert.equal(listed.status, 200, listed.text);
+});
+
+test("a token holder may not take the CN of another certificate in force", async () => {
+  caOk(f('cluster'), ['create-api-certificate', '--out', dir, 'alice']);
+  const t = token('--profile', 'client', '--uses', '2');
+  const before = treeDigest(store());
+  const r = await withToken(t, { csr: csr(), name: 'user-alice' });
+  assert.equal(r.status, 403, r.text);
+  assert.match(r.json().error.message, /the CN user-alice is that of certificate alice \(api\)/);
+  assert.equal(treeDigest(store()), before);
+  const ok = await withToken(t, { csr: csr(), name: 'svc-backup' });
+  assert.equal(ok.status, 200, ok.text);
+  assert.match(new X509Certificate(ok.json().certificate).subject, /^CN=svc-backup$/m);
+});
+
+test('a caller learns nothing before its token is verified, and text fields must be text', async () => {
+  const made = '000000000000.not-a-secret';
+  for (const body of [{ csr: csr(), name: '../ca' }, { csr: 'not a request' }, { csr: csr(), profile: 'ca' }]) {
+    const r = await withToken(made, body);
+    assert.equal(r.status, 401, r.text);
+  }
+  for (const name of [null, 5, ['a'], true, {}]) {
+    await refusedUntouched(() => asAdminJson({ csr: csr(), name }), /"name" must be a string/);
+  }
+});
+
+test('with --api-ca-file, the start-up hint is the way clients get in there, not token enrollment', async () => {
+  const strict = await startServe(f('cluster'), ['--api-ca-file', f('ca.crt')]);
+  try {
+    for (let i = 0; i < 50 && !/Clients/.test(strict.log()); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(strict.log(), /Clients present a certificate of --api-ca-file: `ca sign --server https:\/\/127\.0\.0\.1:\d+ --cert CERT --key KEY --csr FILE`/);
+    assert.doesNotMatch(strict.log(), /ca enroll/);
+  } finally {
+    await strict.stop();
+  }
+  assert.match(server.log(), /Clients: `ca enroll --server /);
+});

@@ -79,7 +79,13 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
       log({ event: 'start', listen: running.url });
       const { X509Certificate } = await import('node:crypto');
       ctx.out.success(`Serving the CA at ${running.url} (trust anchor SHA-256 ${new X509Certificate(rootPem(service)).fingerprint256}).`);
-      ctx.out.info(`Clients: \`ca enroll --server ${running.url} --fingerprint <that SHA-256> --token TOKEN\`; stop with SIGTERM or Ctrl-C.`);
+      // With --api-ca-file every client must show a certificate in the handshake: a node with only a
+      // token cannot enroll, so the hint is the one that works there.
+      ctx.out.info(
+        args['api-ca-file'] === undefined
+          ? `Clients: \`ca enroll --server ${running.url} --fingerprint <that SHA-256> --token-file TOKEN_FILE\`; stop with SIGTERM or Ctrl-C.`
+          : `Clients present a certificate of --api-ca-file: \`ca sign --server ${running.url} --cert CERT --key KEY --csr FILE\` (no enrollment by token here); stop with SIGTERM or Ctrl-C.`,
+      );
       await stopped(running, log, ctx);
     },
   ),
