@@ -178,9 +178,10 @@ test('validity: --days, --years, and clamping to the CA with a warning', (t) => 
 test('a server certificate without SAN, and one over 825 days, are issued with warnings', (t) => {
   const dir = tempDir(t);
   caOk(dir, ['init', '--key-bits', '2048']);
-  caOk(dir, ['new-cert', '--profile', 'server', 'bare']);
-  const r = caOk(dir, ['sign', '--days', '900', 'bare']);
-  assert.match(r.stderr, /bare can serve TLS \(serverAuth\) but names no IP or DNS name \(SAN\): Go, Chrome and macOS reject/);
+  // A NAME that is no host name (an underscore) gets no SAN from itself (mkcert's habit is for host names).
+  caOk(dir, ['new-cert', '--profile', 'server', 'bare_1']);
+  const r = caOk(dir, ['sign', '--days', '900', 'bare_1']);
+  assert.match(r.stderr, /bare_1 can serve TLS \(serverAuth\) but names no IP or DNS name \(SAN\): Go, Chrome and macOS reject/);
   assert.match(r.stderr, /more than 825 days: Apple platforms reject/);
   caOk(dir, ['new-cert', '--profile', 'client', 'alice']);
   assert.doesNotMatch(caOk(dir, ['sign', 'alice']).stderr, /warning/, 'a client certificate needs no SAN');
