@@ -10,7 +10,14 @@ import type { LogEvent, Logger } from './log.js';
 export const LINES_PER_MINUTE = 10;
 /** Addresses followed at most; past it the oldest minute is summed up and forgotten. */
 export const MAX_ADDRESSES = 10_000;
+/**
+ * Refusal lines a minute from all addresses together: an attacker who rotates through more
+ * addresses than are followed (an IPv6 /48 holds 65,536 /64s) would otherwise get a fresh budget
+ * with each; past this, refusals are only counted, and summed up as from client "*".
+ */
+export const ALL_LINES_PER_MINUTE = 600;
 const MINUTE = 60_000;
+const EVERYONE = '*';
 
 interface Minute {
   start: number;
@@ -20,6 +27,7 @@ interface Minute {
 
 export class RefusalLog {
   private readonly minutes = new Map<string, Minute>();
+  private all: Minute = { start: 0, logged: 0, notLogged: 0 };
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly log: Logger) {
@@ -29,6 +37,14 @@ export class RefusalLog {
 
   /** Writes `event` if `client` has lines left this minute; counts it otherwise. */
   refused(client: string, event: LogEvent, now = Date.now()): void {
+    if (now - this.all.start >= MINUTE) {
+      this.end(EVERYONE, this.all);
+      this.all = { start: now, logged: 0, notLogged: 0 };
+    }
+    if (this.all.logged >= ALL_LINES_PER_MINUTE) {
+      this.all.notLogged += 1;
+      return;
+    }
     let m = this.minutes.get(client);
     if (m && now - m.start >= MINUTE) {
       this.end(client, m);
@@ -44,6 +60,7 @@ export class RefusalLog {
     }
     if (m.logged < LINES_PER_MINUTE) {
       m.logged += 1;
+      this.all.logged += 1;
       this.log(event);
     } else {
       m.notLogged += 1;
@@ -54,14 +71,19 @@ export class RefusalLog {
   close(): void {
     clearInterval(this.sweeper);
     for (const [client, m] of [...this.minutes]) this.end(client, m);
+    this.end(EVERYONE, this.all);
   }
 
   private sweep(now: number): void {
     for (const [client, m] of [...this.minutes]) if (now - m.start >= MINUTE) this.end(client, m);
+    if (now - this.all.start >= MINUTE) {
+      this.end(EVERYONE, this.all);
+      this.all = { start: now, logged: 0, notLogged: 0 };
+    }
   }
 
   private end(client: string, m: Minute): void {
-    this.minutes.delete(client);
+    if (client !== EVERYONE) this.minutes.delete(client);
     if (m.notLogged > 0) this.log({ event: 'refused-summary', client, notLogged: m.notLogged, since: new Date(m.start).toISOString() });
   }
 }

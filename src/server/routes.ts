@@ -22,6 +22,8 @@ export interface Call {
   version: string;
   /** what the audit log says of this call's result */
   record: (fields: { serial?: string; name?: string; sans?: string[] }) => void;
+  /** throws (503) once the server is stopping: called before a certificate is issued */
+  proceed: () => void;
 }
 
 interface Endpoint {
@@ -58,7 +60,7 @@ export const ENDPOINTS: Record<string, Endpoint> = {
     route: 'sign',
     handle: async (call) => {
       const body = await requestBody(call.req);
-      const issued = await signFor(call.service, { ...body, credential: call.credential!, now: call.now });
+      const issued = await signFor(call.service, { ...body, credential: call.credential!, now: call.now, proceed: call.proceed });
       answerCertificate(call, issued);
     },
   },
@@ -68,7 +70,7 @@ export const ENDPOINTS: Record<string, Endpoint> = {
     handle: async (call) => {
       const body = await requestBody(call.req, true);
       const holder = call.credential as Extract<Credential, { entry: unknown }>;
-      const issued = await renewFor(call.service, { holder: holder.entry, csr: body.csr === undefined ? undefined : Buffer.from(body.csr), now: call.now });
+      const issued = await renewFor(call.service, { holder: holder.entry, csr: body.csr === undefined ? undefined : Buffer.from(body.csr), now: call.now, proceed: call.proceed });
       answerCertificate(call, issued);
     },
   },

@@ -97,18 +97,21 @@ export async function startServer(o: ServerOptions): Promise<Running> {
 const AUDITED = { sign: 'issued', renew: 'renewed', revoke: 'revoked' } as const;
 
 async function handle(req: IncomingMessage, res: ServerResponse, o: ServerOptions, { limits, refusals, shutdown }: Guards): Promise<void> {
-  const url = new URL(req.url ?? '/', 'https://ca.invalid');
-  const endpoint = ENDPOINTS[url.pathname];
   const client = req.socket.remoteAddress ?? 'unknown';
   const address = addressKey(client);
   let credentialName: string | null = null;
   const fields: { serial?: string; name?: string; sans?: string[] } = {};
-  const outcome = endpoint && AUDITED[endpoint.route as keyof typeof AUDITED];
-  const audited = outcome !== undefined;
+  let endpoint: (typeof ENDPOINTS)[string] | undefined;
+  let audited = false;
   try {
     shutdown.admit(res);
-    // SPEC: per address before any credential is looked at (identify() reads the store).
+    // SPEC: per address before any credential is looked at (identify() reads the store), and
+    // before anything of the request is read: its target too.
     limits.address(address);
+    const url = requestPath(req.url);
+    endpoint = ENDPOINTS[url.pathname];
+    const outcome = endpoint && AUDITED[endpoint.route as keyof typeof AUDITED];
+    audited = outcome !== undefined;
     if (!endpoint) throw new HttpError(404, 'not-found', `there is no ${url.pathname}`);
     if (req.method !== endpoint.method) throw new HttpError(405, 'method-not-allowed', `${url.pathname} takes ${endpoint.method}`, { allow: endpoint.method });
     const certified = hasVerifiedCertificate(req);
@@ -117,7 +120,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ServerOption
     credentialName = name;
     if (certified) limits.credential(name!, address);
     authorize(endpoint.route, caller);
-    const call: Call = { req, res, url, service: o.service, credential, now: new Date(), version: o.version, record: (f) => Object.assign(fields, f) };
+    const call: Call = { req, res, url, service: o.service, credential, now: new Date(), version: o.version, record: (f) => Object.assign(fields, f), proceed: () => shutdown.proceed() };
     await endpoint.handle(call);
     if (audited) {
       o.log({ event: endpoint.route as 'sign', outcome, status: res.statusCode, credential: credentialName, client, ...fields });
@@ -134,6 +137,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ServerOption
     // The rest of an unread body is not waited for.
     if (!req.complete) res.setHeader('connection', 'close');
     sendError(res, answer);
+  }
+}
+
+/**
+ * The request target as a path (RFC 9112 3.2.1 origin-form). An absolute or scheme-relative target
+ * (`https://x/v1/…`, `//x/v1/…`) would be routed by what follows its host, and one that URL parsing
+ * refuses (`//`, `/\\`) must still be answered: 400 for both, counted and logged like any refusal.
+ */
+function requestPath(target: string | undefined): URL {
+  if (target === undefined || !target.startsWith('/') || target.startsWith('//')) throw new HttpError(400, 'bad-request', 'the request target is not a path');
+  try {
+    return new URL(target, 'https://ca.invalid');
+  } catch {
+    throw new HttpError(400, 'bad-request', 'the request target is not a path');
   }
 }
 

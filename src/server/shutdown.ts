@@ -16,7 +16,8 @@ export class Shutdown {
   private stopping = false;
   /** every socket, from the TCP accept on: one still in its TLS handshake holds the server open too */
   private readonly sockets = new Set<Socket>();
-  private readonly answering = new Set<ServerResponse>();
+  /** the answers under way, by connection, in the order their requests came (pipelining) */
+  private readonly answering = new Map<Socket, ServerResponse[]>();
   private readonly handling = new Set<Promise<void>>();
 
   constructor(private readonly server: Server) {
@@ -31,8 +32,27 @@ export class Shutdown {
     if (this.stopping) {
       throw new HttpError(503, 'stopping', 'the server is stopping; try again in a moment', { connection: 'close', 'retry-after': '5' });
     }
-    this.answering.add(res);
-    res.once('close', () => this.answering.delete(res));
+    const socket = res.socket as Socket | null;
+    if (!socket) return;
+    const queue = this.answering.get(socket) ?? [];
+    queue.push(res);
+    this.answering.set(socket, queue);
+    res.once('close', () => {
+      queue.splice(queue.indexOf(res), 1);
+      if (queue.length === 0) this.answering.delete(socket);
+    });
+  }
+
+  /**
+   * Called before a change of the store begins (an issuance, a renewal, a revocation): once
+   * stopping, none starts. A request admitted before the signal but still waiting — pipelined
+   * behind an answer that now closes its connection, or queued for the store's lock — is answered
+   * 503 instead of issuing a certificate no one would receive.
+   */
+  proceed(): void {
+    if (this.stopping) {
+      throw new HttpError(503, 'stopping', 'the server is stopping; try again in a moment', { connection: 'close', 'retry-after': '5' });
+    }
   }
 
   /** A request's handling, from its first byte to its log line: stop() waits for it. */
@@ -48,7 +68,7 @@ export class Shutdown {
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const res of this.answering) this.closeAfter(res);
+    for (const [socket, queue] of this.answering) this.closeAfter(socket, queue.at(-1)!);
     this.server.closeIdleConnections();
     let cut: () => void = () => undefined;
     const deadline = new Promise<void>((resolve) => (cut = resolve));
@@ -66,11 +86,14 @@ export class Shutdown {
     }
   }
 
-  /** The answer under way says `Connection: close`, and its connection ends with it. */
-  private closeAfter(res: ServerResponse): void {
-    if (!res.headersSent) res.setHeader('connection', 'close');
-    const socket = res.socket;
-    if (res.writableFinished) socket?.end();
-    else res.once('finish', () => socket?.end());
+  /**
+   * The last answer under way on a connection says `Connection: close`, and the connection ends
+   * with it. Only the last: Node ends a connection after an answer that says close, and the answers
+   * to requests pipelined before it would be lost though their certificates were issued.
+   */
+  private closeAfter(socket: Socket, last: ServerResponse): void {
+    if (!last.headersSent) last.setHeader('connection', 'close');
+    if (last.writableFinished) socket.end();
+    else last.once('finish', () => socket.end());
   }
 }

@@ -5,6 +5,7 @@
 // another user's file; SIGTERM under keep-alive load issues nothing new and exits 0 within
 // `--shutdown-timeout`. Servers on loopback only, every loop bounded.
 import { test } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -270,4 +271,71 @@ test('SIGTERM with a request that never ends: the connection is cut at --shutdow
   assert.deepEqual([exit.code, exit.signal], [0, null]);
   assert.ok(Date.now() - started < 3000 + 5000, `exited ${Date.now() - started} ms after the signal, over --shutdown-timeout 3 (--timeout 60)`);
   assert.match(await stuck, /ECONNRESET|socket hang up|answered 503/);
+});
+
+/** Raw HTTP/1.1 over one TLS connection: `requests` written at once (pipelined); resolves with all that came back. */
+function raw(server, dir, requests, { who, wait = 3000, onOpen } = {}) {
+  // Ends when the server closes the connection, or after `wait`.
+  const { port } = new URL(server.url);
+  const cert = who ? { cert: readFileSync(join(dir, `${who}.crt`)), key: readFileSync(join(dir, `${who}.key`)) } : {};
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port: Number(port), ca: readFileSync(join(dir, 'ca.crt')), servername: 'localhost', checkServerIdentity: () => undefined, ...cert }, () => {
+      socket.write(requests.join(''));
+      onOpen?.();
+    });
+    let text = '';
+    socket.on('data', (d) => (text += d));
+    const done = () => resolve({ text, closed: socket.destroyed });
+    socket.on('close', done);
+    socket.on('error', done);
+    setTimeout(() => {
+      socket.destroy();
+      done();
+    }, wait).unref();
+  });
+}
+
+test('a request target that is not a path is answered 400, rate-limited and logged within the bound like any refusal', { timeout: 60_000 }, async (t) => {
+  const dir = setup(t);
+  const log = join(dir, 'audit.jsonl');
+  const server = await startServe(dir, ['--log', log, '--rate-limit', '20']);
+  t.after(() => server.stop());
+  // `//` once made URL parsing throw before any check: no answer, a connection held open for
+  // good, and one log line each. An absolute target was routed by the path after its host.
+  const targets = ['//', 'https://evil.example/v1/versions', '//x/v1/versions'];
+  const statuses = [];
+  const started = Date.now();
+  for (let batch = 0; batch < 12; batch++) {
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => raw(server, dir, [`GET ${targets[(batch + i) % 3]} HTTP/1.1\r\nHost: x\r\n\r\n`])));
+    for (const a of answers) {
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(a.text);
+      assert.ok(m, 'every one is answered');
+      statuses.push(Number(m[1]));
+    }
+  }
+  assert.deepEqual([...new Set(statuses)].sort(), [400, 429]);
+  assert.ok(statuses.filter((s) => s === 400).length <= budget(4 * 20, started), 'the address budget holds');
+  await server.stop();
+  const lines = logLines(log).filter((l) => l.event !== 'start' && l.event !== 'stop');
+  assert.ok(lines.length <= 11, `${lines.length} lines for 120 bad requests`);
+  assert.ok(!readFileSync(log, 'utf8').includes('evil.example'));
+});
+
+test('SIGTERM with signs pipelined on one connection: none is issued unanswered', { timeout: 60_000 }, async (t) => {
+  const dir = setup(t);
+  const server = await startServe(dir, ['--shutdown-timeout', '3', '--rate-limit', '100000']);
+  const sign = `POST /v1/sign HTTP/1.1\r\nHost: x\r\nContent-Type: application/pkcs10\r\nAccept: application/json\r\nContent-Length: ${Buffer.byteLength(CSR)}\r\n\r\n${CSR}`;
+  const before = JSON.parse(caOk(dir, ['list', '--json']).out).length;
+  const answered = raw(server, dir, Array.from({ length: 50 }, () => sign), { who: 'ops', wait: 10_000, onOpen: () => setTimeout(() => server.child.kill('SIGTERM'), 150) });
+  const exit = await server.exited;
+  const r = await answered;
+  assert.deepEqual([exit.code, exit.signal], [0, null]);
+  const ok = [...r.text.matchAll(/^HTTP\/1\.1 200/gm)].length;
+  const issued = JSON.parse(caOk(dir, ['list', '--json']).out).length - before;
+  // Every certificate issued was answered: the requests under way are answered (200, or 503 for
+  // one that had not begun issuing), the last of them with Connection: close.
+  assert.equal(issued, ok, `${issued} issued, ${ok} answered`);
+  const statuses = [...r.text.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => Number(m[1]));
+  assert.equal(statuses.length, 50, 'all 50 answered');
+  assert.deepEqual([...new Set(statuses.filter((s) => s !== 200))], statuses.length === ok ? [] : [503]);
 });

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addressKey, MAX_BUCKETS, RateLimiter } from '../../dist/server/limits.js';
-import { LINES_PER_MINUTE, RefusalLog } from '../../dist/server/refusals.js';
+import { ALL_LINES_PER_MINUTE, LINES_PER_MINUTE, RefusalLog } from '../../dist/server/refusals.js';
 
 test('addresses: IPv4 as itself, IPv4-mapped IPv6 as IPv4, IPv6 by its /64 in any spelling', () => {
   assert.equal(addressKey('10.0.0.7'), '10.0.0.7');
@@ -40,4 +40,18 @@ test('refusal lines: LINES_PER_MINUTE per address a minute, then one summary wit
   assert.equal(lines.at(-1).status, 401);
   refusals.close();
   assert.equal(lines.filter((l) => l.event === 'refused-summary').length, 1, 'nothing left to sum up');
+});
+
+test('refusal lines from all addresses together stop at ALL_LINES_PER_MINUTE: rotating addresses gets no fresh budget', () => {
+  const lines = [];
+  const log = Object.assign((e) => lines.push(e), { close: async () => undefined });
+  const refusals = new RefusalLog(log);
+  const t0 = Date.parse('2026-12-07T00:00:00Z');
+  // 30,000 refusals from 30,000 /64s within one minute (more addresses than are followed).
+  for (let i = 0; i < 30_000; i++) refusals.refused(`2001:db8:0:${i.toString(16)}::`, { event: 'refused', status: 401 }, t0 + i);
+  refusals.close();
+  const refused = lines.filter((l) => l.event === 'refused');
+  assert.equal(refused.length, ALL_LINES_PER_MINUTE);
+  const all = lines.find((l) => l.event === 'refused-summary' && l.client === '*');
+  assert.equal(all.notLogged, 30_000 - ALL_LINES_PER_MINUTE);
 });
