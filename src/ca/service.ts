@@ -102,8 +102,6 @@ export interface SignAsk {
   force?: boolean | undefined;
   credential: Credential;
   now: Date;
-  /** asked, within the store's lock, just before the certificate is issued: it may refuse (the server is stopping) */
-  proceed?: () => void;
 }
 
 /** `POST /v1/sign`: an administrator's request (any profile), or a token's (what it allows). */
@@ -121,10 +119,7 @@ export async function signFor(service: Service, ask: SignAsk): Promise<Issued> {
   // Without a name (Magnum's `ca-sign`) every request gets a certificate of its own, named from its CN.
   const name = askedName ?? { fromCommonName: subject.commonName };
   const prepared = prepare(service, info, { profile, name, subject, sans: undefined, lifetime, force: ask.force === true, now: ask.now });
-  return service.store.change(async (tx) => {
-    ask.proceed?.();
-    return issueWithin(tx, prepared);
-  });
+  return service.store.change(async (tx) => issueWithin(tx, prepared));
 }
 
 function lifetimeOf(ask: SignAsk): { days: number } | undefined {
@@ -148,7 +143,6 @@ async function signForToken(service: Service, ask: SignAsk, token: string): Prom
     const name = allowed.name ?? askedName ?? { fromCommonName: subject.commonName };
     // A token that names its certificate may replace an earlier one of that name and profile (a node enrolled again).
     if (allowed.name !== null) checkReplaceable(tx.index, allowed.name, profile.name);
-    ask.proceed?.();
     const issued = issueWithin(tx, prepare(service, info, { profile, name, subject, sans: allowed.sans, lifetime, force: allowed.name !== null, now: ask.now }));
     const dropped = droppedSubject(info.subject, subject);
     if (dropped) issued.warnings.push(`the request's subject (${dropped}) was not taken: a token's certificate is named by the token`);
@@ -224,7 +218,7 @@ function prepare(service: Service, info: RequestInfo, o: Preparing) {
  * `POST /v1/renew`: the holder of a certificate in force gets the same names and profile again,
  * for the same key, or for the key of a request it sends (a new key made where it lives).
  */
-export async function renewFor(service: Service, ask: { holder: IndexEntry; csr?: Buffer | undefined; now: Date; proceed?: () => void }): Promise<Issued> {
+export async function renewFor(service: Service, ask: { holder: IndexEntry; csr?: Buffer | undefined; now: Date }): Promise<Issued> {
   const info = ask.csr && ask.csr.length > 0 ? readRequest(ask.csr, 'the request') : undefined;
   const old = openCertificate(await service.store.certificatePem(ask.holder), 'the certificate');
   const profile = await profileOf(service, ask.holder.profile);
@@ -245,7 +239,6 @@ export async function renewFor(service: Service, ask: { holder: IndexEntry; csr?
       force: true,
       keepRequest: true,
     });
-    ask.proceed?.();
     return issueWithin(tx, prepared);
   });
 }

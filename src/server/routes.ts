@@ -22,8 +22,6 @@ export interface Call {
   version: string;
   /** what the audit log says of this call's result */
   record: (fields: { serial?: string; name?: string; sans?: string[] }) => void;
-  /** throws (503) once the server is stopping: called before a certificate is issued */
-  proceed: () => void;
 }
 
 interface Endpoint {
@@ -60,7 +58,7 @@ export const ENDPOINTS: Record<string, Endpoint> = {
     route: 'sign',
     handle: async (call) => {
       const body = await requestBody(call.req);
-      const issued = await signFor(call.service, { ...body, credential: call.credential!, now: call.now, proceed: call.proceed });
+      const issued = await signFor(call.service, { ...body, credential: call.credential!, now: call.now });
       answerCertificate(call, issued);
     },
   },
@@ -70,7 +68,7 @@ export const ENDPOINTS: Record<string, Endpoint> = {
     handle: async (call) => {
       const body = await requestBody(call.req, true);
       const holder = call.credential as Extract<Credential, { entry: unknown }>;
-      const issued = await renewFor(call.service, { holder: holder.entry, csr: body.csr === undefined ? undefined : Buffer.from(body.csr), now: call.now, proceed: call.proceed });
+      const issued = await renewFor(call.service, { holder: holder.entry, csr: body.csr === undefined ? undefined : Buffer.from(body.csr), now: call.now });
       answerCertificate(call, issued);
     },
   },

@@ -120,7 +120,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ServerOption
     credentialName = name;
     if (certified) limits.credential(name!, address);
     authorize(endpoint.route, caller);
-    const call: Call = { req, res, url, service: o.service, credential, now: new Date(), version: o.version, record: (f) => Object.assign(fields, f), proceed: () => shutdown.proceed() };
+    const call: Call = { req, res, url, service: o.service, credential, now: new Date(), version: o.version, record: (f) => Object.assign(fields, f) };
     await endpoint.handle(call);
     if (audited) {
       o.log({ event: endpoint.route as 'sign', outcome, status: res.statusCode, credential: credentialName, client, ...fields });

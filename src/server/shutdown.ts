@@ -43,18 +43,6 @@ export class Shutdown {
     });
   }
 
-  /**
-   * Called before a change of the store begins (an issuance, a renewal, a revocation): once
-   * stopping, none starts. A request admitted before the signal but still waiting — pipelined
-   * behind an answer that now closes its connection, or queued for the store's lock — is answered
-   * 503 instead of issuing a certificate no one would receive.
-   */
-  proceed(): void {
-    if (this.stopping) {
-      throw new HttpError(503, 'stopping', 'the server is stopping; try again in a moment', { connection: 'close', 'retry-after': '5' });
-    }
-  }
-
   /** A request's handling, from its first byte to its log line: stop() waits for it. */
   track(handling: Promise<void>): void {
     this.handling.add(handling);

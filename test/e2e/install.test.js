@@ -25,7 +25,10 @@ test("the README's set-up command, in a fresh clone, puts a working `ca` on PATH
   const block = /```sh no-run setup\n([\s\S]*?)```/.exec(readme)?.[1];
   assert.ok(block, 'the README has a set-up block');
   // A PATH on which npm's global prefix comes first, as it is on a machine where npm installs.
-  const env = { ...process.env, NPM_CONFIG_PREFIX: prefix, PATH: `${join(prefix, 'bin')}:${process.env.PATH}`, CA_STORE: '' };
+  // npm hands its own settings to `npm test` as npm_config_* variables (npm_config_prefix=/usr
+  // among them): none may reach the set-up, which would install into the machine's prefix.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  const env = { ...inherited, npm_config_prefix: prefix, PATH: `${join(prefix, 'bin')}:${process.env.PATH}`, CA_STORE: '' };
   const setup = spawnSync('bash', ['-euo', 'pipefail', '-c', block], { cwd: clone, env, encoding: 'utf8', input: '' });
   assert.equal(setup.status, 0, `the set-up block failed:\n${setup.stdout.slice(-2000)}\n${setup.stderr.slice(-3000)}`);
   assert.ok(existsSync(join(clone, '.ca/ca.crt')), 'its `ca init` made a CA in the clone');
