@@ -15,14 +15,15 @@ export const pems = (file) => readFileSync(file, 'utf8').match(/-----BEGIN CERTI
 /**
  * A certificate for `san` (openssl x509 -req), signed with the key of the CA store `storeDir`:
  * the chain file a server would send (the certificate, then every intermediate).
- * `{ subject, serial, serverAuth = true }` as options.
+ * `{ subject, serial, serverAuth = true, sections }` as options; `sections`: more openssl config
+ * text, e.g. the section a `dirName:` SAN names.
  */
-export function forgeWith(storeDir, outDir, name, san, { subject = '/CN=forged server', serial, serverAuth = true } = {}) {
+export function forgeWith(storeDir, outDir, name, san, { subject = '/CN=forged server', serial, serverAuth = true, sections = '' } = {}) {
   mkdirSync(outDir, { recursive: true });
   const p = (ext) => join(outDir, `${name}.${ext}`);
   run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', p('key'), '-subj', subject, '-out', p('csr')]);
   const ext = [...(san ? [`subjectAltName=${san}`] : []), `extendedKeyUsage=${serverAuth ? 'serverAuth' : 'clientAuth'}`, 'basicConstraints=critical,CA:FALSE', 'authorityKeyIdentifier=keyid'];
-  writeFileSync(p('ext'), `${ext.join('\n')}\n`);
+  writeFileSync(p('ext'), `${ext.join('\n')}\n${sections}`);
   const r = run('openssl', ['x509', '-req', '-in', p('csr'), '-CA', join(storeDir, 'ca.crt'), '-CAkey', join(storeDir, 'ca.key'), '-set_serial', serial ?? `0x${Buffer.from(name).toString('hex').slice(0, 30)}`, '-days', '30', '-extfile', p('ext'), '-out', p('crt')]);
   assert.equal(r.status, 0, r.stderr);
   const above = pems(join(storeDir, 'chain.pem')).slice(0, -1);

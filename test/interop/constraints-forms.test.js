@@ -21,6 +21,8 @@ const f = (name) => join(dir, name);
 /** name → { chain: file (the certificate, then the intermediates), client: clientAuth only } */
 const issued = {};
 const forged = {};
+/** name → certificate file: forged names that not every verifier refuses */
+const unreached = {};
 
 before(() => {
   if (skip) return;
@@ -54,6 +56,17 @@ before(() => {
   forge('spiffe-uri', 'spiffe', 'DNS:f6.s.example.com,URI:spiffe://bank.example/x');
   forge('spiffe-email', 'spiffe', 'DNS:f7.s.example.com,email:ceo@bank.example');
   forge('sub-email', 'sub', 'DNS:f8.a.c1.example.com,email:ceo@bank.example');
+
+  // Names some verifiers do not hold to the constraints (docs/security.md says which): `ca verify` must.
+  const beyond = (name, store, san, opts) => (unreached[name] = forgeWith(f(store), f('beyond'), name, san, opts).replace(/chain$/, 'crt'));
+  beyond('upn', 'c1', 'DNS:a.c1.example.com,otherName:1.3.6.1.4.1.311.20.2.3;UTF8:administrator@bank.example');
+  beyond('smtputf8', 'c1', 'DNS:a.c1.example.com,otherName:1.3.6.1.5.5.7.8.9;UTF8:ceo@bank.example');
+  beyond('dirname', 'c1', 'DNS:a.c1.example.com,dirName:dir_sect', { sections: '[dir_sect]\nCN=www.bank.example\nO=Bank\n' });
+  beyond('subject-email', 'spiffe', 'DNS:a.s.example.com', { subject: '/CN=forged server/emailAddress=ceo@bank.example' });
+  beyond('subject-email-only', 'spiffe', '', { subject: '/CN=forged/emailAddress=ceo@bank.example', serverAuth: false });
+  beyond('uri-below-host', 'spiffe', 'DNS:a.s.example.com,URI:spiffe://x.s.example.com/a');
+  beyond('email-below-host', 'spiffe', 'DNS:a.s.example.com,email:ceo@x.s.example.com');
+  beyond('broadcast', 'c1', 'DNS:a.c1.example.com,IP:255.255.255.255');
 });
 
 /** A server certificate made outside `ca` with the CA key of `store`: its chain file. */
@@ -105,6 +118,10 @@ test('ca refuses to issue a name of a form outside the constraints, naming it, t
     ['spiffe', ['new-cert', '--domain', 'x.s.example.com', '--uri', 'spiffe://bank.example/x', 'x'], /URI:spiffe:\/\/bank\.example\/x is outside the names this CA may certify; this CA may certify only s\.example\.com, URIs at s\.example\.com, e-mail s\.example\.com/],
     ['spiffe', ['new-cert', '--domain', 'x.s.example.com', '--email', 'ceo@bank.example', 'x'], /email:ceo@bank\.example is outside/],
     ['sub', ['new-cert', '--domain', 'x.a.c1.example.com', '--email', 'ops@s.example.com', 'x'], /email:ops@s\.example\.com is outside/],
+    // RFC 5280 4.2.1.10: a URI constraint's host without a leading dot is that host alone, an
+    // rfc822Name constraint's host only the mailboxes at it (Go takes both as a domain).
+    ['spiffe', ['new-cert', '--domain', 'x.s.example.com', '--uri', 'spiffe://x.s.example.com/a', 'x'], /URI:spiffe:\/\/x\.s\.example\.com\/a is outside/],
+    ['spiffe', ['new-cert', '--domain', 'x.s.example.com', '--email', 'ceo@x.s.example.com', 'x'], /email:ceo@x\.s\.example\.com is outside/],
     // A CN that Java reads as a DNS name, with no DNS SAN: Java would refuse it.
     ['c1', ['new-cert', '--profile', 'client', 'bob-client'], /CN=bob-client is outside the names this CA may certify; without a DNS SAN, verifiers hold the CN to the constraints/],
     ['c1', ['init', '--parent', 'c1', '--store', 'c1-sub', 'c1-sub'], null],
@@ -152,4 +169,22 @@ test('ca verify finds the forged names outside too', { skip }, () => {
     assert.match(r.out, new RegExp(`not valid: .*it names ${why.source}, outside the CA's name constraints`));
   }
   assert.match(caOk(dir, ['verify', '--store', 'spiffe', f('out/s1.crt')]).out, /: valid$/m);
+});
+
+test('ca verify refuses the names outside that not every verifier refuses', { skip }, () => {
+  const why = {
+    upn: /it names othername, a name form that not every verifier holds to the CA's name constraints/,
+    smtputf8: /it names othername, a name form/,
+    dirname: /it names DirName, a name form/,
+    'subject-email': /its subject names emailAddress=ceo@bank\.example, outside the CA's name constraints/,
+    'subject-email-only': /its subject names emailAddress=ceo@bank\.example, outside/,
+    'uri-below-host': /it names URI:spiffe:\/\/x\.s\.example\.com\/a, outside the CA's name constraints/,
+    'email-below-host': /it names email:ceo@x\.s\.example\.com, outside/,
+    broadcast: /it names IP:255\.255\.255\.255, outside/,
+  };
+  for (const [name, file] of Object.entries(unreached)) {
+    const r = ca(dir, ['verify', '--store', /upn|smtp|dirname|broadcast/.test(name) ? 'c1' : 'spiffe', file]);
+    assert.equal(r.status, 1, `${name}: ${r.out}${r.stderr}`);
+    assert.match(r.out, why[name], name);
+  }
 });
