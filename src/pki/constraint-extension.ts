@@ -5,6 +5,7 @@
  * it, chosen so that OpenSSL 3.0, Go 1.19, GnuTLS 3.7, NSS 3.87 and OpenJDK 17 all read and
  * enforce them (test/interop/constraints-forms.test.js).
  */
+import { usageError } from '../error.js';
 import { DerError, Type, children, context, contextPrimitive, isContext, parse, seq, type Node } from './der.js';
 import { NO_HOST, type IpRange, type NameConstraints } from './constraints.js';
 import { ipFromBytes } from './ip.js';
@@ -131,4 +132,27 @@ function popcount(b: number): number {
   let n = 0;
   for (let x = b; x; x >>= 1) n += x & 1;
   return n;
+}
+
+/**
+ * Refuses an IPv6 range and an IPv4 range of a CA (the ones given, and the addresses permitted
+ * beside them) that OpenJDK 17 cannot tell apart: IPAddressName.constrains compares an IPv6 range
+ * with an IPv4 range or address by its first four bytes. Where those agree it reads past the end
+ * of the IPv4 bytes (ArrayIndexOutOfBoundsException: Java refuses every certificate below a
+ * sub-intermediate, or one with an IPv4 address) or takes an IPv6 address for one within the IPv4
+ * range. A child's ranges lie within its parent's, so checking each CA's own is enough.
+ */
+export function checkJavaComparable(c: NameConstraints): void {
+  const v4 = [...c.ips.filter((r) => r.address.length === 4), IPV4_NONE];
+  const v6 = [...c.ips.filter((r) => r.address.length === 16), IPV6_NONE];
+  for (const six of v6) {
+    // The first 32 bits of the IPv6 range meet the IPv4 range: they agree wherever both are fixed.
+    const four = v4.find((r) => [0, 1, 2, 3].every((i) => ((six.address[i]! ^ r.address[i]!) & six.mask[i]! & r.mask[i]!) === 0));
+    if (four) {
+      throw usageError(
+        `--permit-ip ${six.text} cannot stand beside ${four.text}: OpenJDK 17 compares an IPv6 range with an IPv4 one by the first 32 bits, and theirs agree`,
+        'give IPv6 ranges whose first 32 bits match no IPv4 range (255.255.255.255/32 and ff00::/128 are always there: docs/commands.md, `ca init`)',
+      );
+    }
+  }
 }

@@ -104,3 +104,20 @@ test('a child CA may not permit a form, or names, its parent does not', { skip }
     assert.equal(treeDigest(f(parent)), before);
   }
 });
+
+// OpenJDK 17 compares an IPv6 range with an IPv4 one by the first 32 bits and fails where they agree
+// (measured: a leaf with 253.1.0.5 below a child of a CA with 253.0.0.0/8 and fd00::/8, or below a
+// child of one with 10.0.0.0/8 and ::/0, ArrayIndexOutOfBoundsException), so Java would refuse what
+// such a CA issues: `ca init` refuses the pair, naming it.
+test('ca init refuses an IPv6 and an IPv4 range that Java cannot tell apart', { skip }, () => {
+  for (const [ranges, why] of [
+    [['253.0.0.0/8', 'fd00::/8'], /--permit-ip fd00::\/8 cannot stand beside 253\.0\.0\.0\/8: OpenJDK 17 compares/],
+    [['10.0.0.0/8', '::/0'], /--permit-ip ::\/0 cannot stand beside 10\.0\.0\.0\/8/],
+    [['ff00::/8'], /--permit-ip ff00::\/8 cannot stand beside 255\.255\.255\.255\/32/],
+  ]) {
+    const r = ca(dir, ['init', '--key-type', 'ecdsa', '--store', 'confused', ...ranges.flatMap((x) => ['--permit-ip', x]), 'confused CA']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, why);
+  }
+  caOk(dir, ['init', '--key-type', 'ecdsa', '--store', 'told-apart', '--permit-ip', '10.0.0.0/8', '--permit-ip', 'fd00::/8', 'told apart CA']);
+});
