@@ -36,11 +36,10 @@ const range = (address: number[], prefix: number): IpRange => {
   return { text: `${ipFromBytes(Buffer.from(address))}/${prefix}`, address: Buffer.from(address), mask };
 };
 /**
- * The address each family permits beside its ranges, all a family without a range permits: one
- * address no TCP peer ever has, the limited
- * broadcast address (RFC 919, RFC 1122 3.2.1.3) and a reserved multicast address that is never
- * assigned (RFC 4291 2.7), neither of which `ca` puts in a certificate. Not the unspecified
- * addresses: a connection to 0.0.0.0 or :: reaches the local host on Linux.
+ * The address each family permits beside its ranges (all that a family without a range permits):
+ * one no TCP peer ever has, the limited broadcast address (RFC 919, RFC 1122 3.2.1.3) and a
+ * reserved multicast address never assigned (RFC 4291 2.7); `ca` puts neither in a certificate.
+ * Not the unspecified addresses: a connection to 0.0.0.0 or :: reaches the local host on Linux.
  */
 const IPV4_NONE = range([255, 255, 255, 255], 32);
 const IPV6_NONE = range([0xff, ...new Array<number>(15).fill(0)], 128);

@@ -114,10 +114,17 @@ function namesOf(sans: string[]): { names: AltNames; unchecked: string[] } {
   return { names, unchecked };
 }
 
-/** An iPAddress SAN, the ones `ca` refuses to issue (0.0.0.0, ::, 255.255.255.255) included: they are checked too. */
+const V4_MAPPED = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]);
+
+/**
+ * An iPAddress SAN as verifiers compare it: the ones `ca` refuses to issue (0.0.0.0, ::,
+ * 255.255.255.255) included, and an IPv4-mapped IPv6 address kept as its 16 bytes (parseIp reads
+ * it as IPv4; OpenSSL, GnuTLS, NSS, Go and Java hold it to IPv6 ranges only).
+ */
 function addressOf(text: string): IpAddress | undefined {
   try {
-    return parseIp(text);
+    const ip = parseIp(text);
+    return text.includes(':') && ip.bytes.length === 4 ? { text, bytes: Buffer.concat([V4_MAPPED, ip.bytes]) } : ip;
   } catch {
     if (isIP(text) === 4) return { text, bytes: Buffer.from(text.split('.').map(Number)) };
     return text === '::' ? { text, bytes: Buffer.alloc(16) } : undefined;

@@ -56,6 +56,8 @@ before(() => {
   forge('spiffe-uri', 'spiffe', 'DNS:f6.s.example.com,URI:spiffe://bank.example/x');
   forge('spiffe-email', 'spiffe', 'DNS:f7.s.example.com,email:ceo@bank.example');
   forge('sub-email', 'sub', 'DNS:f8.a.c1.example.com,email:ceo@bank.example');
+  // An IPv4-mapped IPv6 address is an IPv6 address to every verifier: outside 10.1.0.0/16.
+  forge('c1-mapped', 'c1', 'DNS:f9.c1.example.com,IP:::ffff:10.1.0.5');
 
   // Names some verifiers do not hold to the constraints (docs/security.md says which): `ca verify` must.
   const beyond = (name, store, san, opts) => (unreached[name] = forgeWith(f(store), f('beyond'), name, san, opts).replace(/chain$/, 'crt'));
@@ -163,7 +165,7 @@ test("Java's PKIX (OpenJDK) rejects every certificate forged outside and accepts
 });
 
 test('ca verify finds the forged names outside too', { skip }, () => {
-  for (const [name, store, why] of [['c1-uri', 'c1', /URI:spiffe:\/\/bank\.example\/x/], ['c1-email', 'c1', /email:ceo@bank\.example/], ['dns-ip', 'dnsonly', /IP:8\.8\.8\.8/]]) {
+  for (const [name, store, why] of [['c1-uri', 'c1', /URI:spiffe:\/\/bank\.example\/x/], ['c1-email', 'c1', /email:ceo@bank\.example/], ['dns-ip', 'dnsonly', /IP:8\.8\.8\.8/], ['c1-mapped', 'c1', /IP:::ffff:a01:5/]]) {
     const r = ca(dir, ['verify', '--store', store, f(`forged/${name}.crt`)]);
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.out, new RegExp(`not valid: .*it names ${why.source}, outside the CA's name constraints`));
