@@ -5,6 +5,7 @@
  * it, chosen so that OpenSSL 3.0, Go 1.19, GnuTLS 3.7, NSS 3.87 and OpenJDK 17 all read and
  * enforce them (test/interop/constraints-forms.test.js).
  */
+import { usageError } from '../error.js';
 import { DerError, Type, children, context, contextPrimitive, isContext, parse, seq, type Node } from './der.js';
 import { NO_HOST, type IpRange, type NameConstraints } from './constraints.js';
 import { ipFromBytes } from './ip.js';
@@ -34,12 +35,16 @@ const range = (address: number[], prefix: number): IpRange => {
   for (let bit = 0; bit < prefix; bit++) mask[bit >> 3]! |= 0x80 >> (bit & 7);
   return { text: `${ipFromBytes(Buffer.from(address))}/${prefix}`, address: Buffer.from(address), mask };
 };
-/** What a family with no permitted range is held to: one unspecified address (RFC 4291 2.5.2, RFC 1122 3.2.1.3), which no host has. */
-const IPV4_NONE = range([0, 0, 0, 0], 32);
-const IPV6_NONE = range(new Array<number>(16).fill(0), 128);
-/** Every address of a family, excluded when the CA permits no range at all (SPEC: IPv4 0.0.0.0/0 and IPv6 ::/0). */
-const IPV4_ALL = range([0, 0, 0, 0], 0);
-const IPV6_ALL = range(new Array<number>(16).fill(0), 0);
+/**
+ * The address each family permits beside its ranges (all that a family without a range permits):
+ * one no TCP peer ever has, the limited broadcast address (RFC 919, RFC 1122 3.2.1.3) and a
+ * reserved multicast address never assigned (RFC 4291 2.7); `ca` puts neither in a certificate.
+ * Not the unspecified addresses: a connection to 0.0.0.0 or :: reaches the local host on Linux.
+ */
+const IPV4_NONE = range([255, 255, 255, 255], 32);
+const IPV6_NONE = range([0xff, ...new Array<number>(15).fill(0)], 128);
+/** What CA certificates made before them used instead, read as "none" too. */
+const OLD_NONE = ['0.0.0.0/32', '::/128'];
 
 const dnsName = (d: string) => contextPrimitive(GENERAL_NAME.dNSName, Buffer.from(d, 'ascii'));
 const ipName = (r: IpRange) => contextPrimitive(GENERAL_NAME.iPAddress, Buffer.concat([r.address, r.mask]));
@@ -54,26 +59,34 @@ export function encodeNameConstraints(c: NameConstraints): Node {
 }
 
 /**
- * Every form constrained (SPEC "Name constraints constrain every name form"; CA/B BR 7.1.2.5.2).
- * IPv4 ranges come before IPv6 ones, and a family without a range gets a permitted address rather
- * than an excluded ::/0: OpenJDK 17's IPAddressName.constrains throws
- * (ArrayIndexOutOfBoundsException) on an IPv4 address checked against an IPv6 subtree, which it
- * reaches at once in the excluded subtrees, and only after every IPv4 range in the permitted ones.
- * GnuTLS needs the other family constrained at all: it checks an address only against subtrees
- * of its own family.
+ * Every form constrained (SPEC "Name constraints constrain every name form"; CA/B BR 7.1.2.5.2),
+ * written so that OpenJDK 17 can also merge the constraints of every CA on a path (RFC 5280
+ * 6.1.4 (g); sun.security.x509.NameConstraintsExtension.merge, GeneralSubtrees.intersect):
+ * - Each form permits its `.invalid` name beside the ones given. Where two CAs' permitted names
+ *   of a form do not meet at all, OpenJDK excludes "every name of the form", a name it cannot
+ *   build for URIs ("URI name must include scheme") nor compare for addresses; the shared
+ *   `.invalid` name keeps every intersection non-empty and certifies nothing that exists.
+ * - Addresses are never excluded: each family permits one address no peer has beside its ranges
+ *   (so that GnuTLS, which intersects the constraints of a path per family, keeps one IPv4 range
+ *   where a parent's 10.1.0.0/16 meets a child's none, and checks IPv4 addresses at all).
+ *   OpenJDK 17's IPAddressName.constrains reads past the end of an IPv4 range it compares with
+ *   an IPv6 one (ArrayIndexOutOfBoundsException: Index 8 out of bounds for length 8) whenever
+ *   the IPv6 range's leading bytes match the IPv4 range's, as ::/0 matches 0.0.0.0/0, and it
+ *   compares them when it merges the excluded subtrees of two CAs. IPv4 ranges come before IPv6
+ *   ones, so that an IPv4 address reaches its own range first when a certificate is checked
+ *   (compared with an IPv6 range it can throw too).
  */
 function everyFormSubtrees(c: NameConstraints): { permitted: Node[]; excluded: Node[] } {
   const v4 = c.ips.filter((r) => r.address.length === 4);
   const v6 = c.ips.filter((r) => r.address.length === 16);
-  const ips = c.ips.length === 0 ? [] : [...(v4.length ? v4 : [IPV4_NONE]), ...(v6.length ? v6 : [IPV6_NONE])];
+  const withNoHost = (given: string[], none: string) => [...new Set([...given, none])];
   const permitted = [
-    ...[...new Set([...c.dns, NO_HOST])].map(dnsName),
-    ...ips.map(ipName),
-    ...(c.uris.length ? c.uris : [NO_HOST_BELOW]).map(uriName),
-    ...(c.emails.length ? c.emails : [NO_HOST_BELOW]).map(emailName),
+    ...withNoHost(c.dns, NO_HOST).map(dnsName),
+    ...[...v4, IPV4_NONE, ...v6, IPV6_NONE].map(ipName),
+    ...withNoHost(c.uris, NO_HOST_BELOW).map(uriName),
+    ...withNoHost(c.emails, NO_HOST_BELOW).map(emailName),
   ];
-  const excluded = [...(c.ips.length ? [] : [IPV4_ALL, IPV6_ALL].map(ipName)), ...(c.uris.length ? [] : [uriName(EXCLUDED_URI_HOST)])];
-  return { permitted, excluded };
+  return { permitted, excluded: c.uris.length ? [] : [uriName(EXCLUDED_URI_HOST)] };
 }
 
 /**
@@ -96,7 +109,7 @@ export function decodeNameConstraints(value: Buffer): NameConstraints {
     }
   }
   if (!result.dns.includes(NO_HOST)) return result;
-  const none = (r: IpRange) => r.text === IPV4_NONE.text || r.text === IPV6_NONE.text;
+  const none = (r: IpRange) => r.text === IPV4_NONE.text || r.text === IPV6_NONE.text || OLD_NONE.includes(r.text);
   return {
     dns: result.dns.filter((d) => d !== NO_HOST),
     ips: result.ips.filter((r) => !none(r)),
@@ -118,4 +131,27 @@ function popcount(b: number): number {
   let n = 0;
   for (let x = b; x; x >>= 1) n += x & 1;
   return n;
+}
+
+/**
+ * Refuses an IPv6 range and an IPv4 range of a CA (the ones given, and the addresses permitted
+ * beside them) that OpenJDK 17 cannot tell apart: IPAddressName.constrains compares an IPv6 range
+ * with an IPv4 range or address by its first four bytes. Where those agree it reads past the end
+ * of the IPv4 bytes (ArrayIndexOutOfBoundsException: Java refuses every certificate below a
+ * sub-intermediate, or one with an IPv4 address) or takes an IPv6 address for one within the IPv4
+ * range. A child's ranges lie within its parent's, so checking each CA's own is enough.
+ */
+export function checkJavaComparable(c: NameConstraints): void {
+  const v4 = [...c.ips.filter((r) => r.address.length === 4), IPV4_NONE];
+  const v6 = [...c.ips.filter((r) => r.address.length === 16), IPV6_NONE];
+  for (const six of v6) {
+    // The first 32 bits of the IPv6 range meet the IPv4 range: they agree wherever both are fixed.
+    const four = v4.find((r) => [0, 1, 2, 3].every((i) => ((six.address[i]! ^ r.address[i]!) & six.mask[i]! & r.mask[i]!) === 0));
+    if (four) {
+      throw usageError(
+        `--permit-ip ${six.text} cannot stand beside ${four.text}: OpenJDK 17 compares an IPv6 range with an IPv4 one by the first 32 bits, and theirs agree`,
+        'give IPv6 ranges whose first 32 bits match no IPv4 range (255.255.255.255/32 and ff00::/128 are always there: docs/commands.md, `ca init`)',
+      );
+    }
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
-import { outsideConstraints, type NameConstraints } from './constraints.js';
+import { emailPermitted, hasConstraints, outsideConstraints, type NameConstraints } from './constraints.js';
 import { parseIp, type IpAddress } from './ip.js';
 import { EKU_OIDS } from './usage.js';
 import { noAltNames, type AltNames } from './san.js';
@@ -50,8 +50,7 @@ export function verifyCertificate(p: VerifyParams): Verdict {
     if (now > notAfter) problems.push(`it expired on ${notAfter.toISOString()}`);
     problems.push(...chainProblems([ca, ...(p.chain ?? [])], now));
     if (p.revoked.has(cert.serialNumber.toLowerCase())) problems.push('it has been revoked');
-    const outside = (p.constraints ?? []).map((c) => outsideConstraints(c, namesOf(p.sans ?? []), commonNameOf(cert))).find(Boolean);
-    if (outside) problems.push(`it names ${outside}, outside the CA's name constraints`);
+    problems.push(...constraintProblems(cert, p.constraints ?? [], p.sans ?? []));
   }
   if (p.usage) {
     const eku = EKU[p.usage];
@@ -82,26 +81,59 @@ function chainProblems(cas: X509Certificate[], now: Date): string[] {
   return problems;
 }
 
-function namesOf(sans: string[]): AltNames {
+/**
+ * The names outside the constraints of any CA on the chain: the SANs, the CN as verifiers read it
+ * (pki/constraints.ts), a subject emailAddress (RFC 5280 4.2.1.10 holds it to the rfc822Name
+ * constraints when there is no SAN; OpenSSL always does, and so does this check), and every SAN of
+ * a form that no constraint of ours can hold (docs/security.md: otherName, directoryName and the
+ * rest, which verifiers ignore or cannot be given constraints for; `ca` never issues one).
+ */
+function constraintProblems(cert: X509Certificate, constraints: NameConstraints[], sans: string[]): string[] {
+  if (!constraints.some(hasConstraints)) return [];
+  const { names, unchecked } = namesOf(sans);
+  const problems = unchecked.map((n) => `it names ${n}, a name form that not every verifier holds to the CA's name constraints`);
+  const outside = constraints.map((c) => outsideConstraints(c, names, commonNameOf(cert))).find(Boolean);
+  if (outside) problems.push(`it names ${outside}, outside the CA's name constraints`);
+  const email = subjectEmails(cert).find((e) => constraints.some((c) => !emailPermitted(c, e)));
+  if (email) problems.push(`its subject names emailAddress=${email}, outside the CA's name constraints`);
+  return problems;
+}
+
+/** SANs as x509.ts writes them, by form; what no constraint reaches (othername, DirName, …) apart. */
+function namesOf(sans: string[]): { names: AltNames; unchecked: string[] } {
   const names = noAltNames();
+  const unchecked: string[] = [];
   for (const s of sans) {
+    const ip = s.startsWith('IP:') ? addressOf(s.slice(3)) : undefined;
     if (s.startsWith('DNS:')) names.dns.push(s.slice(4));
     else if (s.startsWith('URI:')) names.uris.push(s.slice(4));
     else if (s.startsWith('email:')) names.emails.push(s.slice(6));
-    else if (s.startsWith('IP:')) {
-      const ip = tryIp(s.slice(3));
-      if (ip) names.ips.push(ip);
-    }
+    else if (ip) names.ips.push(ip);
+    else unchecked.push(s);
   }
-  return names;
+  return { names, unchecked };
 }
 
-function tryIp(text: string): IpAddress | undefined {
+const V4_MAPPED = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]);
+
+/**
+ * An iPAddress SAN as verifiers compare it: the ones `ca` refuses to issue (0.0.0.0, ::,
+ * 255.255.255.255) included, and an IPv4-mapped IPv6 address kept as its 16 bytes (parseIp reads
+ * it as IPv4; OpenSSL, GnuTLS, NSS, Go and Java hold it to IPv6 ranges only).
+ */
+function addressOf(text: string): IpAddress | undefined {
   try {
-    return parseIp(text);
+    const ip = parseIp(text);
+    return text.includes(':') && ip.bytes.length === 4 ? { text, bytes: Buffer.concat([V4_MAPPED, ip.bytes]) } : ip;
   } catch {
-    return undefined;
+    if (isIP(text) === 4) return { text, bytes: Buffer.from(text.split('.').map(Number)) };
+    return text === '::' ? { text, bytes: Buffer.alloc(16) } : undefined;
   }
+}
+
+/** Node prints the subject one attribute a line, an e-mail address as emailAddress=…. */
+function subjectEmails(cert: X509Certificate): string[] {
+  return cert.subject.split('\n').filter((l) => l.startsWith('emailAddress=')).map((l) => l.slice('emailAddress='.length));
 }
 
 function commonNameOf(cert: X509Certificate): string {

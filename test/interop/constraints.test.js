@@ -37,11 +37,12 @@ function forge(name, store, san, cn = 'forged') {
 
 test('the intermediate carries a critical nameConstraints extension with the permitted names', { skip }, () => {
   const text = run('openssl', ['x509', '-in', f('inter.crt'), '-noout', '-text']).stdout;
-  // Every form constrained: what was not permitted gets a subtree under .invalid (RFC 6761), IPv6
-  // the unspecified address alone, and URIs an excluded subtree for GnuTLS (see src/pki/constraints.ts).
+  // Every form constrained: each form's name that names nothing beside those given (.invalid, RFC
+  // 6761; for addresses the limited broadcast address and a multicast address never assigned), and
+  // URIs an excluded subtree for GnuTLS (see src/pki/constraint-extension.ts).
   assert.match(text, new RegExp([
     'X509v3 Name Constraints: critical', 'Permitted:', 'DNS:c1\\.example\\.com', 'DNS:invalid',
-    'IP:10\\.1\\.0\\.0/255\\.255\\.0\\.0', 'IP:127\\.0\\.0\\.0/255\\.0\\.0\\.0', 'IP:0:0:0:0:0:0:0:0/(FFFF:){7}FFFF',
+    'IP:10\\.1\\.0\\.0/255\\.255\\.0\\.0', 'IP:127\\.0\\.0\\.0/255\\.0\\.0\\.0', 'IP:255\\.255\\.255\\.255/255\\.255\\.255\\.255', 'IP:FF00:0:0:0:0:0:0:0/(FFFF:){7}FFFF',
     'URI:\\.invalid', 'email:\\.invalid', 'Excluded:', 'URI:none\\.invalid',
   ].join('\\n\\s+')));
 });

@@ -2,7 +2,7 @@
 // values, what a CA's extension reads back as, and which names fall inside, by RFC 5280 4.2.1.10.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encode } from '../../dist/pki/der.js';
+import { context, contextPrimitive, encode, seq } from '../../dist/pki/der.js';
 import { decodeNameConstraints, encodeNameConstraints } from '../../dist/pki/constraint-extension.js';
 import {
   outsideConstraints,
@@ -73,4 +73,18 @@ test("without a DNS SAN the CN is held to the DNS constraints where Java, OpenSS
   // A CA from before every form was constrained: what it does not list is open.
   const old = { ...c1, everyForm: false };
   assert.equal(outsideConstraints(old, parseAltNames({ domains: ['a.c1.example.com'], uris: ['spiffe://bank.example/x'] }), 'web'), undefined);
+});
+
+test('a CA certificate made with the earlier encoding (addresses excluded, the unspecified address for a family left out) reads back the same', () => {
+  const sub = (tag, bytes) => seq([contextPrimitive(tag, Buffer.from(bytes))]);
+  const [dns, ip, uri, email] = [2, 7, 6, 1];
+  const ascii = (t) => [...Buffer.from(t, 'ascii')];
+  const zeros = (n) => new Array(n).fill(0);
+  const earlier = (permitted, excluded) => decodeNameConstraints(encode(seq([context(0, permitted), context(1, excluded)])));
+  const texts = (c) => ({ ...c, ips: c.ips.map((r) => r.text) });
+  const common = [sub(uri, ascii('.invalid')), sub(email, ascii('.invalid'))];
+  const dnsOnly = earlier([sub(dns, ascii('d.example.com')), sub(dns, ascii('invalid')), ...common], [sub(ip, zeros(8)), sub(ip, zeros(32)), sub(uri, ascii('none.invalid'))]);
+  assert.deepEqual(texts(dnsOnly), { dns: ['d.example.com'], ips: [], uris: [], emails: [], everyForm: true });
+  const v4 = earlier([sub(dns, ascii('invalid')), sub(ip, [10, 1, 0, 0, 255, 255, 0, 0]), sub(ip, [...zeros(16), ...new Array(16).fill(255)]), ...common], [sub(uri, ascii('none.invalid'))]);
+  assert.deepEqual(texts(v4), { dns: [], ips: ['10.1.0.0/16'], uris: [], emails: [], everyForm: true });
 });

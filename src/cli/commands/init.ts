@@ -148,7 +148,11 @@ async function constraintsOf(args: Args) {
   const ips = [...new Map(list(args['permit-ip']).map(parsePermittedRange).map((r) => [r.text, r])).values()];
   const uris = [...new Set(list(args['permit-uri']).map(parsePermittedUriHost))];
   const emails = [...new Set(list(args['permit-email']).map(parsePermittedEmail))];
-  return dns.length || ips.length || uris.length || emails.length ? { dns, ips, uris, emails, everyForm: true } : undefined;
+  if (!(dns.length || ips.length || uris.length || emails.length)) return undefined;
+  const constraints = { dns, ips, uris, emails, everyForm: true };
+  const { checkJavaComparable } = await import('../../pki/constraint-extension.js');
+  checkJavaComparable(constraints);
+  return constraints;
 }
 
 async function crlUrlOf(input: string): Promise<string> {
