@@ -89,7 +89,7 @@ function readHeader(h: Record<string, unknown>): JwsHeader {
   }
   if ('crit' in h) throw new AcmeProblem('malformed', 'the protected header has "crit"; no JWS extension is understood here');
   if ('b64' in h && h.b64 !== true) throw new AcmeProblem('malformed', 'the protected header has "b64": the payload must be base64url (RFC 7797 is not supported)');
-  if ('jwk' in h === 'kid' in h) throw new AcmeProblem('malformed', 'the protected header needs exactly one of "jwk" and "kid"');
+  if (('jwk' in h) === ('kid' in h)) throw new AcmeProblem('malformed', 'the protected header needs exactly one of "jwk" and "kid"');
   if ('kid' in h && (typeof h.kid !== 'string' || h.kid === '')) throw new AcmeProblem('malformed', 'the "kid" is not an account URL');
   if ('jwk' in h && (typeof h.jwk !== 'object' || h.jwk === null || Array.isArray(h.jwk))) throw new AcmeProblem('malformed', 'the "jwk" is not a JSON object');
   // RFC 8555 6.5: a missing or undecodable nonce is a bad nonce, and the answer carries a new one.
