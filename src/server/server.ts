@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { identify, type Credential, type Service } from '../ca/service.js';
 import { tokenId } from '../ca/token.js';
+import { handleAcme, type AcmeServer } from './acme/endpoints.js';
 import { addressKey, Limits } from './limits.js';
 import type { Logger } from './log.js';
 import { authorize, type Caller } from './policy.js';
@@ -36,6 +37,8 @@ export interface ServerOptions {
   shutdownTimeoutMs: number;
   log: Logger;
   version: string;
+  /** with --acme: the ACME endpoints under /acme/ */
+  acme?: AcmeServer | undefined;
 }
 
 export interface Running {
@@ -109,6 +112,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ServerOption
     // before anything of the request is read: its target too.
     limits.address(address);
     const url = requestPath(req.url);
+    if (o.acme && url.pathname.startsWith('/acme/')) {
+      // ACME authenticates by the JWS alone (RFC 8555 6.2), not by client certificate or token.
+      const done = await handleAcme(req, res, url.pathname, o.acme, new Date());
+      if (done) {
+        const { entry, name } = done.issued;
+        o.log({ event: 'sign', outcome: 'issued', route: 'acme-finalize', status: res.statusCode, credential: `acme:${done.account}`, client, serial: entry.serial, name, sans: entry.sans });
+      }
+      return;
+    }
     endpoint = ENDPOINTS[url.pathname];
     const outcome = endpoint && AUDITED[endpoint.route as keyof typeof AUDITED];
     audited = outcome !== undefined;

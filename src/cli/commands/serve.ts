@@ -15,6 +15,12 @@ interface Args extends GlobalArgs, CaPassphraseArgs, AltNameArgs {
   'rate-limit': string;
   timeout: string;
   'shutdown-timeout': string;
+  acme?: boolean;
+  'acme-allow'?: string | string[];
+  'acme-profile': string;
+  'acme-days': string;
+  'acme-resolver'?: string;
+  'acme-http-port': string;
 }
 
 export const serveCommand: CommandModule<GlobalArgs, Args> = {
@@ -32,6 +38,13 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
       .option('rate-limit', { type: 'string', default: '600', describe: 'requests per minute per certificate, and per address for requests without one (tokens too); an address gets 4 times that in all' })
       .option('timeout', { type: 'string', default: '30', describe: 'seconds a client has to send its whole request' })
       .option('shutdown-timeout', { type: 'string', default: '10', describe: 'seconds to finish the requests under way after SIGTERM; then connections are cut' })
+      .option('acme', { type: 'boolean', describe: 'serve ACME (RFC 8555) under /acme/directory: certbot, lego and other ACME clients obtain certificates by http-01' })
+      .option('acme-allow', { type: 'string', describe: 'DOMAIN (and every name below it) or CIDR that ACME may issue for; repeatable (default: the CA\'s name constraints)' })
+      .option('acme-profile', { type: 'string', default: 'server', describe: 'the profile of certificates issued through ACME' })
+      .option('acme-days', { type: 'string', default: '90', describe: 'days a certificate issued through ACME lasts' })
+      .option('acme-resolver', { type: 'string', describe: 'HOST:PORT of the DNS server that resolves names for validation (default: the system\'s)' })
+      .option('acme-http-port', { type: 'string', default: '80', describe: 'the port http-01 validation connects to' })
+      .group(['acme', 'acme-allow', 'acme-profile', 'acme-days', 'acme-resolver', 'acme-http-port'], 'ACME:')
       .group(['listen', 'api-cert-file', 'api-key-file', 'api-ca-file', 'log', 'rate-limit', 'timeout', 'shutdown-timeout'], 'Server:')
       .example('ca serve --ip 10.0.0.1 --listen 10.0.0.1:6060', 'serve the store in ./.ca to the cluster network')
       .example('curl --cacert ca.crt https://127.0.0.1:6060/v1/versions', 'check it') as Argv<Args>;
@@ -61,6 +74,7 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
           ? { certPem: await readServerFile(args['api-cert-file'], '--api-cert-file'), keyPem: await readServerFile(args['api-key-file']!, '--api-key-file') }
           : await serverCertificate(service, altNames, ctx.now);
       const clientCa = args['api-ca-file'] === undefined ? [service.authority.chain.ca, ...service.authority.chain.above].join('') : await readServerFile(args['api-ca-file'], '--api-ca-file');
+      const acme = args.acme ? await acmeServer(args, service) : undefined;
       const log = await openLog(args.log);
       const running = await startServer({
         service,
@@ -75,8 +89,10 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
         shutdownTimeoutMs: shutdownTimeout * 1000,
         log,
         version: packageVersion(),
+        acme,
       });
       log({ event: 'start', listen: running.url });
+      if (acme) ctx.out.info(`ACME directory: ${running.url}/acme/directory`);
       const { X509Certificate } = await import('node:crypto');
       ctx.out.success(`Serving the CA at ${running.url} (trust anchor SHA-256 ${new X509Certificate(rootPem(service)).fingerprint256}).`);
       // With --api-ca-file every client must show a certificate in the handshake: a node with only a
@@ -90,6 +106,32 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
     },
   ),
 };
+
+/** The ACME front end's state and policy, from the --acme-* flags (SPEC "ACME"). */
+async function acmeServer(args: Args, service: import('../../ca/service.js').Service) {
+  const { usageError } = await import('../../error.js');
+  const { wholeNumber } = await import('../../pki/whole-number.js');
+  const { allowList } = await import('../../ca/acme/policy.js');
+  const { MemoryAcmeState } = await import('../../ca/acme/state.js');
+  const { MemoryNonceStore } = await import('../../server/acme/nonces.js');
+  const { issuingProfile } = await import('../../ca/issue.js');
+  const allow = allowList(list(args['acme-allow']), service.authority.constraints);
+  // Checked at start, not at the first finalize.
+  await issuingProfile(args['acme-profile'], service.store);
+  const resolver = args['acme-resolver'];
+  if (resolver !== undefined && !/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):\d{1,5}$/.test(resolver)) throw usageError(`invalid --acme-resolver ${JSON.stringify(resolver)}`, 'give the DNS server as IP:PORT, e.g. 127.0.0.1:53');
+  return {
+    acme: {
+      service,
+      state: new MemoryAcmeState(),
+      allow,
+      profile: args['acme-profile'],
+      days: wholeNumber(args['acme-days'], '--acme-days', 1, 3650),
+      validation: { resolver, httpPort: wholeNumber(args['acme-http-port'], '--acme-http-port', 1, 65535) },
+    },
+    nonces: new MemoryNonceStore(),
+  };
+}
 
 /** Waits for SIGTERM or SIGINT, then stops as server/shutdown.ts says, within --shutdown-timeout (SPEC). */
 function stopped(running: { stop(): Promise<void> }, log: Logger, ctx: Context): Promise<void> {

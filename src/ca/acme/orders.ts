@@ -1,0 +1,193 @@
+/**
+ * The ACME use cases (RFC 8555 7.3–7.4): accounts, orders, authorizations and their http-01
+ * challenges, finalization. A certificate is issued through ca/issue.ts like every other (the same
+ * checks: the CA's constraints, the subject, the lifetime), with --acme-profile and --acme-days,
+ * and is in the store's index, `ca list` and `ca revoke`.
+ */
+import type { NameConstraints } from '../../pki/constraints.js';
+import { readRequest } from '../../pki/csr.js';
+import { jwkThumbprint } from '../../pki/jwk-thumbprint.js';
+import { altNamesFromText, type AltNames } from '../../pki/san.js';
+import { issuingProfile, issueWithin, prepareIssue, type Issued } from '../issue.js';
+import type { Service } from '../service.js';
+import { checkIdentifier } from './policy.js';
+import { AcmeRefusal } from './refusal.js';
+import { randomId, type Account, type AcmeState, type Authorization, type Identifier, type Order } from './state.js';
+import { validateHttp01, type ValidationOptions } from './validation.js';
+
+export interface Acme {
+  service: Service;
+  state: AcmeState;
+  allow: NameConstraints[];
+  profile: string;
+  days: number;
+  validation: ValidationOptions;
+}
+
+/** An order and its authorizations are valid for a week (Boulder: 7 days), long enough for any client. */
+const ORDER_LIFETIME_MS = 7 * 86_400_000;
+/** Bound on one order: the certificate's names (MAX_ALT_NAMES is 100; Let's Encrypt allows 100 too). */
+export const MAX_IDENTIFIERS = 100;
+
+export function newAccount(acme: Acme, ask: { jwk: Record<string, unknown>; payload: Record<string, unknown> }): { account: Account; created: boolean } {
+  const thumbprint = jwkThumbprint(ask.jwk);
+  const existing = acme.state.accountByThumbprint(thumbprint);
+  if (existing) return { account: existing, created: false };
+  if (ask.payload.onlyReturnExisting === true) throw new AcmeRefusal('accountDoesNotExist', 'no account has this key; register without onlyReturnExisting');
+  if (ask.payload.termsOfServiceAgreed !== undefined && typeof ask.payload.termsOfServiceAgreed !== 'boolean') throw new AcmeRefusal('malformed', '"termsOfServiceAgreed" must be true or false');
+  const account: Account = { id: randomId(), thumbprint, jwk: ask.jwk, contact: contactOf(ask.payload.contact), status: 'valid' };
+  acme.state.putAccount(account);
+  return { account, created: true };
+}
+
+/** RFC 8555 7.3.2 and 7.3.6: a new contact list, or deactivation (final). */
+export function updateAccount(acme: Acme, account: Account, payload: Record<string, unknown>): Account {
+  if (payload.status !== undefined && payload.status !== 'deactivated') throw new AcmeRefusal('malformed', 'an account may only be set to "deactivated"');
+  const next: Account = { ...account, contact: payload.contact === undefined ? account.contact : contactOf(payload.contact) };
+  if (payload.status === 'deactivated') next.status = 'deactivated';
+  acme.state.putAccount(next);
+  return next;
+}
+
+function contactOf(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > 10) throw new AcmeRefusal('invalidContact', '"contact" must be a list of at most 10 mailto: URLs');
+  for (const c of value) {
+    if (typeof c !== 'string' || !/^mailto:[^\s,?@]+@[^\s,?@]+$/.test(c)) {
+      throw typeof c === 'string' && !c.startsWith('mailto:') ? new AcmeRefusal('unsupportedContact', `only mailto: contacts are taken, not ${JSON.stringify(c)}`) : new AcmeRefusal('invalidContact', `${JSON.stringify(c)} is not a mailto: address`);
+    }
+  }
+  return value as string[];
+}
+
+/** RFC 8555 7.4: every identifier checked against the policy before any authorization exists. */
+export function newOrder(acme: Acme, account: Account, payload: Record<string, unknown>, now: Date): Order {
+  const raw = payload.identifiers;
+  if (!Array.isArray(raw) || raw.length === 0) throw new AcmeRefusal('malformed', 'the order needs "identifiers", a non-empty list');
+  if (raw.length > MAX_IDENTIFIERS) throw new AcmeRefusal('rejectedIdentifier', `an order names at most ${MAX_IDENTIFIERS} identifiers`);
+  // notBefore/notAfter are not honoured (RFC 8555 7.1.3 lets a server refuse them): the lifetime is --acme-days.
+  if (payload.notBefore !== undefined || payload.notAfter !== undefined) throw new AcmeRefusal('malformed', 'notBefore and notAfter are not taken here; the lifetime is the server\'s --acme-days');
+  const identifiers = dedupe(raw.map((r) => checkIdentifier(r, acme.allow, acme.service.authority.constraints)));
+  const expires = new Date(now.getTime() + ORDER_LIFETIME_MS).toISOString();
+  const authorizations = identifiers.map((identifier) => {
+    const authz: Authorization = { id: randomId(), accountId: account.id, identifier, status: 'pending', expires, challenges: [{ type: 'http-01', token: randomId(), status: 'pending' }] };
+    acme.state.putAuthorization(authz);
+    return authz.id;
+  });
+  const order: Order = { id: randomId(), accountId: account.id, status: 'pending', expires, identifiers, authorizations };
+  acme.state.putOrder(order);
+  return order;
+}
+
+function dedupe(ids: Identifier[]): Identifier[] {
+  const seen = new Set<string>();
+  return ids.filter((i) => !seen.has(`${i.type}:${i.value}`) && seen.add(`${i.type}:${i.value}`) !== undefined);
+}
+
+/** An account's own order, its status brought up to date from its authorizations. */
+export function orderOf(acme: Acme, account: Account, id: string): Order {
+  const order = acme.state.order(id);
+  if (!order || order.accountId !== account.id) throw new AcmeRefusal('malformed', 'there is no such order for this account', 404);
+  if (order.status === 'pending') {
+    const authzs = order.authorizations.map((a) => acme.state.authorization(a)!);
+    if (authzs.some((a) => a.status !== 'pending' && a.status !== 'valid')) order.status = 'invalid';
+    else if (authzs.every((a) => a.status === 'valid')) order.status = 'ready';
+    acme.state.putOrder(order);
+  }
+  return order;
+}
+
+/** An account's own authorization: another account's is not found (no hint that it exists). */
+export function authorizationOf(acme: Acme, account: Account, id: string): Authorization {
+  const authz = acme.state.authorization(id);
+  if (!authz || authz.accountId !== account.id) throw new AcmeRefusal('malformed', 'there is no such authorization for this account', 404);
+  return authz;
+}
+
+/**
+ * RFC 8555 7.5.1: the client says it is ready; validation runs now, within validation.ts's bounds,
+ * and the answer already says valid or invalid (PITFALLS: lego then does not wait Retry-After).
+ */
+export async function answerChallenge(acme: Acme, account: Account, authzId: string, type: string, now: Date): Promise<Authorization> {
+  const authz = authorizationOf(acme, account, authzId);
+  const challenge = authz.challenges.find((c) => c.type === type);
+  if (!challenge) throw new AcmeRefusal('malformed', `there is no ${type} challenge here`, 404);
+  if (challenge.status !== 'pending' || authz.status !== 'pending') return authz;
+  challenge.status = 'processing';
+  try {
+    await validateHttp01(authz.identifier, challenge.token, `${challenge.token}.${account.thumbprint}`, acme.validation);
+    challenge.status = 'valid';
+    challenge.validated = now.toISOString();
+    authz.status = 'valid';
+  } catch (err) {
+    const refusal = err instanceof AcmeRefusal ? err : new AcmeRefusal('connection', 'the validation failed');
+    challenge.status = 'invalid';
+    challenge.error = { type: refusal.type, detail: refusal.message };
+    authz.status = 'invalid';
+  }
+  acme.state.putAuthorization(authz);
+  return authz;
+}
+
+/**
+ * RFC 8555 7.4: the CSR must name exactly the order's identifiers (badCSR otherwise); the
+ * certificate is issued at once, the order valid in the same answer.
+ */
+export async function finalize(acme: Acme, account: Account, orderId: string, csr: Buffer, now: Date): Promise<{ order: Order; issued: Issued }> {
+  const order = orderOf(acme, account, orderId);
+  if (order.status !== 'ready') throw new AcmeRefusal('orderNotReady', `the order is ${order.status}, not ready: every authorization must be valid first`);
+  const names = csrNames(csr, order);
+  const profile = await issuingProfile(acme.profile, acme.service.store);
+  const first = order.identifiers[0]!.value;
+  order.status = 'processing';
+  try {
+    const issued = await acme.service.store.change(async (tx) =>
+      issueWithin(
+        tx,
+        prepareIssue({
+          store: acme.service.store,
+          authority: acme.service.authority,
+          name: { fromCommonName: first },
+          profile,
+          subject: { commonName: first },
+          altNames: names.altNames,
+          publicKey: names.publicKey,
+          key: { none: true },
+          lifetime: { days: acme.days },
+          now,
+          source: 'csr',
+          force: false,
+        }),
+      ),
+    );
+    order.status = 'valid';
+    // certbot 2.1 refuses a chain of one certificate ("less than 2 certificates in chain"): under a
+    // root that issues directly, the root goes with the leaf (as Pebble's chain ends at its root).
+    order.certificate = issued.chainPem === issued.pem ? issued.pem + acme.service.authority.chain.ca : issued.chainPem;
+    order.serial = issued.entry.serial;
+    acme.state.putOrder(order);
+    return { order, issued };
+  } catch (err) {
+    order.status = 'ready';
+    throw err;
+  }
+}
+
+function csrNames(der: Buffer, order: Order): { altNames: AltNames; publicKey: import('node:crypto').KeyObject } {
+  let info;
+  try {
+    info = readRequest(der, 'the CSR');
+  } catch (err) {
+    throw new AcmeRefusal('badCSR', (err as Error).message);
+  }
+  const asked = new Set([...info.altNames.dns.map((d) => `dns:${d.toLowerCase()}`), ...info.altNames.ips.map((i) => `ip:${i.text}`)]);
+  const cn = info.subject.commonName;
+  if (cn) asked.add(order.identifiers.some((i) => i.value === cn.toLowerCase()) ? `${order.identifiers.find((i) => i.value === cn.toLowerCase())!.type}:${cn.toLowerCase()}` : `cn:${cn}`);
+  const wanted = new Set(order.identifiers.map((i) => `${i.type}:${i.value}`));
+  const extra = [...asked].filter((a) => !wanted.has(a));
+  const missing = [...wanted].filter((w) => !asked.has(w));
+  if (extra.length || missing.length || info.altNames.uris.length || info.altNames.emails.length) {
+    throw new AcmeRefusal('badCSR', `the CSR must name exactly the order's identifiers${extra.length ? `; it adds ${extra.join(', ')}` : ''}${missing.length ? `; it lacks ${missing.join(', ')}` : ''}${info.altNames.uris.length + info.altNames.emails.length ? '; it has URI or e-mail names' : ''}`);
+  }
+  return { altNames: altNamesFromText(order.identifiers.map((i) => (i.type === 'dns' ? `DNS:${i.value}` : `IP:${i.value}`))), publicKey: info.publicKey };
+}

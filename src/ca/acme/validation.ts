@@ -1,0 +1,100 @@
+/**
+ * http-01 validation (RFC 8555 8.3), the one place this server reaches out to a client's host.
+ * Bounds: the whole validation, DNS and redirects included, within VALIDATION_TIMEOUT_MS (10 s);
+ * at most MAX_REDIRECTS (10) redirects, followed over http only; at most MAX_RESPONSE_BYTES
+ * (1 KiB) of the body read, then the connection is cut. Names resolve through the resolver
+ * given (--acme-resolver HOST:PORT, UDP), else the system's; an ip identifier is its own address.
+ * The connection goes to --acme-http-port (80 by default, RFC 8555 8.3) with Host the identifier.
+ */
+import { Resolver } from 'node:dns/promises';
+import { request } from 'node:http';
+import { isIP } from 'node:net';
+import { AcmeRefusal } from './refusal.js';
+import type { Identifier } from './state.js';
+
+export const VALIDATION_TIMEOUT_MS = 10_000;
+export const MAX_REDIRECTS = 10;
+export const MAX_RESPONSE_BYTES = 1024;
+
+export interface ValidationOptions {
+  /** HOST:PORT of a DNS server, or undefined for the system's */
+  resolver?: string | undefined;
+  httpPort: number;
+}
+
+/** Resolves when `identifier` serves `keyAuthorization` at the token's path; else an AcmeRefusal saying why. */
+export async function validateHttp01(identifier: Identifier, token: string, keyAuthorization: string, o: ValidationOptions): Promise<void> {
+  const deadline = AbortSignal.timeout(VALIDATION_TIMEOUT_MS);
+  let url = new URL(`http://${identifier.type === 'ip' && identifier.value.includes(':') ? `[${identifier.value}]` : identifier.value}:${o.httpPort}/.well-known/acme-challenge/${token}`);
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const address = isIP(host) ? host : await resolve(host, o.resolver, deadline);
+    const answer = await fetchBounded(address, url, deadline);
+    if (answer.location === undefined) {
+      if (answer.status !== 200) throw new AcmeRefusal('incorrectResponse', `${url.href} answered HTTP ${answer.status}`);
+      // RFC 8555 8.3: the body is the key authorization; trailing white space is tolerated (as Boulder does).
+      if (answer.body.trim() !== keyAuthorization) throw new AcmeRefusal('incorrectResponse', `${url.href} did not answer the key authorization`);
+      return;
+    }
+    const next = new URL(answer.location, url);
+    if (next.protocol !== 'http:') throw new AcmeRefusal('connection', `${url.href} redirects to ${next.protocol} ; only http redirects are followed`);
+    // A redirect to a port not named goes to the validation port, as the first request did.
+    if (next.port === '') next.port = String(o.httpPort);
+    url = next;
+  }
+  throw new AcmeRefusal('connection', `more than ${MAX_REDIRECTS} redirects from ${identifier.value}`);
+}
+
+async function resolve(host: string, server: string | undefined, deadline: AbortSignal): Promise<string> {
+  const resolver = new Resolver({ timeout: 2_000, tries: 2 });
+  if (server) resolver.setServers([server]);
+  const cancel = () => resolver.cancel();
+  deadline.addEventListener('abort', cancel, { once: true });
+  try {
+    for (const lookup of [() => resolver.resolve4(host), () => resolver.resolve6(host)]) {
+      const found = await lookup().catch(() => [] as string[]);
+      if (found.length > 0) return found[0]!;
+      if (deadline.aborted) break;
+    }
+  } finally {
+    deadline.removeEventListener('abort', cancel);
+  }
+  throw new AcmeRefusal('dns', `${host} has no A or AAAA record${deadline.aborted ? ' (the DNS server did not answer in time)' : ''}`);
+}
+
+interface Answer {
+  status: number;
+  location: string | undefined;
+  body: string;
+}
+
+function fetchBounded(address: string, url: URL, deadline: AbortSignal): Promise<Answer> {
+  return new Promise((resolvePromise, reject) => {
+    if (deadline.aborted) return reject(late(url));
+    const req = request({ host: address, port: Number(url.port), path: url.pathname + url.search, method: 'GET', headers: { host: url.host, 'user-agent': 'clusterca-acme' }, signal: deadline, agent: false });
+    req.on('error', () => reject(deadline.aborted ? late(url) : new AcmeRefusal('connection', `cannot fetch ${url.href} from ${address}`)));
+    req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      const location = status >= 300 && status < 400 ? res.headers.location : undefined;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const done = () => {
+        res.destroy();
+        resolvePromise({ status, location, body: Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8') });
+      };
+      res.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.length;
+        // No more is read than the bound: what was read cannot be a key authorization anyway.
+        if (size > MAX_RESPONSE_BYTES) done();
+      });
+      res.on('end', done);
+      res.on('error', () => reject(deadline.aborted ? late(url) : new AcmeRefusal('connection', `the answer of ${url.href} broke off`)));
+    });
+    req.end();
+  });
+}
+
+function late(url: URL): AcmeRefusal {
+  return new AcmeRefusal('connection', `${url.href} did not answer within ${VALIDATION_TIMEOUT_MS / 1000} s`);
+}

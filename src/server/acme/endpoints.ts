@@ -1,0 +1,219 @@
+/**
+ * `ca serve --acme`: the ACME endpoints (RFC 8555 7.1) under /acme/, on the server's own listener
+ * and through its handle() (the per-address limits apply). Each POST is checked by request.ts (JWS,
+ * key, signature, nonce, url), then calls one use case of ca/acme/orders.ts. Every answer carries a
+ * fresh Replay-Nonce (6.5) and Link rel="index" (7.1); refusals are problem documents (6.7).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Issued } from '../../ca/issue.js';
+import { answerChallenge, authorizationOf, finalize, newAccount, newOrder, orderOf, updateAccount, type Acme } from '../../ca/acme/orders.js';
+import { AcmeRefusal } from '../../ca/acme/refusal.js';
+import type { Account, Authorization, Challenge, Order } from '../../ca/acme/state.js';
+import { readBody } from '../limits.js';
+import { HttpError } from '../respond.js';
+import { base64url, payloadObject, type KeyForm, type VerifiedJws } from './jws.js';
+import type { NonceStore } from './nonces.js';
+import { AcmeProblem, problemFromError, renderProblem, type ProblemType } from './problem.js';
+import { verifyRequest } from './request.js';
+import { requestUrl } from './url.js';
+
+export interface AcmeServer {
+  acme: Acme;
+  nonces: NonceStore;
+}
+
+/** What the audit log says of an ACME call that issued. */
+export interface AcmeIssued {
+  account: string;
+  issued: Issued;
+}
+
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  base: string;
+  /** the URL the request reached, as the JWS must name it */
+  url: string;
+  server: AcmeServer;
+  now: Date;
+}
+
+/** Answers one request under /acme/; resolves with what it issued, if it did. Never throws. */
+export async function handleAcme(req: IncomingMessage, res: ServerResponse, path: string, server: AcmeServer, now: Date): Promise<AcmeIssued | undefined> {
+  let refusedAs: ProblemType = 'malformed';
+  try {
+    const base = baseUrl(req);
+    const x: Exchange = { req, res, base, url: requestUrl(base, req.url!), server, now };
+    if (path === '/acme/directory') return void (await get(x, () => send(x, 200, directory(base))));
+    if (path === '/acme/new-nonce') return void (await newNonce(x));
+    if (req.method !== 'POST') throw new AcmeProblem('malformed', `${path} takes POST (RFC 8555 6.3: POST-as-GET)`, { status: 405 });
+    if (/^\/acme\/finalize\//.test(path)) refusedAs = 'badCSR';
+    return await post(x, path);
+  } catch (err) {
+    const problem = err instanceof AcmeRefusal ? new AcmeProblem(err.type, err.message, err.status ? { status: err.status } : {}) : err instanceof HttpError ? new AcmeProblem('malformed', err.message, { status: err.status }) : problemFromError(err, refusedAs);
+    const { status, contentType, body } = renderProblem(problem);
+    if (!req.complete) res.setHeader('connection', 'close');
+    await sendRaw(res, server, status, contentType, body, { link: `<${safeBase(req)}/acme/directory>;rel="index"` });
+    return undefined;
+  }
+}
+
+/** The base URL as the client named this server (Host), so the URLs given out are the ones it can reach. */
+function baseUrl(req: IncomingMessage): string {
+  const host = req.headers.host ?? '';
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)) throw new AcmeProblem('malformed', 'the request has no valid Host header');
+  return `https://${host.toLowerCase()}`;
+}
+
+function safeBase(req: IncomingMessage): string {
+  try {
+    return baseUrl(req);
+  } catch {
+    return '';
+  }
+}
+
+function directory(base: string): Record<string, unknown> {
+  return {
+    newNonce: `${base}/acme/new-nonce`,
+    newAccount: `${base}/acme/new-account`,
+    newOrder: `${base}/acme/new-order`,
+    revokeCert: `${base}/acme/revoke-cert`,
+    keyChange: `${base}/acme/key-change`,
+    meta: { externalAccountRequired: false },
+  };
+}
+
+async function get(x: Exchange, answer: () => Promise<void>): Promise<void> {
+  if (x.req.method !== 'GET' && x.req.method !== 'HEAD') throw new AcmeProblem('malformed', 'the directory takes GET', { status: 405 });
+  await answer();
+}
+
+/** RFC 8555 7.2: HEAD answers 200, GET 204, both with a nonce and no body. */
+async function newNonce(x: Exchange): Promise<void> {
+  if (x.req.method !== 'GET' && x.req.method !== 'HEAD') throw new AcmeProblem('malformed', 'new-nonce takes HEAD or GET', { status: 405 });
+  await sendRaw(x.res, x.server, x.req.method === 'HEAD' ? 200 : 204, undefined, '', { link: `<${x.base}/acme/directory>;rel="index"` });
+}
+
+async function post(x: Exchange, path: string): Promise<AcmeIssued | undefined> {
+  const type = (x.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const body = await readBody(x.req);
+  if (type !== 'application/jose+json') throw new AcmeProblem('malformed', 'send the JWS as application/jose+json (RFC 8555 6.2)', { status: 415 });
+  const { acme } = x.server;
+  if (path === '/acme/new-account') {
+    const jws = await verify(x, body, 'jwk');
+    const { account, created } = newAccount(acme, { jwk: jws.key.jwk as Record<string, unknown>, payload: payloadObject(jws) });
+    return void (await send(x, created ? 201 : 200, accountJson(account), { location: accountUrl(x.base, account) }));
+  }
+  if (path === '/acme/revoke-cert' || path === '/acme/key-change') throw new AcmeProblem('malformed', `${path.slice(6)} is not offered by this server yet; use \`ca revoke\``, { status: 501 });
+  const { jws, account } = await signedByAccount(x, body);
+  const [, kind, id, sub] = /^\/acme\/([a-z-]+)\/([A-Za-z0-9_-]+)(?:\/([a-z0-9-]+))?$/.exec(path) ?? [];
+  if (path === '/acme/new-order') {
+    const order = newOrder(acme, account, payloadObject(jws), x.now);
+    return void (await send(x, 201, orderJson(x.base, order), { location: `${x.base}/acme/order/${order.id}` }));
+  }
+  if (kind === 'acct' && sub === undefined) {
+    if (id !== account.id) throw new AcmeProblem('unauthorized', 'this account URL is not the signing account\'s');
+    const next = jws.payload.length === 0 ? account : updateAccount(acme, account, payloadObject(jws));
+    return void (await send(x, 200, accountJson(next)));
+  }
+  if (kind === 'order' && sub === undefined) return void (await send(x, 200, orderJson(x.base, orderOf(acme, account, id!))));
+  if (kind === 'authz' && sub === undefined) return void (await send(x, 200, authzJson(x.base, authorizationOf(acme, account, id!))));
+  if (kind === 'chall' && sub !== undefined) return void (await challenge(x, jws, account, id!, sub));
+  if (kind === 'finalize' && sub === undefined) return finalizeOrder(x, jws, account, id!);
+  if (kind === 'cert' && sub === undefined) {
+    const order = orderOf(acme, account, id!);
+    if (!order.certificate) throw new AcmeProblem('malformed', 'the order has no certificate', { status: 404 });
+    return void (await sendRaw(x.res, x.server, 200, 'application/pem-certificate-chain', order.certificate, { link: `<${x.base}/acme/directory>;rel="index"` }));
+  }
+  throw new AcmeProblem('malformed', `there is no ${path}`, { status: 404 });
+}
+
+async function verify(x: Exchange, body: Buffer, form: KeyForm): Promise<VerifiedJws> {
+  return verifyRequest({ body, url: x.url, form, nonces: x.server.nonces, keyFor: async (kid) => accountForKid(x, kid)?.jwk });
+}
+
+function accountForKid(x: Exchange, kid: string): Account | undefined {
+  const prefix = `${x.base}/acme/acct/`;
+  return kid.startsWith(prefix) ? x.server.acme.state.accountById(kid.slice(prefix.length)) : undefined;
+}
+
+/** A POST signed with `kid`: the account must exist and be valid (RFC 8555 7.3.6: a deactivated one is unauthorized). */
+async function signedByAccount(x: Exchange, body: Buffer): Promise<{ jws: VerifiedJws; account: Account }> {
+  const jws = await verify(x, body, 'kid');
+  const account = accountForKid(x, jws.header.kid!)!;
+  if (account.status !== 'valid') throw new AcmeProblem('unauthorized', 'the account is deactivated');
+  return { jws, account };
+}
+
+async function challenge(x: Exchange, jws: VerifiedJws, account: Account, authzId: string, type: string): Promise<void> {
+  // RFC 8555 7.5.1: the client's "I am ready" is an empty object; POST-as-GET only reads.
+  const authz = jws.payload.length === 0 ? authorizationOf(x.server.acme, account, authzId) : (payloadObject(jws), await answerChallenge(x.server.acme, account, authzId, type, x.now));
+  const c = authz.challenges.find((ch) => ch.type === type);
+  if (!c) throw new AcmeProblem('malformed', `there is no ${type} challenge here`, { status: 404 });
+  await send(x, 200, challengeJson(x.base, authz, c), { up: `<${x.base}/acme/authz/${authz.id}>;rel="up"` });
+}
+
+async function finalizeOrder(x: Exchange, jws: VerifiedJws, account: Account, orderId: string): Promise<AcmeIssued> {
+  const csr = payloadObject(jws).csr;
+  if (typeof csr !== 'string') throw new AcmeProblem('malformed', 'finalize needs "csr", the DER request in base64url');
+  const { order, issued } = await finalize(x.server.acme, account, orderId, base64url(csr, 'the "csr"'), x.now);
+  await send(x, 200, orderJson(x.base, order), { location: `${x.base}/acme/order/${order.id}` });
+  return { account: account.id, issued };
+}
+
+function accountUrl(base: string, a: Account): string {
+  return `${base}/acme/acct/${a.id}`;
+}
+
+function accountJson(a: Account): Record<string, unknown> {
+  return { status: a.status, contact: a.contact, key: a.jwk };
+}
+
+function orderJson(base: string, o: Order): Record<string, unknown> {
+  return {
+    status: o.status,
+    expires: o.expires,
+    identifiers: o.identifiers,
+    authorizations: o.authorizations.map((a) => `${base}/acme/authz/${a}`),
+    finalize: `${base}/acme/finalize/${o.id}`,
+    ...(o.certificate ? { certificate: `${base}/acme/cert/${o.id}` } : {}),
+    ...(o.error ? { error: { ...o.error, type: `urn:ietf:params:acme:error:${o.error.type}` } } : {}),
+  };
+}
+
+function authzJson(base: string, a: Authorization): Record<string, unknown> {
+  return { identifier: a.identifier, status: a.status, expires: a.expires, challenges: a.challenges.map((c) => challengeJson(base, a, c)) };
+}
+
+function challengeJson(base: string, a: Authorization, c: Challenge): Record<string, unknown> {
+  return {
+    type: c.type,
+    url: `${base}/acme/chall/${a.id}/${c.type}`,
+    token: c.token,
+    status: c.status,
+    ...(c.validated ? { validated: c.validated } : {}),
+    ...(c.error ? { error: { type: `urn:ietf:params:acme:error:${c.error.type}`, detail: c.error.detail, status: 400 } } : {}),
+  };
+}
+
+async function send(x: Exchange, status: number, body: unknown, headers: Record<string, string> = {}): Promise<void> {
+  await sendRaw(x.res, x.server, status, 'application/json', `${JSON.stringify(body)}\n`, { link: `<${x.base}/acme/directory>;rel="index"`, ...headers });
+}
+
+/** Every answer, a refusal too, carries a fresh nonce (RFC 8555 6.5; certbot fails without one). */
+async function sendRaw(res: ServerResponse, server: AcmeServer, status: number, type: string | undefined, body: string, headers: Record<string, string>): Promise<void> {
+  if (res.headersSent) return void res.destroy();
+  const nonce = await server.nonces.issue();
+  const link = headers.link;
+  const extra = Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'link' && k !== 'up'));
+  res.writeHead(status, {
+    'replay-nonce': nonce,
+    'cache-control': 'no-store',
+    ...(type ? { 'content-type': type } : {}),
+    'content-length': Buffer.byteLength(body),
+    ...extra,
+    ...(link ? { link: headers.up ? [link, headers.up] : link } : {}),
+  });
+  res.end(body);
+}

@@ -1,0 +1,262 @@
+// ACME in `ca serve --acme` (SPEC "ACME"), with real clients on loopback: certbot and lego obtain
+// certificates by http-01, names resolving through pebble-challtestsrv's DNS (every A answer is
+// 127.0.0.1); then the refusals an attacker would try, each its problem type.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { Resolver } from 'node:dns/promises';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { caOk, have, needs, run } from '../helpers/ca.js';
+import { https, startServe } from '../helpers/serve.js';
+
+const skip = needs('pebble-challtestsrv', 'pebble') || needs('openssl', 'openssl');
+let dir;
+let server;
+let dns;
+let dnsPort;
+let httpPort;
+const f = (...p) => join(dir, ...p);
+
+async function freeTcpPort() {
+  const s = createTcpServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function freeUdpPort() {
+  const s = createSocket('udp4');
+  await new Promise((r) => s.bind(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** pebble-challtestsrv answers once it has bound its port: asked a few times, 100 ms apart. */
+async function dnsReady() {
+  const resolver = new Resolver({ timeout: 500, tries: 1 });
+  resolver.setServers([`127.0.0.1:${dnsPort}`]);
+  for (let i = 0; i < 50; i++) {
+    if (await resolver.resolve4('ready.example.test').then(() => true, () => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('pebble-challtestsrv did not start');
+}
+
+before(async () => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), 'clusterca-acme-'));
+  caOk(dir, ['init', '--key-type', 'ecdsa', 'acme-ca']);
+  caOk(dir, ['export', '--format', 'pem', '--out', 'ca.crt']);
+  dnsPort = await freeUdpPort();
+  httpPort = await freeTcpPort();
+  const management = await freeTcpPort();
+  dns = spawn('pebble-challtestsrv', ['-dns01', `127.0.0.1:${dnsPort}`, '-management', `127.0.0.1:${management}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-http01', '', '-https01', '', '-tlsalpn01', ''], { stdio: 'ignore' });
+  await dnsReady();
+  server = await startServe(dir, ['--acme', '--acme-allow', 'example.test', '--acme-resolver', `127.0.0.1:${dnsPort}`, '--acme-http-port', String(httpPort)]);
+});
+after(async () => {
+  await server?.stop();
+  dns?.kill();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const directoryUrl = () => `${server.url}/acme/directory`;
+
+function listed() {
+  return JSON.parse(caOk(dir, ['list', '--json']).out);
+}
+
+/** The server's stderr as it arrives: a line written while a synchronous client ran is read after it. */
+async function logged(pattern) {
+  for (let i = 0; i < 50 && !pattern.test(server.log()); i++) await new Promise((r) => setTimeout(r, 50));
+  return server.log();
+}
+
+test('certbot --standalone obtains a certificate by http-01, which verifies and is in ca list', { skip: skip || needs('certbot', 'certbot') }, async () => {
+  const work = f('certbot');
+  const r = run('certbot', ['certonly', '--standalone', '--http-01-port', String(httpPort), '--http-01-address', '127.0.0.1', '--server', directoryUrl(), '--config-dir', work, '--work-dir', work, '--logs-dir', work, '--non-interactive', '--agree-tos', '--register-unsafely-without-email', '-d', 'a.example.test'], { env: { ...process.env, REQUESTS_CA_BUNDLE: f('ca.crt') }, timeout: 120_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const cert = join(work, 'live', 'a.example.test', 'cert.pem');
+  const v = run('openssl', ['verify', '-CAfile', f('ca.crt'), cert]);
+  assert.equal(v.status, 0, v.stderr);
+  const text = run('openssl', ['x509', '-in', cert, '-noout', '-ext', 'subjectAltName']).stdout;
+  assert.match(text, /DNS:a\.example\.test/);
+  const entries = JSON.stringify(listed());
+  assert.match(entries, /a\.example\.test/);
+  // The audit log names the account as the credential.
+  assert.match(await logged(/"credential":"acme:/), /"event":"sign","outcome":"issued","route":"acme-finalize","status":200,"credential":"acme:[A-Za-z0-9_-]+"/);
+});
+
+test('lego obtains a certificate by http-01 with its default ES256 account', { skip: skip || needs('lego', 'lego') }, () => {
+  const path = f('lego');
+  const r = run('lego', ['--server', directoryUrl(), '--accept-tos', '--email', 'a@example.test', '--path', path, '--domains', 'b.example.test', '--http', '--http.port', `127.0.0.1:${httpPort}`, 'run'], { env: { ...process.env, LEGO_CA_CERTIFICATES: f('ca.crt') }, timeout: 120_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const cert = join(path, 'certificates', 'b.example.test.crt');
+  const v = run('openssl', ['verify', '-CAfile', f('ca.crt'), '-untrusted', cert, cert]);
+  assert.equal(v.status, 0, v.stderr);
+  assert.match(JSON.stringify(listed()), /b\.example\.test/);
+});
+
+// --- A small ACME client of our own, to send what real clients never would. ---
+
+function account() {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = publicKey.export({ format: 'jwk' });
+  const thumbprint = createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })).digest('base64url');
+  return { privateKey, jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, thumbprint, kid: undefined };
+}
+
+async function nonce() {
+  const r = await https(`${server.url}/acme/new-nonce`, { method: 'HEAD', ca: f('ca.crt') });
+  return r.headers['replay-nonce'];
+}
+
+function jws(acct, url, payload, n) {
+  const header = { alg: 'ES256', nonce: n, url, ...(acct.kid ? { kid: acct.kid } : { jwk: acct.jwk }) };
+  const protectedB64 = Buffer.from(JSON.stringify(header)).toString('base64url');
+  const payloadB64 = payload === '' ? '' : Buffer.from(JSON.stringify(payload)).toString('base64url');
+  const signature = sign('sha256', Buffer.from(`${protectedB64}.${payloadB64}`), { key: acct.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  return JSON.stringify({ protected: protectedB64, payload: payloadB64, signature });
+}
+
+async function post(acct, url, payload, { n, signedUrl } = {}) {
+  const body = jws(acct, signedUrl ?? url, payload, n ?? (await nonce()));
+  const r = await https(url, { method: 'POST', ca: f('ca.crt'), headers: { 'content-type': 'application/jose+json' }, body });
+  return { ...r, data: r.text ? JSON.parse(r.text.startsWith('-----') ? '{}' : r.text) : {} };
+}
+
+async function register() {
+  const acct = account();
+  const r = await post(acct, `${server.url}/acme/new-account`, { termsOfServiceAgreed: true });
+  assert.equal(r.status, 201, r.text);
+  acct.kid = r.headers.location;
+  return acct;
+}
+
+const problem = (r, type, status) => {
+  assert.equal(r.status, status, r.text);
+  assert.equal(r.data.type, `urn:ietf:params:acme:error:${type}`, r.text);
+  assert.ok(r.headers['replay-nonce'], 'a refusal carries a fresh nonce');
+};
+
+test('the directory, a nonce on every answer, and a new account answered 201 then 200', { skip }, async () => {
+  const d = await https(directoryUrl(), { ca: f('ca.crt') });
+  assert.equal(d.status, 200);
+  const dirJson = d.json();
+  for (const k of ['newNonce', 'newAccount', 'newOrder', 'revokeCert', 'keyChange']) assert.match(dirJson[k], /^https:\/\/127\.0\.0\.1:\d+\/acme\//);
+  const acct = account();
+  const first = await post(acct, dirJson.newAccount, { termsOfServiceAgreed: true });
+  assert.equal(first.status, 201);
+  assert.ok(first.headers['replay-nonce']);
+  assert.match(first.headers.link, /rel="index"/);
+  const again = await post(acct, dirJson.newAccount, { onlyReturnExisting: true });
+  assert.equal(again.status, 200);
+  assert.equal(again.headers.location, first.headers.location);
+});
+
+test('a replayed nonce is badNonce, with a fresh nonce to retry with', { skip }, async () => {
+  const acct = await register();
+  const n = await nonce();
+  const ok = await post(acct, acct.kid, '', { n });
+  assert.equal(ok.status, 200, ok.text);
+  problem(await post(acct, acct.kid, '', { n }), 'badNonce', 400);
+});
+
+test('a JWS signed for another URL is unauthorized', { skip }, async () => {
+  const acct = await register();
+  problem(await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: 'c.example.test' }] }, { signedUrl: acct.kid }), 'unauthorized', 403);
+});
+
+test('an identifier outside --acme-allow is rejectedIdentifier, before any authorization', { skip }, async () => {
+  const acct = await register();
+  const r = await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: 'c.example.test' }, { type: 'dns', value: 'bank.example.com' }] });
+  problem(r, 'rejectedIdentifier', 400);
+  problem(await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: '*.example.test' }] }), 'rejectedIdentifier', 400);
+});
+
+/** An http-01 responder of our own on the validation port, answering as `answer` says. */
+async function responder(answer) {
+  const s = createServer(answer);
+  await new Promise((r) => s.listen(httpPort, '127.0.0.1', r));
+  return { close: () => new Promise((r) => { s.closeAllConnections(); s.close(r); }) };
+}
+
+async function orderFor(acct, names) {
+  const r = await post(acct, `${server.url}/acme/new-order`, { identifiers: names.map((value) => ({ type: 'dns', value })) });
+  assert.equal(r.status, 201, r.text);
+  const authz = (await post(acct, r.data.authorizations[0], '')).data;
+  return { order: r.data, orderUrl: r.headers.location, challenge: authz.challenges.find((c) => c.type === 'http-01') };
+}
+
+test('finalize with a CSR naming more than the order is badCSR, and nothing is issued', { skip }, async () => {
+  const acct = await register();
+  const { order, challenge } = await orderFor(acct, ['d.example.test']);
+  const http = await responder((req, res) => res.end(`${challenge.token}.${acct.thumbprint}`));
+  try {
+    const c = await post(acct, challenge.url, {});
+    assert.equal(c.data.status, 'valid', c.text);
+    assert.match(c.headers.link, /rel="up"/);
+  } finally {
+    await http.close();
+  }
+  const key = f('extra.key');
+  const csr = f('extra.der');
+  const g = run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-subj', '/', '-addext', 'subjectAltName=DNS:d.example.test,DNS:e.example.test', '-outform', 'DER', '-out', csr]);
+  assert.equal(g.status, 0, g.stderr);
+  const before = listed().length;
+  problem(await post(acct, order.finalize, { csr: readFileSync(csr).toString('base64url') }), 'badCSR', 400);
+  assert.equal(listed().length, before);
+});
+
+test('an http-01 server that never answers, or sends 10 MB, makes the challenge invalid within the bound', { skip }, async () => {
+  const acct = await register();
+  const silent = await orderFor(acct, ['f.example.test']);
+  let http = await responder(() => {});
+  try {
+    const c = await post(acct, silent.challenge.url, {});
+    assert.equal(c.data.status, 'invalid', c.text);
+    assert.match(c.data.error.type, /connection/);
+  } finally {
+    await http.close();
+  }
+  const flood = await orderFor(acct, ['g.example.test']);
+  let sent = 0;
+  http = await responder((req, res) => {
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    const write = () => {
+      while (sent < 10 * 1024 * 1024) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', write);
+      }
+      res.end();
+    };
+    res.on('error', () => {});
+    write();
+  });
+  try {
+    const c = await post(acct, flood.challenge.url, {});
+    assert.equal(c.data.status, 'invalid', c.text);
+    assert.match(c.data.error.type, /incorrectResponse/);
+    assert.ok(sent < 10 * 1024 * 1024, `the server read only a bounded part (${sent} bytes were written)`);
+  } finally {
+    await http.close();
+  }
+  const order = (await post(acct, flood.orderUrl, '')).data;
+  assert.equal(order.status, 'invalid');
+});
+
+test('without --acme-allow, an unconstrained CA refuses --acme as a usage error', { skip }, () => {
+  const r = run(process.execPath, [join(import.meta.dirname ?? '.', '../../bin/ca.js'), 'serve', '--acme', '--listen', '127.0.0.1:0'], { cwd: dir, timeout: 20_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--acme-allow/);
+});
+
+void have;
