@@ -5,6 +5,7 @@
  * damaged index is reported with what to restore, never half-used or repaired by guessing.
  */
 import { failure } from '../error.js';
+import { validateAcmeRecords, type AcmeRecords } from './acme-records.js';
 import { lookupsOf } from './state.js';
 
 export const INDEX_VERSION = 2;
@@ -97,6 +98,8 @@ export interface Index {
   crlNumber: number;
   /** the file updates of the last commit */
   applying: ApplyAction[];
+  /** `ca serve --acme`'s accounts, orders and authorizations (acme-records.ts); absent until the first */
+  acme?: AcmeRecords;
 }
 
 export function emptyIndex(): Index {
@@ -120,7 +123,7 @@ const SAN = /^(DNS|IP|URI|email):[\x21-\x7e]+$/;
 const NO_CONTROL = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 const KEY_FILE = /^keys\/pending\/[0-9a-f]{16,64}\.key$/;
 
-class Check {
+export class Check {
   constructor(readonly path: string) {}
   fail(where: string, why: string): never {
     throw failure(`the index ${this.path} is damaged: ${where} ${why}`, 'restore it from a backup; nothing was changed');
@@ -179,7 +182,9 @@ export function parseIndex(text: string, path: string): Index {
   const crlNumber = d.crlNumber === undefined ? 0 : c.count(d.crlNumber, '"crlNumber"');
   const tokens = d.tokens === undefined ? [] : c.list(d.tokens, '"tokens"').map((raw, i) => token(c, raw, `token #${i + 1}`));
   const seq = d.seq === undefined ? 0 : c.count(d.seq, '"seq"');
-  return { version: Number(d.version), seq, certificates, requests, tokens, crlNumber, applying };
+  const index: Index = { version: Number(d.version), seq, certificates, requests, tokens, crlNumber, applying };
+  if (d.acme !== undefined) index.acme = validateAcmeRecords(d.acme, path);
+  return index;
 }
 
 /** One journal record's parts, validated as the snapshot's are (journal.ts). */

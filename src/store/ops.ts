@@ -5,6 +5,7 @@
  * gives back its undo, so a change that fails half-way leaves the index as it found it.
  */
 import type { IndexEntry, PendingRequest, TokenRecord } from './index-file.js';
+import type { AcmeRecord } from './acme-records.js';
 import type { IndexState } from './state.js';
 
 export type Op =
@@ -15,7 +16,9 @@ export type Op =
   | { op: 'crl'; number: number }
   | { op: 'token'; token: TokenRecord }
   | { op: 'token-use'; id: string; at: string }
-  | { op: 'token-revoke'; id: string; at: string };
+  | { op: 'token-revoke'; id: string; at: string }
+  /** an ACME account, order or authorization, replaced whole by its id */
+  | { op: 'acme'; record: AcmeRecord };
 
 type Undo = () => void;
 
@@ -35,5 +38,7 @@ export function applyOp(state: IndexState, op: Op): Undo {
       return state.useToken(op.id, op.at);
     case 'token-revoke':
       return state.revokeToken(op.id, op.at);
+    case 'acme':
+      return state.putAcme(op.record);
   }
 }

@@ -5,6 +5,7 @@
  * The query functions of index-file.ts find these lookups for an index that has them.
  */
 import { failure } from '../error.js';
+import { withAcmeRecord, type AcmeRecord } from './acme-records.js';
 import type { Index, IndexEntry, PendingRequest, TokenRecord } from './index-file.js';
 
 type Undo = () => void;
@@ -108,6 +109,15 @@ export class IndexState {
     this.data.crlNumber = n;
     return () => {
       this.data.crlNumber = before;
+    };
+  }
+
+  putAcme(record: AcmeRecord): Undo {
+    const before = this.data.acme;
+    this.data.acme = withAcmeRecord(before, record);
+    return () => {
+      if (before === undefined) delete this.data.acme;
+      else this.data.acme = before;
     };
   }
 

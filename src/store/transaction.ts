@@ -15,6 +15,7 @@
  * certs/NAME.crt once a change is complete, and no key, certificate or index is ever half-written.
  */
 import { randomBytes } from 'node:crypto';
+import type { AcmeRecord } from './acme-records.js';
 import { readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { linkAllAtomic, sameFile, syncDirectory, type FileRef } from './file.js';
@@ -100,6 +101,10 @@ export class Transaction implements StoreTransaction {
 
   putToken(token: TokenRecord): void {
     this.apply({ op: 'token', token });
+  }
+
+  putAcme(record: AcmeRecord): void {
+    this.apply({ op: 'acme', record });
   }
 
   useToken(id: string, at: Date): void {

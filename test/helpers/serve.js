@@ -4,9 +4,10 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { CA_BIN } from './ca.js';
 
-/** Starts `ca serve` in `cwd`; resolves once it listens, with its URL and a way to stop it. */
+/** Starts `ca serve` in `cwd` (on a free port unless `args` has --listen); resolves once it listens, with its URL and a way to stop it. */
 export function startServe(cwd, args = [], { env = {}, timeoutMs = 20_000 } = {}) {
-  const child = spawn(process.execPath, [CA_BIN, 'serve', '--listen', '127.0.0.1:0', ...args], {
+  const listen = args.includes('--listen') ? [] : ['--listen', '127.0.0.1:0'];
+  const child = spawn(process.execPath, [CA_BIN, 'serve', ...listen, ...args], {
     cwd,
     env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CA_'))), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,6 +12,7 @@ import { issuingProfile, issueWithin, prepareIssue, type Issued } from '../issue
 import type { Service } from '../service.js';
 import { checkIdentifier } from './policy.js';
 import { AcmeRefusal } from './refusal.js';
+import { entryBySerial } from '../../store/index-file.js';
 import { randomId, type Account, type AcmeState, type Authorization, type Identifier, type Order } from './state.js';
 import { validateHttp01, type ValidationOptions } from './validation.js';
 
@@ -29,23 +30,24 @@ const ORDER_LIFETIME_MS = 7 * 86_400_000;
 /** Bound on one order: the certificate's names (MAX_ALT_NAMES is 100; Let's Encrypt allows 100 too). */
 export const MAX_IDENTIFIERS = 100;
 
-export function newAccount(acme: Acme, ask: { jwk: Record<string, unknown>; payload: Record<string, unknown> }): { account: Account; created: boolean } {
+export async function newAccount(acme: Acme, ask: { jwk: Record<string, unknown>; payload: Record<string, unknown> }): Promise<{ account: Account; created: boolean }> {
   const thumbprint = jwkThumbprint(ask.jwk);
   const existing = acme.state.accountByThumbprint(thumbprint);
   if (existing) return { account: existing, created: false };
   if (ask.payload.onlyReturnExisting === true) throw new AcmeRefusal('accountDoesNotExist', 'no account has this key; register without onlyReturnExisting');
   if (ask.payload.termsOfServiceAgreed !== undefined && typeof ask.payload.termsOfServiceAgreed !== 'boolean') throw new AcmeRefusal('malformed', '"termsOfServiceAgreed" must be true or false');
-  const account: Account = { id: randomId(), thumbprint, jwk: ask.jwk, contact: contactOf(ask.payload.contact), status: 'valid' };
-  acme.state.putAccount(account);
+  const jwk = Object.fromEntries(['kty', 'crv', 'n', 'e', 'x', 'y'].filter((m) => typeof ask.jwk[m] === 'string').map((m) => [m, ask.jwk[m] as string]));
+  const account: Account = { id: randomId(), thumbprint, jwk, contact: contactOf(ask.payload.contact), status: 'valid' };
+  await acme.state.put([{ kind: 'account', ...account }]);
   return { account, created: true };
 }
 
 /** RFC 8555 7.3.2 and 7.3.6: a new contact list, or deactivation (final). */
-export function updateAccount(acme: Acme, account: Account, payload: Record<string, unknown>): Account {
+export async function updateAccount(acme: Acme, account: Account, payload: Record<string, unknown>): Promise<Account> {
   if (payload.status !== undefined && payload.status !== 'deactivated') throw new AcmeRefusal('malformed', 'an account may only be set to "deactivated"');
   const next: Account = { ...account, contact: payload.contact === undefined ? account.contact : contactOf(payload.contact) };
   if (payload.status === 'deactivated') next.status = 'deactivated';
-  acme.state.putAccount(next);
+  await acme.state.put([{ kind: 'account', ...next }]);
   return next;
 }
 
@@ -61,7 +63,7 @@ function contactOf(value: unknown): string[] {
 }
 
 /** RFC 8555 7.4: every identifier checked against the policy before any authorization exists. */
-export function newOrder(acme: Acme, account: Account, payload: Record<string, unknown>, now: Date): Order {
+export async function newOrder(acme: Acme, account: Account, payload: Record<string, unknown>, now: Date): Promise<Order> {
   const raw = payload.identifiers;
   if (!Array.isArray(raw) || raw.length === 0) throw new AcmeRefusal('malformed', 'the order needs "identifiers", a non-empty list');
   if (raw.length > MAX_IDENTIFIERS) throw new AcmeRefusal('rejectedIdentifier', `an order names at most ${MAX_IDENTIFIERS} identifiers`);
@@ -69,13 +71,10 @@ export function newOrder(acme: Acme, account: Account, payload: Record<string, u
   if (payload.notBefore !== undefined || payload.notAfter !== undefined) throw new AcmeRefusal('malformed', 'notBefore and notAfter are not taken here; the lifetime is the server\'s --acme-days');
   const identifiers = dedupe(raw.map((r) => checkIdentifier(r, acme.allow, acme.service.authority.constraints)));
   const expires = new Date(now.getTime() + ORDER_LIFETIME_MS).toISOString();
-  const authorizations = identifiers.map((identifier) => {
-    const authz: Authorization = { id: randomId(), accountId: account.id, identifier, status: 'pending', expires, challenges: [{ type: 'http-01', token: randomId(), status: 'pending' }] };
-    acme.state.putAuthorization(authz);
-    return authz.id;
-  });
-  const order: Order = { id: randomId(), accountId: account.id, status: 'pending', expires, identifiers, authorizations };
-  acme.state.putOrder(order);
+  const authzs: Authorization[] = identifiers.map((identifier) => ({ id: randomId(), accountId: account.id, identifier, status: 'pending', expires, challenges: [{ type: 'http-01', token: randomId(), status: 'pending' }] }));
+  const order: Order = { id: randomId(), accountId: account.id, status: 'pending', expires, identifiers, authorizations: authzs.map((a) => a.id) };
+  // One change: an order is never recorded without its authorizations.
+  await acme.state.put([...authzs.map((a) => ({ kind: 'authz' as const, ...a })), { kind: 'order', ...order }]);
   return order;
 }
 
@@ -85,14 +84,16 @@ function dedupe(ids: Identifier[]): Identifier[] {
 }
 
 /** An account's own order, its status brought up to date from its authorizations. */
-export function orderOf(acme: Acme, account: Account, id: string): Order {
+export async function orderOf(acme: Acme, account: Account, id: string): Promise<Order> {
   const order = acme.state.order(id);
   if (!order || order.accountId !== account.id) throw new AcmeRefusal('malformed', 'there is no such order for this account', 404);
   if (order.status === 'pending') {
     const authzs = order.authorizations.map((a) => acme.state.authorization(a)!);
-    if (authzs.some((a) => a.status !== 'pending' && a.status !== 'valid')) order.status = 'invalid';
-    else if (authzs.every((a) => a.status === 'valid')) order.status = 'ready';
-    acme.state.putOrder(order);
+    const next = authzs.some((a) => a.status !== 'pending' && a.status !== 'valid') ? 'invalid' : authzs.every((a) => a.status === 'valid') ? 'ready' : 'pending';
+    if (next !== order.status) {
+      order.status = next;
+      await acme.state.put([{ kind: 'order', ...order }]);
+    }
   }
   return order;
 }
@@ -125,7 +126,7 @@ export async function answerChallenge(acme: Acme, account: Account, authzId: str
     challenge.error = { type: refusal.type, detail: refusal.message };
     authz.status = 'invalid';
   }
-  acme.state.putAuthorization(authz);
+  await acme.state.put([{ kind: 'authz', ...authz }]);
   return authz;
 }
 
@@ -134,43 +135,51 @@ export async function answerChallenge(acme: Acme, account: Account, authzId: str
  * certificate is issued at once, the order valid in the same answer.
  */
 export async function finalize(acme: Acme, account: Account, orderId: string, csr: Buffer, now: Date): Promise<{ order: Order; issued: Issued }> {
-  const order = orderOf(acme, account, orderId);
+  const order = await orderOf(acme, account, orderId);
   if (order.status !== 'ready') throw new AcmeRefusal('orderNotReady', `the order is ${order.status}, not ready: every authorization must be valid first`);
   const names = csrNames(csr, order);
   const profile = await issuingProfile(acme.profile, acme.service.store);
   const first = order.identifiers[0]!.value;
-  order.status = 'processing';
-  try {
-    const issued = await acme.service.store.change(async (tx) =>
-      issueWithin(
-        tx,
-        prepareIssue({
-          store: acme.service.store,
-          authority: acme.service.authority,
-          name: { fromCommonName: first },
-          profile,
-          subject: { commonName: first },
-          altNames: names.altNames,
-          publicKey: names.publicKey,
-          key: { none: true },
-          lifetime: { days: acme.days },
-          now,
-          source: 'csr',
-          force: false,
-        }),
-      ),
+  const issued = await acme.service.store.change(async (tx) => {
+    const done = issueWithin(
+      tx,
+      prepareIssue({
+        store: acme.service.store,
+        authority: acme.service.authority,
+        name: { fromCommonName: first },
+        profile,
+        subject: { commonName: first },
+        altNames: names.altNames,
+        publicKey: names.publicKey,
+        key: { none: true },
+        lifetime: { days: acme.days },
+        now,
+        source: 'csr',
+        force: false,
+      }),
     );
-    order.status = 'valid';
-    // certbot 2.1 refuses a chain of one certificate ("less than 2 certificates in chain"): under a
-    // root that issues directly, the root goes with the leaf (as Pebble's chain ends at its root).
-    order.certificate = issued.chainPem === issued.pem ? issued.pem + acme.service.authority.chain.ca : issued.chainPem;
-    order.serial = issued.entry.serial;
-    acme.state.putOrder(order);
-    return { order, issued };
-  } catch (err) {
-    order.status = 'ready';
-    throw err;
-  }
+    // The order is valid in the very change that issues: never a certificate without its order, or the reverse.
+    acme.state.putWithin(tx, [{ kind: 'order', ...order, status: 'valid', serial: done.entry.serial }]);
+    return done;
+  });
+  const valid: Order = { ...order, status: 'valid', serial: issued.entry.serial };
+  acme.state.recorded([{ kind: 'order', ...valid }]);
+  return { order: valid, issued };
+}
+
+/**
+ * The certificate of a valid order, as the store holds it, with the CA certificates above it.
+ * certbot 2.1 refuses a chain of one certificate ("less than 2 certificates in chain"): under a
+ * root that issues directly, the root goes with the leaf (as Pebble's chain ends at its root).
+ */
+export async function certificateChain(acme: Acme, account: Account, orderId: string): Promise<string> {
+  const order = await orderOf(acme, account, orderId);
+  const entry = order.serial === undefined ? undefined : acme.service.store.change(async (tx) => entryBySerial(tx.index, order.serial!));
+  const found = await entry;
+  if (!found) throw new AcmeRefusal('malformed', 'the order has no certificate', 404);
+  const pem = await acme.service.store.certificatePem(found);
+  const { ca, above } = acme.service.authority.chain;
+  return pem + (above.length ? [ca, ...above.slice(0, -1)] : [ca]).join('');
 }
 
 function csrNames(der: Buffer, order: Order): { altNames: AltNames; publicKey: import('node:crypto').KeyObject } {

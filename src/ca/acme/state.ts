@@ -1,60 +1,30 @@
 /**
  * ACME's state (RFC 8555 7.1): accounts, orders and their authorizations with their challenges,
- * behind `AcmeState`, so the use cases do not know where it is kept. The one implementation today
- * keeps it in the server's memory: it does not survive a restart (an account registers again, an
- * order is made again; the certificates issued are in the store like every other).
+ * behind `AcmeState`, so the use cases do not know where it is kept. `StoreAcmeState` keeps it in
+ * the store (the index's "acme" records, one journal op per change: store/acme-records.ts), so
+ * accounts and orders survive a restart; it reads from a copy loaded at start, which this one
+ * server keeps current (several replicas on one store would need reads through the store).
  */
 import { randomBytes } from 'node:crypto';
+import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeChallengeRecord, AcmeIdentifier, AcmeOrderRecord, AcmeRecord } from '../../store/acme-records.js';
+import type { CaStore, StoreTransaction } from '../../store/store.js';
 
-export type Identifier = { type: 'dns' | 'ip'; value: string };
-
-export interface Account {
-  id: string;
-  /** RFC 7638 thumbprint of the account key: one account per key */
-  thumbprint: string;
-  jwk: Record<string, unknown>;
-  contact: string[];
-  status: 'valid' | 'deactivated';
-}
-
-export interface Challenge {
-  type: 'http-01';
-  token: string;
-  status: 'pending' | 'processing' | 'valid' | 'invalid';
-  validated?: string;
-  error?: { type: string; detail: string };
-}
-
-export interface Authorization {
-  id: string;
-  accountId: string;
-  identifier: Identifier;
-  status: 'pending' | 'valid' | 'invalid' | 'deactivated';
-  expires: string;
-  challenges: Challenge[];
-}
-
-export interface Order {
-  id: string;
-  accountId: string;
-  status: 'pending' | 'ready' | 'processing' | 'valid' | 'invalid';
-  expires: string;
-  identifiers: Identifier[];
-  authorizations: string[];
-  /** once valid: the certificate and the intermediates above it, PEM */
-  certificate?: string;
-  serial?: string;
-  error?: { type: string; detail: string };
-}
+export type Identifier = AcmeIdentifier;
+export type Account = AcmeAccountRecord;
+export type Challenge = AcmeChallengeRecord;
+export type Authorization = AcmeAuthzRecord;
+export type Order = AcmeOrderRecord;
 
 export interface AcmeState {
   accountById(id: string): Account | undefined;
   accountByThumbprint(thumbprint: string): Account | undefined;
-  putAccount(account: Account): void;
   order(id: string): Order | undefined;
-  putOrder(order: Order): void;
   authorization(id: string): Authorization | undefined;
-  putAuthorization(authz: Authorization): void;
+  /** records the changes, all or none */
+  put(records: AcmeRecord[]): Promise<void>;
+  /** records them within a change of the store (the certificate's); `recorded` once it committed */
+  putWithin(tx: StoreTransaction, records: AcmeRecord[]): void;
+  recorded(records: readonly AcmeRecord[]): void;
 }
 
 /** 128 random bits, base64url: the ids in every ACME URL, and challenge tokens (RFC 8555 8.1 asks ≥ 128 bits). */
@@ -63,32 +33,69 @@ export function randomId(): string {
 }
 
 export class MemoryAcmeState implements AcmeState {
-  private readonly accounts = new Map<string, Account>();
-  private readonly byThumbprint = new Map<string, string>();
-  private readonly orders = new Map<string, Order>();
-  private readonly authzs = new Map<string, Authorization>();
+  protected readonly accounts = new Map<string, Account>();
+  protected readonly byThumbprint = new Map<string, string>();
+  protected readonly orders = new Map<string, Order>();
+  protected readonly authzs = new Map<string, Authorization>();
 
   accountById(id: string): Account | undefined {
-    return this.accounts.get(id);
+    return copy(this.accounts.get(id));
   }
   accountByThumbprint(thumbprint: string): Account | undefined {
     const id = this.byThumbprint.get(thumbprint);
-    return id === undefined ? undefined : this.accounts.get(id);
-  }
-  putAccount(account: Account): void {
-    this.accounts.set(account.id, account);
-    this.byThumbprint.set(account.thumbprint, account.id);
+    return id === undefined ? undefined : this.accountById(id);
   }
   order(id: string): Order | undefined {
-    return this.orders.get(id);
-  }
-  putOrder(order: Order): void {
-    this.orders.set(order.id, order);
+    return copy(this.orders.get(id));
   }
   authorization(id: string): Authorization | undefined {
-    return this.authzs.get(id);
+    return copy(this.authzs.get(id));
   }
-  putAuthorization(authz: Authorization): void {
-    this.authzs.set(authz.id, authz);
+  async put(records: AcmeRecord[]): Promise<void> {
+    this.recorded(records);
+  }
+
+  putWithin(_tx: StoreTransaction, _records: AcmeRecord[]): void {}
+
+  recorded(records: readonly AcmeRecord[]): void {
+    for (const record of records) {
+      const { kind, ...r } = record;
+      if (kind === 'account') {
+        this.accounts.set(r.id, r as Account);
+        this.byThumbprint.set((r as Account).thumbprint, r.id);
+      } else if (kind === 'order') this.orders.set(r.id, r as Order);
+      else this.authzs.set(r.id, r as Authorization);
+    }
+  }
+}
+
+/** What a use case changes is its own copy until it is put: a failed change leaves nothing behind. */
+function copy<T>(v: T | undefined): T | undefined {
+  return v === undefined ? undefined : structuredClone(v);
+}
+
+export class StoreAcmeState extends MemoryAcmeState {
+  private constructor(private readonly store: CaStore) {
+    super();
+  }
+
+  static async open(store: CaStore): Promise<StoreAcmeState> {
+    const state = new StoreAcmeState(store);
+    const acme = (await store.readIndex()).acme;
+    if (acme) {
+      state.recorded([...acme.accounts.map((a) => ({ kind: 'account' as const, ...a })), ...acme.orders.map((o) => ({ kind: 'order' as const, ...o })), ...acme.authorizations.map((a) => ({ kind: 'authz' as const, ...a }))]);
+    }
+    return state;
+  }
+
+  override async put(records: AcmeRecord[]): Promise<void> {
+    const clones = records.map((r) => structuredClone(r));
+    await this.store.change(async (tx) => this.putWithin(tx, clones));
+    // Only once recorded: a change the store refused is not seen by the next request either.
+    this.recorded(clones);
+  }
+
+  override putWithin(tx: StoreTransaction, records: AcmeRecord[]): void {
+    for (const r of records) tx.putAcme(structuredClone(r));
   }
 }

@@ -112,7 +112,7 @@ async function acmeServer(args: Args, service: import('../../ca/service.js').Ser
   const { usageError } = await import('../../error.js');
   const { wholeNumber } = await import('../../pki/whole-number.js');
   const { allowList } = await import('../../ca/acme/policy.js');
-  const { MemoryAcmeState } = await import('../../ca/acme/state.js');
+  const { StoreAcmeState } = await import('../../ca/acme/state.js');
   const { MemoryNonceStore } = await import('../../server/acme/nonces.js');
   const { issuingProfile } = await import('../../ca/issue.js');
   const allow = allowList(list(args['acme-allow']), service.authority.constraints);
@@ -123,7 +123,7 @@ async function acmeServer(args: Args, service: import('../../ca/service.js').Ser
   return {
     acme: {
       service,
-      state: new MemoryAcmeState(),
+      state: await StoreAcmeState.open(service.store),
       allow,
       profile: args['acme-profile'],
       days: wholeNumber(args['acme-days'], '--acme-days', 1, 3650),

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Issued } from '../../ca/issue.js';
-import { answerChallenge, authorizationOf, finalize, newAccount, newOrder, orderOf, updateAccount, type Acme } from '../../ca/acme/orders.js';
+import { answerChallenge, authorizationOf, certificateChain, finalize, newAccount, newOrder, orderOf, updateAccount, type Acme } from '../../ca/acme/orders.js';
 import { AcmeRefusal } from '../../ca/acme/refusal.js';
 import type { Account, Authorization, Challenge, Order } from '../../ca/acme/state.js';
 import { readBody } from '../limits.js';
@@ -102,29 +102,28 @@ async function post(x: Exchange, path: string): Promise<AcmeIssued | undefined> 
   const { acme } = x.server;
   if (path === '/acme/new-account') {
     const jws = await verify(x, body, 'jwk');
-    const { account, created } = newAccount(acme, { jwk: jws.key.jwk as Record<string, unknown>, payload: payloadObject(jws) });
+    const { account, created } = await newAccount(acme, { jwk: jws.key.jwk as Record<string, unknown>, payload: payloadObject(jws) });
     return void (await send(x, created ? 201 : 200, accountJson(account), { location: accountUrl(x.base, account) }));
   }
   if (path === '/acme/revoke-cert' || path === '/acme/key-change') throw new AcmeProblem('malformed', `${path.slice(6)} is not offered by this server yet; use \`ca revoke\``, { status: 501 });
   const { jws, account } = await signedByAccount(x, body);
   const [, kind, id, sub] = /^\/acme\/([a-z-]+)\/([A-Za-z0-9_-]+)(?:\/([a-z0-9-]+))?$/.exec(path) ?? [];
   if (path === '/acme/new-order') {
-    const order = newOrder(acme, account, payloadObject(jws), x.now);
+    const order = await newOrder(acme, account, payloadObject(jws), x.now);
     return void (await send(x, 201, orderJson(x.base, order), { location: `${x.base}/acme/order/${order.id}` }));
   }
   if (kind === 'acct' && sub === undefined) {
     if (id !== account.id) throw new AcmeProblem('unauthorized', 'this account URL is not the signing account\'s');
-    const next = jws.payload.length === 0 ? account : updateAccount(acme, account, payloadObject(jws));
+    const next = jws.payload.length === 0 ? account : await updateAccount(acme, account, payloadObject(jws));
     return void (await send(x, 200, accountJson(next)));
   }
-  if (kind === 'order' && sub === undefined) return void (await send(x, 200, orderJson(x.base, orderOf(acme, account, id!))));
+  if (kind === 'order' && sub === undefined) return void (await send(x, 200, orderJson(x.base, await orderOf(acme, account, id!))));
   if (kind === 'authz' && sub === undefined) return void (await send(x, 200, authzJson(x.base, authorizationOf(acme, account, id!))));
   if (kind === 'chall' && sub !== undefined) return void (await challenge(x, jws, account, id!, sub));
   if (kind === 'finalize' && sub === undefined) return finalizeOrder(x, jws, account, id!);
   if (kind === 'cert' && sub === undefined) {
-    const order = orderOf(acme, account, id!);
-    if (!order.certificate) throw new AcmeProblem('malformed', 'the order has no certificate', { status: 404 });
-    return void (await sendRaw(x.res, x.server, 200, 'application/pem-certificate-chain', order.certificate, { link: `<${x.base}/acme/directory>;rel="index"` }));
+    const chain = await certificateChain(acme, account, id!);
+    return void (await sendRaw(x.res, x.server, 200, 'application/pem-certificate-chain', chain, { link: `<${x.base}/acme/directory>;rel="index"` }));
   }
   throw new AcmeProblem('malformed', `there is no ${path}`, { status: 404 });
 }
@@ -177,7 +176,7 @@ function orderJson(base: string, o: Order): Record<string, unknown> {
     identifiers: o.identifiers,
     authorizations: o.authorizations.map((a) => `${base}/acme/authz/${a}`),
     finalize: `${base}/acme/finalize/${o.id}`,
-    ...(o.certificate ? { certificate: `${base}/acme/cert/${o.id}` } : {}),
+    ...(o.serial ? { certificate: `${base}/acme/cert/${o.id}` } : {}),
     ...(o.error ? { error: { ...o.error, type: `urn:ietf:params:acme:error:${o.error.type}` } } : {}),
   };
 }
