@@ -253,6 +253,46 @@ test('an http-01 server that never answers, or sends 10 MB, makes the challenge 
   assert.equal(order.status, 'invalid');
 });
 
+test('an http-01 server that redirects forever makes the challenge invalid after 10 redirects', { skip }, async () => {
+  const acct = await register();
+  const { challenge, orderUrl } = await orderFor(acct, ['loop.example.test']);
+  let hops = 0;
+  const http = await responder((req, res) => {
+    hops++;
+    res.writeHead(302, { location: req.url }).end();
+  });
+  try {
+    const c = await post(acct, challenge.url, {});
+    assert.equal(c.data.status, 'invalid', c.text);
+    assert.match(c.data.error.detail, /more than 10 redirects/);
+    assert.equal(hops, 11);
+  } finally {
+    await http.close();
+  }
+  assert.equal((await post(acct, orderUrl, '')).data.status, 'invalid');
+});
+
+test('another account cannot see or answer my challenge, nor read my order', { skip }, async () => {
+  const mine = await register();
+  const theirs = await register();
+  const { challenge, orderUrl } = await orderFor(mine, ['mine.example.test']);
+  problem(await post(theirs, challenge.url, {}), 'malformed', 404);
+  problem(await post(theirs, orderUrl, ''), 'malformed', 404);
+  assert.equal((await post(mine, orderUrl, '')).data.status, 'pending');
+});
+
+test('an unsigned request (alg none) is refused, and a deactivated account can do nothing more', { skip }, async () => {
+  const acct = await register();
+  const header = Buffer.from(JSON.stringify({ alg: 'none', nonce: await nonce(), url: `${server.url}/acme/new-order`, kid: acct.kid })).toString('base64url');
+  const payload = Buffer.from(JSON.stringify({ identifiers: [{ type: 'dns', value: 'n.example.test' }] })).toString('base64url');
+  const r = await https(`${server.url}/acme/new-order`, { method: 'POST', ca: f('ca.crt'), headers: { 'content-type': 'application/jose+json' }, body: JSON.stringify({ protected: header, payload, signature: '' }) });
+  assert.equal(r.status, 400, r.text);
+  assert.equal(JSON.parse(r.text).type, 'urn:ietf:params:acme:error:badSignatureAlgorithm');
+  const off = await post(acct, acct.kid, { status: 'deactivated' });
+  assert.equal(off.data.status, 'deactivated', off.text);
+  problem(await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: 'n.example.test' }] }), 'unauthorized', 403);
+});
+
 test('accounts and orders are in the store: after a restart the account and its order are still there', { skip }, async () => {
   const acct = await register();
   const made = await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: 'h.example.test' }] });
