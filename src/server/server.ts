@@ -115,10 +115,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ServerOption
     if (o.acme && url.pathname.startsWith('/acme/')) {
       // ACME authenticates by the JWS alone (RFC 8555 6.2), not by client certificate or token.
       const done = await handleAcme(req, res, url.pathname, o.acme, new Date());
-      if (done) {
-        const { entry, name } = done.issued;
-        o.log({ event: 'sign', outcome: 'issued', route: 'acme-finalize', status: res.statusCode, credential: `acme:${done.account}`, client, serial: entry.serial, name, sans: entry.sans });
-      }
+      if (done) o.log({ ...done, status: res.statusCode, client });
       return;
     }
     endpoint = ENDPOINTS[url.pathname];

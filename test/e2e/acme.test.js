@@ -3,7 +3,7 @@
 // 127.0.0.1); then the refusals an attacker would try, each its problem type.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
@@ -80,6 +80,8 @@ async function logged(pattern) {
   return server.log();
 }
 
+const auditLines = (text) => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+
 test('certbot --standalone obtains a certificate by http-01, which verifies and is in ca list', { skip: skip || needs('certbot', 'certbot') }, async () => {
   const work = f('certbot');
   const r = run('certbot', ['certonly', '--standalone', '--http-01-port', String(httpPort), '--http-01-address', '127.0.0.1', '--server', directoryUrl(), '--config-dir', work, '--work-dir', work, '--logs-dir', work, '--non-interactive', '--agree-tos', '--register-unsafely-without-email', '-d', 'a.example.test'], { env: { ...process.env, REQUESTS_CA_BUNDLE: f('ca.crt') }, timeout: 120_000 });
@@ -92,7 +94,28 @@ test('certbot --standalone obtains a certificate by http-01, which verifies and 
   const entries = JSON.stringify(listed());
   assert.match(entries, /a\.example\.test/);
   // The audit log names the account as the credential.
-  assert.match(await logged(/"credential":"acme:/), /"event":"sign","outcome":"issued","route":"acme-finalize","status":200,"credential":"acme:[A-Za-z0-9_-]+"/);
+  const line = auditLines(await logged(/"route":"acme-finalize"/)).find((l) => l.route === 'acme-finalize');
+  assert.equal(line?.event, 'sign');
+  assert.equal(line.outcome, 'issued');
+  assert.match(line.credential, /^acme:[A-Za-z0-9_-]{22}$/);
+  assert.deepEqual(line.sans, ['DNS:a.example.test']);
+});
+
+test('certbot revoke: the account revokes its certificate, which ca list and the CRL show revoked', { skip: skip || needs('certbot', 'certbot') }, async () => {
+  const work = f('certbot');
+  const cert = join(work, 'live', 'a.example.test', 'cert.pem');
+  const r = run('certbot', ['revoke', '--cert-path', cert, '--reason', 'superseded', '--server', directoryUrl(), '--config-dir', work, '--work-dir', work, '--logs-dir', work, '--non-interactive', '--no-delete-after-revoke'], { env: { ...process.env, REQUESTS_CA_BUNDLE: f('ca.crt') }, timeout: 120_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const serial = run('openssl', ['x509', '-in', cert, '-noout', '-serial']).stdout.trim().split('=')[1].toLowerCase();
+  const entry = listed().find((e) => e.serial === serial.replace(/^0+/, '') || e.serial === serial);
+  assert.equal(entry?.status, 'revoked', JSON.stringify(entry));
+  const crl = await https(`${server.url}/v1/crl?format=pem`, { ca: f('ca.crt') });
+  const text = run('openssl', ['crl', '-noout', '-text'], { input: crl.text }).stdout;
+  assert.match(text.toLowerCase(), new RegExp(entry.serial));
+  const line = auditLines(await logged(/"route":"acme-revoke"/)).find((l) => l.route === 'acme-revoke');
+  assert.equal(line?.event, 'revoke');
+  assert.equal(line.serial, entry.serial);
+  assert.match(line.credential, /^acme:/);
 });
 
 test('lego obtains a certificate by http-01 with its default ES256 account', { skip: skip || needs('lego', 'lego') }, () => {
@@ -291,6 +314,21 @@ test('an unsigned request (alg none) is refused, and a deactivated account can d
   const off = await post(acct, acct.kid, { status: 'deactivated' });
   assert.equal(off.data.status, 'deactivated', off.text);
   problem(await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: 'n.example.test' }] }), 'unauthorized', 403);
+});
+
+test('revokeCert: another account is unauthorized; a request signed by the certificate\'s own key revokes it', { skip: skip || needs('lego', 'lego') }, async () => {
+  const cert = readFileSync(join(f('lego'), 'certificates', 'b.example.test.crt'), 'utf8');
+  const der = new X509Certificate(cert.split(/(?<=-----END CERTIFICATE-----)/)[0]).raw.toString('base64url');
+  const stranger = await register();
+  problem(await post(stranger, `${server.url}/acme/revoke-cert`, { certificate: der }), 'unauthorized', 403);
+  const privateKey = createPrivateKey(readFileSync(join(f('lego'), 'certificates', 'b.example.test.key')));
+  const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
+  const holder = { privateKey, jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } };
+  problem(await post(holder, `${server.url}/acme/revoke-cert`, { certificate: der, reason: 7 }), 'badRevocationReason', 400);
+  const r = await post(holder, `${server.url}/acme/revoke-cert`, { certificate: der, reason: 1 });
+  assert.equal(r.status, 200, r.text);
+  problem(await post(holder, `${server.url}/acme/revoke-cert`, { certificate: der }), 'alreadyRevoked', 400);
+  assert.equal(listed().find((e) => e.sans.includes('DNS:b.example.test')).status, 'revoked');
 });
 
 test('accounts and orders are in the store: after a restart the account and its order are still there', { skip }, async () => {

@@ -20,6 +20,8 @@ export interface AcmeState {
   accountByThumbprint(thumbprint: string): Account | undefined;
   order(id: string): Order | undefined;
   authorization(id: string): Authorization | undefined;
+  /** the valid order whose certificate has this serial */
+  orderWithSerial(serial: string): Order | undefined;
   /** records the changes, all or none */
   put(records: AcmeRecord[]): Promise<void>;
   /** records them within a change of the store (the certificate's); `recorded` once it committed */
@@ -37,6 +39,7 @@ export class MemoryAcmeState implements AcmeState {
   protected readonly byThumbprint = new Map<string, string>();
   protected readonly orders = new Map<string, Order>();
   protected readonly authzs = new Map<string, Authorization>();
+  protected readonly bySerial = new Map<string, string>();
 
   accountById(id: string): Account | undefined {
     return copy(this.accounts.get(id));
@@ -51,6 +54,10 @@ export class MemoryAcmeState implements AcmeState {
   authorization(id: string): Authorization | undefined {
     return copy(this.authzs.get(id));
   }
+  orderWithSerial(serial: string): Order | undefined {
+    const id = this.bySerial.get(serial);
+    return id === undefined ? undefined : this.order(id);
+  }
   async put(records: AcmeRecord[]): Promise<void> {
     this.recorded(records);
   }
@@ -63,7 +70,10 @@ export class MemoryAcmeState implements AcmeState {
       if (kind === 'account') {
         this.accounts.set(r.id, r as Account);
         this.byThumbprint.set((r as Account).thumbprint, r.id);
-      } else if (kind === 'order') this.orders.set(r.id, r as Order);
+      } else if (kind === 'order') {
+        this.orders.set(r.id, r as Order);
+        if ((r as Order).serial !== undefined) this.bySerial.set((r as Order).serial!, r.id);
+      }
       else this.authzs.set(r.id, r as Authorization);
     }
   }

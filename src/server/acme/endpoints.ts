@@ -5,9 +5,9 @@
  * fresh Replay-Nonce (6.5) and Link rel="index" (7.1); refusals are problem documents (6.7).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Issued } from '../../ca/issue.js';
 import { answerChallenge, authorizationOf, certificateChain, finalize, newAccount, newOrder, orderOf, updateAccount, type Acme } from '../../ca/acme/orders.js';
 import { AcmeRefusal } from '../../ca/acme/refusal.js';
+import { revokeByAcme } from '../../ca/acme/revoke.js';
 import type { Account, Authorization, Challenge, Order } from '../../ca/acme/state.js';
 import { readBody } from '../limits.js';
 import { HttpError } from '../respond.js';
@@ -22,10 +22,16 @@ export interface AcmeServer {
   nonces: NonceStore;
 }
 
-/** What the audit log says of an ACME call that issued. */
-export interface AcmeIssued {
-  account: string;
-  issued: Issued;
+/** What the audit log says of an ACME call that issued or revoked. */
+export interface AcmeAudit {
+  event: 'sign' | 'revoke';
+  outcome: 'issued' | 'revoked';
+  route: 'acme-finalize' | 'acme-revoke';
+  /** `acme:ACCOUNT-ID`, or `acme-key:SERIAL` for a revocation signed by the certificate's key */
+  credential: string;
+  serial: string;
+  name: string;
+  sans?: string[];
 }
 
 interface Exchange {
@@ -39,7 +45,7 @@ interface Exchange {
 }
 
 /** Answers one request under /acme/; resolves with what it issued, if it did. Never throws. */
-export async function handleAcme(req: IncomingMessage, res: ServerResponse, path: string, server: AcmeServer, now: Date): Promise<AcmeIssued | undefined> {
+export async function handleAcme(req: IncomingMessage, res: ServerResponse, path: string, server: AcmeServer, now: Date): Promise<AcmeAudit | undefined> {
   let refusedAs: ProblemType = 'malformed';
   try {
     const base = baseUrl(req);
@@ -95,7 +101,7 @@ async function newNonce(x: Exchange): Promise<void> {
   await sendRaw(x.res, x.server, x.req.method === 'HEAD' ? 200 : 204, undefined, '', { link: `<${x.base}/acme/directory>;rel="index"` });
 }
 
-async function post(x: Exchange, path: string): Promise<AcmeIssued | undefined> {
+async function post(x: Exchange, path: string): Promise<AcmeAudit | undefined> {
   const type = (x.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   const body = await readBody(x.req);
   if (type !== 'application/jose+json') throw new AcmeProblem('malformed', 'send the JWS as application/jose+json (RFC 8555 6.2)', { status: 415 });
@@ -105,7 +111,8 @@ async function post(x: Exchange, path: string): Promise<AcmeIssued | undefined> 
     const { account, created } = await newAccount(acme, { jwk: jws.key.jwk as Record<string, unknown>, payload: payloadObject(jws) });
     return void (await send(x, created ? 201 : 200, accountJson(account), { location: accountUrl(x.base, account) }));
   }
-  if (path === '/acme/revoke-cert' || path === '/acme/key-change') throw new AcmeProblem('malformed', `${path.slice(6)} is not offered by this server yet; use \`ca revoke\``, { status: 501 });
+  if (path === '/acme/revoke-cert') return revoke(x, body);
+  if (path === '/acme/key-change') throw new AcmeProblem('malformed', `${path.slice(6)} is not offered by this server yet; use \`ca revoke\``, { status: 501 });
   const { jws, account } = await signedByAccount(x, body);
   const [, kind, id, sub] = /^\/acme\/([a-z-]+)\/([A-Za-z0-9_-]+)(?:\/([a-z0-9-]+))?$/.exec(path) ?? [];
   if (path === '/acme/new-order') {
@@ -153,12 +160,28 @@ async function challenge(x: Exchange, jws: VerifiedJws, account: Account, authzI
   await send(x, 200, challengeJson(x.base, authz, c), { up: `<${x.base}/acme/authz/${authz.id}>;rel="up"` });
 }
 
-async function finalizeOrder(x: Exchange, jws: VerifiedJws, account: Account, orderId: string): Promise<AcmeIssued> {
+async function finalizeOrder(x: Exchange, jws: VerifiedJws, account: Account, orderId: string): Promise<AcmeAudit> {
   const csr = payloadObject(jws).csr;
   if (typeof csr !== 'string') throw new AcmeProblem('malformed', 'finalize needs "csr", the DER request in base64url');
   const { order, issued } = await finalize(x.server.acme, account, orderId, base64url(csr, 'the "csr"'), x.now);
   await send(x, 200, orderJson(x.base, order), { location: `${x.base}/acme/order/${order.id}` });
-  return { account: account.id, issued };
+  return { event: 'sign', outcome: 'issued', route: 'acme-finalize', credential: `acme:${account.id}`, serial: issued.entry.serial, name: issued.name, sans: issued.entry.sans };
+}
+
+/** RFC 8555 7.6: signed by the account that ordered the certificate (kid) or by its own key (jwk). */
+async function revoke(x: Exchange, body: Buffer): Promise<AcmeAudit> {
+  const jws = await verify(x, body, 'either');
+  const payload = payloadObject(jws);
+  const certificate = base64url(payload.certificate, 'the "certificate"');
+  let by: { account: Account } | { key: import('node:crypto').KeyObject };
+  if (jws.header.kid !== undefined) {
+    const account = accountForKid(x, jws.header.kid)!;
+    if (account.status !== 'valid') throw new AcmeProblem('unauthorized', 'the account is deactivated');
+    by = { account };
+  } else by = { key: jws.key.key };
+  const { entry } = await revokeByAcme(x.server.acme, { certificate, reason: payload.reason, by, now: x.now });
+  await sendRaw(x.res, x.server, 200, undefined, '', { link: `<${x.base}/acme/directory>;rel="index"` });
+  return { event: 'revoke', outcome: 'revoked', route: 'acme-revoke', credential: 'account' in by ? `acme:${by.account.id}` : `acme-key:${entry.serial}`, serial: entry.serial, name: entry.name };
 }
 
 function accountUrl(base: string, a: Account): string {
