@@ -331,6 +331,26 @@ test('revokeCert: another account is unauthorized; a request signed by the certi
   assert.equal(listed().find((e) => e.sans.includes('DNS:b.example.test')).status, 'revoked');
 });
 
+test('a DNS server that never answers makes the challenge invalid (dns) within the bound', { skip, timeout: 60_000 }, async () => {
+  // A resolver that takes every query and answers none.
+  const silent = createSocket('udp4');
+  await new Promise((r) => silent.bind(0, '127.0.0.1', r));
+  const second = await startServe(dir, ['--acme', '--acme-allow', 'example.test', '--acme-resolver', `127.0.0.1:${silent.address().port}`, '--acme-http-port', String(httpPort)]);
+  const main = server;
+  server = second;
+  try {
+    const acct = await register();
+    const { challenge } = await orderFor(acct, ['quiet.example.test']);
+    const c = await post(acct, challenge.url, {});
+    assert.equal(c.data.status, 'invalid', c.text);
+    assert.equal(c.data.error.type, 'urn:ietf:params:acme:error:dns');
+  } finally {
+    server = main;
+    await second.stop();
+    silent.close();
+  }
+});
+
 test('accounts and orders are in the store: after a restart the account and its order are still there', { skip }, async () => {
   const acct = await register();
   const made = await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: 'h.example.test' }] });
