@@ -367,6 +367,27 @@ test('accounts and orders are in the store: after a restart the account and its 
   assert.equal(order.data.status, 'pending');
 });
 
+test('a name-constrained CA needs no --acme-allow: its permitted names are the allow list', { skip }, async (t) => {
+  const constrained = mkdtempSync(join(tmpdir(), 'clusterca-acme-nc-'));
+  t.after(() => rmSync(constrained, { recursive: true, force: true }));
+  caOk(constrained, ['init', '--key-type', 'ecdsa', '--permit-domain', 'corp.test', '--permit-ip', '127.0.0.0/8', 'nc-ca']);
+  caOk(constrained, ['export', '--format', 'pem', '--out', 'ca.crt']);
+  const main = server;
+  server = await startServe(constrained, ['--domain', 'ca.corp.test', '--acme', '--acme-resolver', `127.0.0.1:${dnsPort}`, '--acme-http-port', String(httpPort)]);
+  const mainDir = dir;
+  dir = constrained;
+  try {
+    const acct = await register();
+    const ok = await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: 'web.corp.test' }] });
+    assert.equal(ok.status, 201, ok.text);
+    problem(await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: 'a.example.test' }] }), 'rejectedIdentifier', 400);
+  } finally {
+    await server.stop();
+    server = main;
+    dir = mainDir;
+  }
+});
+
 test('without --acme-allow, an unconstrained CA refuses --acme as a usage error', { skip }, () => {
   const r = run(process.execPath, [join(import.meta.dirname ?? '.', '../../bin/ca.js'), 'serve', '--acme', '--listen', '127.0.0.1:0'], { cwd: dir, timeout: 20_000 });
   assert.equal(r.status, 2, r.stderr);
