@@ -101,6 +101,16 @@ test('certbot --standalone obtains a certificate by http-01, which verifies and 
   assert.deepEqual(line.sans, ['DNS:a.example.test']);
 });
 
+test('certbot renew --force-renewal gets a new certificate for the same name', { skip: skip || needs('certbot', 'certbot') }, () => {
+  const work = f('certbot');
+  const before = listed().filter((e) => e.sans.includes('DNS:a.example.test')).length;
+  const r = run('certbot', ['renew', '--force-renewal', '--no-random-sleep-on-renew', '--cert-name', 'a.example.test', '--config-dir', work, '--work-dir', work, '--logs-dir', work, '--non-interactive'], { env: { ...process.env, REQUESTS_CA_BUNDLE: f('ca.crt') }, timeout: 120_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(listed().filter((e) => e.sans.includes('DNS:a.example.test')).length, before + 1);
+  const v = run('openssl', ['verify', '-CAfile', f('ca.crt'), join(work, 'live', 'a.example.test', 'cert.pem')]);
+  assert.equal(v.status, 0, v.stderr);
+});
+
 test('certbot revoke: the account revokes its certificate, which ca list and the CRL show revoked', { skip: skip || needs('certbot', 'certbot') }, async () => {
   const work = f('certbot');
   const cert = join(work, 'live', 'a.example.test', 'cert.pem');
@@ -126,6 +136,20 @@ test('lego obtains a certificate by http-01 with its default ES256 account', { s
   const v = run('openssl', ['verify', '-CAfile', f('ca.crt'), '-untrusted', cert, cert]);
   assert.equal(v.status, 0, v.stderr);
   assert.match(JSON.stringify(listed()), /b\.example\.test/);
+});
+
+test('lego with an RSA account key (RS256), then lego renew', { skip: skip || needs('lego', 'lego') }, () => {
+  const path = f('lego-rsa');
+  const env = { ...process.env, LEGO_CA_CERTIFICATES: f('ca.crt') };
+  const common = ['--server', directoryUrl(), '--accept-tos', '--email', 'rsa@example.test', '--path', path, '--key-type', 'rsa2048', '--domains', 'r.example.test', '--http', '--http.port', `127.0.0.1:${httpPort}`];
+  const r = run('lego', [...common, 'run'], { env, timeout: 120_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const accountKey = readdirSync(join(path, 'accounts'), { recursive: true }).find((p) => String(p).endsWith('.key'));
+  assert.match(readFileSync(join(path, 'accounts', String(accountKey)), 'utf8'), /BEGIN RSA PRIVATE KEY/);
+  // --days 365: renew now, as a certificate of 90 days has fewer left.
+  const renewed = run('lego', [...common, 'renew', '--days', '365', '--no-random-sleep'], { env, timeout: 120_000 });
+  assert.equal(renewed.status, 0, renewed.stdout + renewed.stderr);
+  assert.equal(listed().filter((e) => e.sans.includes('DNS:r.example.test')).length, 2);
 });
 
 // --- A small ACME client of our own, to send what real clients never would. ---
