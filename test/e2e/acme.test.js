@@ -405,6 +405,29 @@ test('a name-constrained CA needs no --acme-allow: its permitted names are the a
     const ok = await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: 'web.corp.test' }] });
     assert.equal(ok.status, 201, ok.text);
     problem(await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: 'a.example.test' }] }), 'rejectedIdentifier', 400);
+    problem(await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'ip', value: '10.0.0.1' }] }), 'rejectedIdentifier', 400);
+    // Addresses alone would make CN=127.0.0.1, which verifiers hold to the DNS constraints: refused now.
+    problem(await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'ip', value: '127.0.0.1' }] }), 'rejectedIdentifier', 400);
+    // An ip identifier (RFC 8738) beside a name: each validated at its address, both in the SANs.
+    const made = await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: 'web.corp.test' }, { type: 'ip', value: '127.0.0.1' }] });
+    assert.equal(made.status, 201, made.text);
+    const http = await responder((req, res) => res.end(`${req.url.split('/').pop()}.${acct.thumbprint}\n`));
+    try {
+      for (const url of made.data.authorizations) {
+        const challenge = (await post(acct, url, '')).data.challenges.find((c) => c.type === 'http-01');
+        assert.equal((await post(acct, challenge.url, {})).data.status, 'valid');
+      }
+    } finally {
+      await http.close();
+    }
+    const csr = f('ip.der');
+    run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('ip.key'), '-subj', '/', '-addext', 'subjectAltName=DNS:web.corp.test,IP:127.0.0.1', '-outform', 'DER', '-out', csr]);
+    const done = await post(acct, made.data.finalize, { csr: readFileSync(csr).toString('base64url') });
+    assert.equal(done.data.status, 'valid', done.text);
+    const chain = await post(acct, done.data.certificate, '');
+    assert.equal(chain.headers['content-type'], 'application/pem-certificate-chain');
+    const leaf = new X509Certificate(chain.text.split(/(?<=-----END CERTIFICATE-----)/)[0]);
+    assert.equal(leaf.subjectAltName, 'DNS:web.corp.test, IP Address:127.0.0.1');
   } finally {
     await server.stop();
     server = main;

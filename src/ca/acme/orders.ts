@@ -8,7 +8,7 @@ import type { NameConstraints } from '../../pki/constraints.js';
 import { readRequest } from '../../pki/csr.js';
 import { jwkThumbprint } from '../../pki/jwk-thumbprint.js';
 import { altNamesFromText, type AltNames } from '../../pki/san.js';
-import { issuingProfile, issueWithin, prepareIssue, type Issued } from '../issue.js';
+import { checkConstraints, issuingProfile, issueWithin, prepareIssue, type Issued } from '../issue.js';
 import type { Service } from '../service.js';
 import { checkIdentifier } from './policy.js';
 import { AcmeRefusal } from './refusal.js';
@@ -70,12 +70,30 @@ export async function newOrder(acme: Acme, account: Account, payload: Record<str
   // notBefore/notAfter are not honoured (RFC 8555 7.1.3 lets a server refuse them): the lifetime is --acme-days.
   if (payload.notBefore !== undefined || payload.notAfter !== undefined) throw new AcmeRefusal('malformed', 'notBefore and notAfter are not taken here; the lifetime is the server\'s --acme-days');
   const identifiers = dedupe(raw.map((r) => checkIdentifier(r, acme.allow, acme.service.authority.constraints)));
+  checkIssuable(acme, identifiers);
   const expires = new Date(now.getTime() + ORDER_LIFETIME_MS).toISOString();
   const authzs: Authorization[] = identifiers.map((identifier) => ({ id: randomId(), accountId: account.id, identifier, status: 'pending', expires, challenges: [{ type: 'http-01', token: randomId(), status: 'pending' }] }));
   const order: Order = { id: randomId(), accountId: account.id, status: 'pending', expires, identifiers, authorizations: authzs.map((a) => a.id) };
   // One change: an order is never recorded without its authorizations.
   await acme.state.put([...authzs.map((a) => ({ kind: 'authz' as const, ...a })), { kind: 'order', ...order }]);
   return order;
+}
+
+/**
+ * The whole certificate the order would give, held to the CA's rules now rather than at finalize:
+ * an order for addresses only has its first address as CN, which a DNS-constrained CA refuses
+ * (verifiers hold such a CN to the DNS constraints: pki/constraints.ts).
+ */
+function checkIssuable(acme: Acme, identifiers: Identifier[]): void {
+  try {
+    checkConstraints(acme.service.authority.constraints, altNamesOf(identifiers), identifiers[0]!.value);
+  } catch (err) {
+    throw new AcmeRefusal('rejectedIdentifier', `${(err as Error).message}; order a DNS name with the addresses`);
+  }
+}
+
+function altNamesOf(identifiers: Identifier[]): AltNames {
+  return altNamesFromText(identifiers.map((i) => (i.type === 'dns' ? `DNS:${i.value}` : `IP:${i.value}`)));
 }
 
 function dedupe(ids: Identifier[]): Identifier[] {
@@ -198,5 +216,5 @@ function csrNames(der: Buffer, order: Order): { altNames: AltNames; publicKey: i
   if (extra.length || missing.length || info.altNames.uris.length || info.altNames.emails.length) {
     throw new AcmeRefusal('badCSR', `the CSR must name exactly the order's identifiers${extra.length ? `; it adds ${extra.join(', ')}` : ''}${missing.length ? `; it lacks ${missing.join(', ')}` : ''}${info.altNames.uris.length + info.altNames.emails.length ? '; it has URI or e-mail names' : ''}`);
   }
-  return { altNames: altNamesFromText(order.identifiers.map((i) => (i.type === 'dns' ? `DNS:${i.value}` : `IP:${i.value}`))), publicKey: info.publicKey };
+  return { altNames: altNamesOf(order.identifiers), publicKey: info.publicKey };
 }
