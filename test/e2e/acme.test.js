@@ -319,6 +319,20 @@ test('an http-01 server that redirects forever makes the challenge invalid after
   assert.equal((await post(acct, orderUrl, '')).data.status, 'invalid');
 });
 
+test('an http-01 redirect to another port is not followed: the validation reaches no other service', { skip }, async () => {
+  const acct = await register();
+  const { challenge, orderUrl } = await orderFor(acct, ['elsewhere.example.test']);
+  const http = await responder((req, res) => res.writeHead(302, { location: `http://127.0.0.1:2379${req.url}` }).end());
+  try {
+    const c = await post(acct, challenge.url, {});
+    assert.equal(c.data.status, 'invalid', c.text);
+    assert.match(c.data.error.detail, /redirects to port 2379; only the validation port \d+ is followed/);
+  } finally {
+    await http.close();
+  }
+  assert.equal((await post(acct, orderUrl, '')).data.status, 'invalid');
+});
+
 test('another account cannot see or answer my challenge, nor read my order', { skip }, async () => {
   const mine = await register();
   const theirs = await register();

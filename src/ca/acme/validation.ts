@@ -1,7 +1,7 @@
 /**
  * http-01 validation (RFC 8555 8.3), the one place this server reaches out to a client's host.
  * Bounds: the whole validation, DNS and redirects included, within VALIDATION_TIMEOUT_MS (10 s);
- * at most MAX_REDIRECTS (10) redirects, followed over http only; at most MAX_RESPONSE_BYTES
+ * at most MAX_REDIRECTS (10) redirects, followed over http to the validation port only; at most MAX_RESPONSE_BYTES
  * (1 KiB) of the body read, then the connection is cut. Names resolve through the resolver
  * given (--acme-resolver HOST:PORT, UDP), else the system's; an ip identifier is its own address.
  * The connection goes to --acme-http-port (80 by default, RFC 8555 8.3) with Host the identifier.
@@ -38,8 +38,11 @@ export async function validateHttp01(identifier: Identifier, token: string, keyA
     }
     const next = new URL(answer.location, url);
     if (next.protocol !== 'http:') throw new AcmeRefusal('connection', `${url.href} redirects to ${next.protocol} ; only http redirects are followed`);
-    // A redirect to a port not named goes to the validation port, as the first request did.
+    // A redirect to a port not named goes to the validation port, as the first request did; one
+    // to another port is not followed (Let's Encrypt follows only 80 and 443): a client's redirect
+    // must not turn the validation into a request to any service on any port of a host.
     if (next.port === '') next.port = String(o.httpPort);
+    if (next.port !== String(o.httpPort)) throw new AcmeRefusal('connection', `${url.href} redirects to port ${next.port}; only the validation port ${o.httpPort} is followed`);
     url = next;
   }
   throw new AcmeRefusal('connection', `more than ${MAX_REDIRECTS} redirects from ${identifier.value}`);
