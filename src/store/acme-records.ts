@@ -27,7 +27,7 @@ export interface AcmeAccountRecord {
 }
 
 export interface AcmeChallengeRecord {
-  type: 'http-01';
+  type: 'http-01' | 'dns-01';
   token: string;
   status: 'pending' | 'processing' | 'valid' | 'invalid';
   validated?: string | undefined;
@@ -38,6 +38,8 @@ export interface AcmeAuthzRecord {
   id: string;
   accountId: string;
   identifier: AcmeIdentifier;
+  /** RFC 8555 7.1.4: the order named `*.` + the identifier, proven by dns-01 alone */
+  wildcard?: true | undefined;
   status: 'pending' | 'valid' | 'invalid' | 'deactivated';
   expires: string;
   challenges: AcmeChallengeRecord[];
@@ -125,7 +127,9 @@ function order(c: Check, r: Record<string, unknown>, where: string): AcmeOrderRe
 }
 
 function authz(c: Check, r: Record<string, unknown>, where: string): AcmeAuthzRecord {
+  if (r.wildcard !== undefined && r.wildcard !== true) c.fail(`${where} "wildcard"`, 'is not true');
   return {
+    ...(r.wildcard === true ? { wildcard: true as const } : {}),
     id: c.text(r.id, `${where} "id"`, ID),
     accountId: c.text(r.accountId, `${where} "accountId"`, ID),
     identifier: identifier(c, r.identifier, `${where} "identifier"`),
@@ -134,7 +138,7 @@ function authz(c: Check, r: Record<string, unknown>, where: string): AcmeAuthzRe
     challenges: c.list(r.challenges, `${where} "challenges"`).map((raw, n) => {
       const w = `${where} challenge #${n + 1}`;
       const ch = c.object(raw, w);
-      const out: AcmeChallengeRecord = { type: c.oneOf(ch.type, ['http-01'] as const, `${w} "type"`), token: c.text(ch.token, `${w} "token"`, ID), status: c.oneOf(ch.status, ['pending', 'processing', 'valid', 'invalid'] as const, `${w} "status"`) };
+      const out: AcmeChallengeRecord = { type: c.oneOf(ch.type, ['http-01', 'dns-01'] as const, `${w} "type"`), token: c.text(ch.token, `${w} "token"`, ID), status: c.oneOf(ch.status, ['pending', 'processing', 'valid', 'invalid'] as const, `${w} "status"`) };
       if (ch.validated !== undefined) out.validated = c.date(ch.validated, `${w} "validated"`);
       const error = problem(c, ch.error, `${w} "error"`);
       if (error) out.error = error;

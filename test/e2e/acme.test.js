@@ -7,7 +7,7 @@ import { X509Certificate, createHash, createPrivateKey, createPublicKey, generat
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ let server;
 let dns;
 let dnsPort;
 let httpPort;
+let management;
 const f = (...p) => join(dir, ...p);
 
 async function freeTcpPort() {
@@ -57,7 +58,7 @@ before(async () => {
   caOk(dir, ['export', '--format', 'pem', '--out', 'ca.crt']);
   dnsPort = await freeUdpPort();
   httpPort = await freeTcpPort();
-  const management = await freeTcpPort();
+  management = await freeTcpPort();
   dns = spawn('pebble-challtestsrv', ['-dns01', `127.0.0.1:${dnsPort}`, '-management', `127.0.0.1:${management}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-http01', '', '-https01', '', '-tlsalpn01', ''], { stdio: 'ignore' });
   await dnsReady();
   server = await startServe(dir, ['--acme', '--acme-allow', 'example.test', '--acme-resolver', `127.0.0.1:${dnsPort}`, '--acme-http-port', String(httpPort)]);
@@ -152,6 +153,25 @@ test('lego with an RSA account key (RS256), then lego renew', { skip: skip || ne
   assert.equal(listed().filter((e) => e.sans.includes('DNS:r.example.test')).length, 2);
 });
 
+/** A hook script that sets (or clears) a TXT record in pebble-challtestsrv through its management API. */
+function hook(name, body) {
+  const path = f(name);
+  writeFileSync(path, `#!/bin/sh\nset -e\n${body}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+const setTxt = (host, value) => `curl -sf -X POST -d "{\\"host\\":\\"${host}\\",\\"value\\":\\"${value}\\"}" http://127.0.0.1:${management}/set-txt`;
+const clearTxt = (host) => `curl -sf -X POST -d "{\\"host\\":\\"${host}\\"}" http://127.0.0.1:${management}/clear-txt`;
+
+function wildcardIssued(cert, name) {
+  const v = run('openssl', ['verify', '-CAfile', f('ca.crt'), cert]);
+  assert.equal(v.status, 0, v.stderr);
+  const text = run('openssl', ['x509', '-in', cert, '-noout', '-ext', 'subjectAltName']).stdout;
+  assert.match(text, new RegExp(`DNS:${name.replace(/\./g, '\\.')}`));
+  assert.match(text, /DNS:\*\.example\.test/);
+}
+
 // --- A small ACME client of our own, to send what real clients never would. ---
 
 function account() {
@@ -226,7 +246,7 @@ test('an identifier outside --acme-allow is rejectedIdentifier, before any autho
   const acct = await register();
   const r = await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: 'c.example.test' }, { type: 'dns', value: 'bank.example.com' }] });
   problem(r, 'rejectedIdentifier', 400);
-  problem(await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: '*.example.test' }] }), 'rejectedIdentifier', 400);
+  problem(await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: '*.example.com' }] }), 'rejectedIdentifier', 400);
 });
 
 /** An http-01 responder of our own on the validation port, answering as `answer` says. */
@@ -456,3 +476,56 @@ test('without --acme-allow, an unconstrained CA refuses --acme as a usage error'
 });
 
 void have;
+
+test('a wildcard order: its authorization is the base name marked wildcard, with dns-01 alone', { skip }, async () => {
+  const acct = await register();
+  const r = await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: '*.w.example.test' }, { type: 'dns', value: 'w.example.test' }] });
+  assert.equal(r.status, 201, r.text);
+  const authzs = await Promise.all(r.data.authorizations.map(async (u) => (await post(acct, u, '')).data));
+  const wild = authzs.find((a) => a.wildcard === true);
+  assert.deepEqual(wild.identifier, { type: 'dns', value: 'w.example.test' });
+  assert.deepEqual(wild.challenges.map((c) => c.type), ['dns-01']);
+  const plain = authzs.find((a) => a.wildcard === undefined);
+  assert.deepEqual(plain.challenges.map((c) => c.type).sort(), ['dns-01', 'http-01']);
+});
+
+test('a dns-01 TXT record with a wrong value makes the challenge invalid: incorrectResponse', { skip: skip || needs('curl', 'curl') }, async () => {
+  const acct = await register();
+  const r = await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: 'k.example.test' }] });
+  const authz = (await post(acct, r.data.authorizations[0], '')).data;
+  const challenge = authz.challenges.find((c) => c.type === 'dns-01');
+  // The right value for another account's key: what someone else's proof would be.
+  const other = account();
+  const wrong = createHash('sha256').update(`${challenge.token}.${other.thumbprint}`).digest('base64url');
+  const set = run('sh', ['-c', setTxt('_acme-challenge.k.example.test.', wrong)]);
+  assert.equal(set.status, 0, set.stderr);
+  try {
+    const c = await post(acct, challenge.url, {});
+    assert.equal(c.data.status, 'invalid', c.text);
+    assert.equal(c.data.error.type, 'urn:ietf:params:acme:error:incorrectResponse', c.text);
+  } finally {
+    run('sh', ['-c', clearTxt('_acme-challenge.k.example.test.')]);
+  }
+  assert.equal((await post(acct, r.headers.location, '')).data.status, 'invalid');
+});
+
+// Last: certbot and lego run synchronously, and an idle keep-alive connection of this process to the
+// server closes meanwhile unnoticed, so the next request of a test after them would meet EPIPE.
+test('certbot --manual with hooks obtains a name and a wildcard by dns-01', { skip: skip || needs('certbot', 'certbot') || needs('curl', 'curl') }, () => {
+  const work = f('certbot-dns');
+  const auth = hook('certbot-auth.sh', setTxt('_acme-challenge.$CERTBOT_DOMAIN.', '$CERTBOT_VALIDATION'));
+  const cleanup = hook('certbot-cleanup.sh', clearTxt('_acme-challenge.$CERTBOT_DOMAIN.'));
+  const r = run('certbot', ['certonly', '--manual', '--preferred-challenges', 'dns', '--manual-auth-hook', auth, '--manual-cleanup-hook', cleanup, '--server', directoryUrl(), '--config-dir', work, '--work-dir', work, '--logs-dir', work, '--non-interactive', '--agree-tos', '--register-unsafely-without-email', '-d', 'c.example.test', '-d', '*.example.test'], { env: { ...process.env, REQUESTS_CA_BUNDLE: f('ca.crt') }, timeout: 120_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  wildcardIssued(join(work, 'live', 'c.example.test', 'cert.pem'), 'c.example.test');
+});
+
+test('lego --dns exec obtains a name and a wildcard by dns-01', { skip: skip || needs('lego', 'lego') || needs('curl', 'curl') }, () => {
+  const path = f('lego-dns');
+  // lego runs `script present|cleanup <fqdn> <value>`, the fqdn with its final dot.
+  const script = hook('lego-dns.sh', `case "$1" in present) ${setTxt('$2', '$3')} ;; cleanup) ${clearTxt('$2')} ;; esac`);
+  const r = run('lego', ['--server', directoryUrl(), '--accept-tos', '--email', 'a@example.test', '--path', path, '--domains', 'h.example.test', '--domains', '*.example.test', '--dns', 'exec', '--dns.resolvers', `127.0.0.1:${dnsPort}`, '--dns.disable-cp', 'run'], { env: { ...process.env, LEGO_CA_CERTIFICATES: f('ca.crt'), EXEC_PATH: script, EXEC_SEQUENCE_INTERVAL: '1', EXEC_POLLING_INTERVAL: '1' }, timeout: 120_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  wildcardIssued(join(path, 'certificates', 'h.example.test.crt'), 'h.example.test');
+});
+

@@ -21,9 +21,15 @@ test('a damaged record is refused: unknown kind, bad id, a private key member, a
     { ...order, status: 'done' },
     { ...order, identifiers: [{ type: 'email', value: 'a@b' }] },
     { ...account, contact: ['tel:+123'] },
-    { ...authz, challenges: [{ type: 'dns-01', token: ID, status: 'pending' }] },
+    { ...authz, challenges: [{ type: 'http-02', token: ID, status: 'pending' }] },
+    { ...authz, wildcard: 'yes' },
   ];
   for (const r of bad) assert.throws(() => validateAcmeRecord(r, 'change #1', 'journal'), /is damaged/, JSON.stringify(r));
+});
+
+test('a wildcard authorization with its dns-01 challenge is kept as it is', () => {
+  const wildcard = { ...authz, wildcard: true, challenges: [{ type: 'dns-01', token: ID, status: 'pending' }] };
+  assert.deepEqual(validateAcmeRecord(wildcard, 'change #1', 'journal'), wildcard);
 });
 
 test('a record replaces the one of its kind and id, in new lists', () => {

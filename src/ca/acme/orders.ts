@@ -1,5 +1,5 @@
 /**
- * The ACME use cases (RFC 8555 7.3–7.4): accounts, orders, authorizations and their http-01
+ * The ACME use cases (RFC 8555 7.3–7.4): accounts, orders, authorizations and their http-01 and dns-01
  * challenges, finalization. A certificate is issued through ca/issue.ts like every other (the same
  * checks: the CA's constraints, the subject, the lifetime), with --acme-profile and --acme-days,
  * and is in the store's index, `ca list` and `ca revoke`.
@@ -13,8 +13,8 @@ import type { Service } from '../service.js';
 import { checkIdentifier } from './policy.js';
 import { AcmeRefusal } from './refusal.js';
 import { entryBySerial } from '../../store/index-file.js';
-import { randomId, type Account, type AcmeState, type Authorization, type Identifier, type Order } from './state.js';
-import { validateHttp01, type ValidationOptions } from './validation.js';
+import { randomId, type Account, type AcmeState, type Authorization, type Challenge, type Identifier, type Order } from './state.js';
+import { validateDns01, validateHttp01, type ValidationOptions } from './validation.js';
 
 export interface Acme {
   service: Service;
@@ -72,11 +72,29 @@ export async function newOrder(acme: Acme, account: Account, payload: Record<str
   const identifiers = dedupe(raw.map((r) => checkIdentifier(r, acme.allow, acme.service.authority.constraints)));
   checkIssuable(acme, identifiers);
   const expires = new Date(now.getTime() + ORDER_LIFETIME_MS).toISOString();
-  const authzs: Authorization[] = identifiers.map((identifier) => ({ id: randomId(), accountId: account.id, identifier, status: 'pending', expires, challenges: [{ type: 'http-01', token: randomId(), status: 'pending' }] }));
+  const authzs = identifiers.map((identifier) => authorizationFor(account, identifier, expires));
   const order: Order = { id: randomId(), accountId: account.id, status: 'pending', expires, identifiers, authorizations: authzs.map((a) => a.id) };
   // One change: an order is never recorded without its authorizations.
   await acme.state.put([...authzs.map((a) => ({ kind: 'authz' as const, ...a })), { kind: 'order', ...order }]);
   return order;
+}
+
+/**
+ * RFC 8555 7.1.4 and 8.4: a wildcard's authorization is for its base name, marked wildcard, and
+ * only dns-01 proves it; a DNS name is offered http-01 and dns-01; an address http-01 (RFC 8738).
+ */
+function authorizationFor(account: Account, identifier: Identifier, expires: string): Authorization {
+  const wildcard = identifier.value.startsWith('*.');
+  const types: Challenge['type'][] = wildcard ? ['dns-01'] : identifier.type === 'dns' ? ['http-01', 'dns-01'] : ['http-01'];
+  return {
+    id: randomId(),
+    accountId: account.id,
+    identifier: wildcard ? { type: 'dns', value: identifier.value.slice(2) } : identifier,
+    ...(wildcard ? { wildcard: true as const } : {}),
+    status: 'pending',
+    expires,
+    challenges: types.map((type) => ({ type, token: randomId(), status: 'pending' as const })),
+  };
 }
 
 /**
@@ -134,7 +152,9 @@ export async function answerChallenge(acme: Acme, account: Account, authzId: str
   if (challenge.status !== 'pending' || authz.status !== 'pending') return authz;
   challenge.status = 'processing';
   try {
-    await validateHttp01(authz.identifier, challenge.token, `${challenge.token}.${account.thumbprint}`, acme.validation);
+    const keyAuthorization = `${challenge.token}.${account.thumbprint}`;
+    if (challenge.type === 'dns-01') await validateDns01(authz.identifier, keyAuthorization, acme.validation);
+    else await validateHttp01(authz.identifier, challenge.token, keyAuthorization, acme.validation);
     challenge.status = 'valid';
     challenge.validated = now.toISOString();
     authz.status = 'valid';

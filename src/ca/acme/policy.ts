@@ -31,10 +31,10 @@ export function checkIdentifier(raw: unknown, allow: readonly NameConstraints[],
   if (typeof raw !== 'object' || raw === null || typeof id.value !== 'string') throw new AcmeRefusal('malformed', 'an identifier needs "type" and "value" strings');
   if (id.type !== 'dns' && id.type !== 'ip') throw new AcmeRefusal('unsupportedIdentifier', `identifiers of type ${JSON.stringify(id.type)} are not issued here; use dns or ip`);
   if (id.type === 'dns') {
-    // dns-01 is not offered yet, and a wildcard can be proven by nothing else (RFC 8555 7.1.3).
-    if (id.value.startsWith('*.')) throw new AcmeRefusal('rejectedIdentifier', `${id.value}: wildcards need dns-01, which this server does not offer yet`);
+    // A wildcard (RFC 8555 7.1.3) is held to the lists by its base name: `*.a.test` needs a.test allowed.
     const name = canonical(() => parseDnsName(id.value as string), id.value);
-    if (!allow.every((c) => dnsPermitted(c, name)) || !ca.every((c) => dnsPermitted(c, name))) throw new AcmeRefusal('rejectedIdentifier', `${name} is not a name this server issues for`);
+    const base = name.startsWith('*.') ? name.slice(2) : name;
+    if (!allow.every((c) => dnsPermitted(c, base)) || !ca.every((c) => dnsPermitted(c, base))) throw new AcmeRefusal('rejectedIdentifier', `${name} is not a name this server issues for`);
     return { type: 'dns', value: name };
   }
   const ip = canonical(() => parseIp(id.value as string), id.value);

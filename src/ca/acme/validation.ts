@@ -1,11 +1,14 @@
 /**
- * http-01 validation (RFC 8555 8.3), the one place this server reaches out to a client's host.
- * Bounds: the whole validation, DNS and redirects included, within VALIDATION_TIMEOUT_MS (10 s);
+ * http-01 (RFC 8555 8.3) and dns-01 (8.4) validation, the one place this server reaches out to a
+ * client's host or DNS. Bounds, the same for both: the whole validation, DNS and redirects included, within VALIDATION_TIMEOUT_MS (10 s);
  * at most MAX_REDIRECTS (10) redirects, followed over http to the validation port only; at most MAX_RESPONSE_BYTES
  * (1 KiB) of the body read, then the connection is cut. Names resolve through the resolver
  * given (--acme-resolver HOST:PORT, UDP), else the system's; an ip identifier is its own address.
  * The connection goes to --acme-http-port (80 by default, RFC 8555 8.3) with Host the identifier.
+ * dns-01 asks the TXT records of `_acme-challenge.<name>` (a wildcard's base name) in the same
+ * time, each record's strings joined (RFC 1035 3.3.14: a TXT record is strings of at most 255 octets each).
  */
+import { createHash } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
 import { request } from 'node:http';
 import { isIP } from 'node:net';
@@ -48,9 +51,35 @@ export async function validateHttp01(identifier: Identifier, token: string, keyA
   throw new AcmeRefusal('connection', `more than ${MAX_REDIRECTS} redirects from ${identifier.value}`);
 }
 
-async function resolve(host: string, server: string | undefined, deadline: AbortSignal): Promise<string> {
+/** RFC 8555 8.4: some TXT record of `_acme-challenge.<name>` is base64url(SHA-256(key authorization)). */
+export async function validateDns01(identifier: Identifier, keyAuthorization: string, o: ValidationOptions): Promise<void> {
+  const deadline = AbortSignal.timeout(VALIDATION_TIMEOUT_MS);
+  const name = `_acme-challenge.${identifier.value}`;
+  const expected = createHash('sha256').update(keyAuthorization).digest('base64url');
+  const resolver = newResolver(o.resolver);
+  const cancel = () => resolver.cancel();
+  deadline.addEventListener('abort', cancel, { once: true });
+  let records: string[];
+  try {
+    records = (await resolver.resolveTxt(name)).map((chunks) => chunks.join(''));
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (deadline.aborted || code === 'ECANCELLED' || code === 'ETIMEOUT') throw new AcmeRefusal('dns', `the DNS server did not answer for ${name} within ${VALIDATION_TIMEOUT_MS / 1000} s`);
+    throw new AcmeRefusal('dns', `${name} has no TXT record (${code ?? 'lookup failed'})`);
+  } finally {
+    deadline.removeEventListener('abort', cancel);
+  }
+  if (!records.includes(expected)) throw new AcmeRefusal('incorrectResponse', `no TXT record of ${name} is the expected value (${records.length} found)`);
+}
+
+function newResolver(server: string | undefined): Resolver {
   const resolver = new Resolver({ timeout: 2_000, tries: 2 });
   if (server) resolver.setServers([server]);
+  return resolver;
+}
+
+async function resolve(host: string, server: string | undefined, deadline: AbortSignal): Promise<string> {
+  const resolver = newResolver(server);
   const cancel = () => resolver.cancel();
   deadline.addEventListener('abort', cancel, { once: true });
   try {

@@ -205,7 +205,7 @@ function orderJson(base: string, o: Order): Record<string, unknown> {
 }
 
 function authzJson(base: string, a: Authorization): Record<string, unknown> {
-  return { identifier: a.identifier, status: a.status, expires: a.expires, challenges: a.challenges.map((c) => challengeJson(base, a, c)) };
+  return { identifier: a.identifier, ...(a.wildcard ? { wildcard: true } : {}), status: a.status, expires: a.expires, challenges: a.challenges.map((c) => challengeJson(base, a, c)) };
 }
 
 function challengeJson(base: string, a: Authorization, c: Challenge): Record<string, unknown> {
