@@ -389,7 +389,7 @@ test('revokeCert: another account is unauthorized; a request signed by the certi
   assert.equal(listed().find((e) => e.sans.includes('DNS:b.example.test')).status, 'revoked');
 });
 
-test('a DNS server that never answers makes the challenge invalid (dns) within the bound', { skip, timeout: 60_000 }, async () => {
+test('a DNS server that never answers makes an http-01 or a dns-01 challenge invalid (dns) within the bound', { skip, timeout: 60_000 }, async () => {
   // A resolver that takes every query and answers none.
   const silent = createSocket('udp4');
   await new Promise((r) => silent.bind(0, '127.0.0.1', r));
@@ -402,6 +402,12 @@ test('a DNS server that never answers makes the challenge invalid (dns) within t
     const c = await post(acct, challenge.url, {});
     assert.equal(c.data.status, 'invalid', c.text);
     assert.equal(c.data.error.type, 'urn:ietf:params:acme:error:dns');
+    const r = await post(acct, `${server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: '*.quiet.example.test' }] });
+    const dns01 = (await post(acct, r.data.authorizations[0], '')).data.challenges[0];
+    const d = await post(acct, dns01.url, {});
+    assert.equal(d.data.status, 'invalid', d.text);
+    assert.equal(d.data.error.type, 'urn:ietf:params:acme:error:dns', d.text);
+    assert.match(d.data.error.detail, /did not answer/);
   } finally {
     server = main;
     await second.stop();
@@ -509,6 +515,39 @@ test('a dns-01 TXT record with a wrong value makes the challenge invalid: incorr
   assert.equal((await post(acct, r.headers.location, '')).data.status, 'invalid');
 });
 
+/** RFC 8555 7.3.5: the inner JWS, signed by the new key with its jwk and no nonce. */
+function innerKeyChange(acct, newKey, url) {
+  const protectedB64 = Buffer.from(JSON.stringify({ alg: 'ES256', jwk: newKey.jwk, url })).toString('base64url');
+  const payloadB64 = Buffer.from(JSON.stringify({ account: acct.kid, oldKey: acct.jwk })).toString('base64url');
+  const signature = sign('sha256', Buffer.from(`${protectedB64}.${payloadB64}`), { key: newKey.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  return { protected: protectedB64, payload: payloadB64, signature };
+}
+
+test('keyChange: to a key that has an account is 409 naming it; else the old key is refused and the new key is the account', { skip }, async () => {
+  const url = `${server.url}/acme/key-change`;
+  const acct = await register();
+  const other = await register();
+  const taken = await post(acct, url, innerKeyChange(acct, other, url));
+  assert.equal(taken.status, 409, taken.text);
+  assert.equal(taken.headers.location, other.kid);
+  assert.equal((await post(acct, acct.kid, '')).status, 200, 'the refused change left the key as it was');
+  const newKey = account();
+  const changed = await post(acct, url, innerKeyChange(acct, newKey, url));
+  assert.equal(changed.status, 200, changed.text);
+  problem(await post(acct, acct.kid, ''), 'malformed', 400);
+  problem(await post(acct, `${server.url}/acme/new-account`, { onlyReturnExisting: true }, { jwkInstead: true }), 'accountDoesNotExist', 400);
+  newKey.kid = acct.kid;
+  assert.equal((await post(newKey, acct.kid, '')).status, 200);
+  const found = await post(newKey, `${server.url}/acme/new-account`, { onlyReturnExisting: true }, { jwkInstead: true });
+  assert.equal(found.headers.location, acct.kid);
+  // Kept in the store: after a restart, the new key is still the account's and the old one is not.
+  const port = new URL(server.url).port;
+  await server.stop();
+  server = await startServe(dir, ['--listen', `127.0.0.1:${port}`, '--acme', '--acme-allow', 'example.test', '--acme-resolver', `127.0.0.1:${dnsPort}`, '--acme-http-port', String(httpPort)]);
+  assert.equal((await post(newKey, acct.kid, '')).status, 200);
+  problem(await post(acct, acct.kid, ''), 'malformed', 400);
+});
+
 // Last: certbot and lego run synchronously, and an idle keep-alive connection of this process to the
 // server closes meanwhile unnoticed, so the next request of a test after them would meet EPIPE.
 test('certbot --manual with hooks obtains a name and a wildcard by dns-01', { skip: skip || needs('certbot', 'certbot') || needs('curl', 'curl') }, () => {
@@ -528,4 +567,3 @@ test('lego --dns exec obtains a name and a wildcard by dns-01', { skip: skip || 
   assert.equal(r.status, 0, r.stdout + r.stderr);
   wildcardIssued(join(path, 'certificates', 'h.example.test.crt'), 'h.example.test');
 });
-

@@ -51,6 +51,29 @@ export async function updateAccount(acme: Acme, account: Account, payload: Recor
   return next;
 }
 
+/**
+ * RFC 8555 7.3.5: the account's key replaced by `newJwk` (already proven by the inner JWS), after
+ * `oldKey` is checked to be the account's; a key that has an account of its own is a conflict (409).
+ */
+export async function changeKey(acme: Acme, account: Account, oldKey: unknown, newJwk: Record<string, unknown>): Promise<Account> {
+  if (typeof oldKey !== 'object' || oldKey === null || jwkThumbprintOrNone(oldKey as Record<string, unknown>) !== account.thumbprint) throw new AcmeRefusal('malformed', '"oldKey" is not the account\'s current key');
+  const thumbprint = jwkThumbprint(newJwk);
+  const other = acme.state.accountByThumbprint(thumbprint);
+  if (other) throw new AcmeRefusal('malformed', 'the new key already has an account; keep it, or roll over to another key', 409);
+  const jwk = Object.fromEntries(['kty', 'crv', 'n', 'e', 'x', 'y'].filter((m) => typeof newJwk[m] === 'string').map((m) => [m, newJwk[m] as string]));
+  const next: Account = { ...account, thumbprint, jwk };
+  await acme.state.put([{ kind: 'account', ...next }]);
+  return next;
+}
+
+function jwkThumbprintOrNone(jwk: Record<string, unknown>): string | undefined {
+  try {
+    return jwkThumbprint(jwk);
+  } catch {
+    return undefined;
+  }
+}
+
 function contactOf(value: unknown): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || value.length > 10) throw new AcmeRefusal('invalidContact', '"contact" must be a list of at most 10 mailto: URLs');

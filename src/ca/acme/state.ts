@@ -68,6 +68,9 @@ export class MemoryAcmeState implements AcmeState {
     for (const record of records) {
       const { kind, ...r } = record;
       if (kind === 'account') {
+        // A key change (RFC 8555 7.3.5) leaves the old key with no account.
+        const before = this.accounts.get(r.id);
+        if (before && before.thumbprint !== (r as Account).thumbprint) this.byThumbprint.delete(before.thumbprint);
         this.accounts.set(r.id, r as Account);
         this.byThumbprint.set((r as Account).thumbprint, r.id);
       } else if (kind === 'order') {

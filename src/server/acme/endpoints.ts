@@ -5,13 +5,13 @@
  * fresh Replay-Nonce (6.5) and Link rel="index" (7.1); refusals are problem documents (6.7).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerChallenge, authorizationOf, certificateChain, finalize, newAccount, newOrder, orderOf, updateAccount, type Acme } from '../../ca/acme/orders.js';
+import { answerChallenge, authorizationOf, certificateChain, changeKey, finalize, newAccount, newOrder, orderOf, updateAccount, type Acme } from '../../ca/acme/orders.js';
 import { AcmeRefusal } from '../../ca/acme/refusal.js';
 import { revokeByAcme } from '../../ca/acme/revoke.js';
 import type { Account, Authorization, Challenge, Order } from '../../ca/acme/state.js';
 import { readBody } from '../limits.js';
 import { HttpError } from '../respond.js';
-import { base64url, payloadObject, type KeyForm, type VerifiedJws } from './jws.js';
+import { base64url, checkSignature, keyOf, parseJws, payloadObject, type KeyForm, type VerifiedJws } from './jws.js';
 import type { NonceStore } from './nonces.js';
 import { AcmeProblem, problemFromError, renderProblem, type ProblemType } from './problem.js';
 import { verifyRequest } from './request.js';
@@ -112,8 +112,8 @@ async function post(x: Exchange, path: string): Promise<AcmeAudit | undefined> {
     return void (await send(x, created ? 201 : 200, accountJson(account), { location: accountUrl(x.base, account) }));
   }
   if (path === '/acme/revoke-cert') return revoke(x, body);
-  if (path === '/acme/key-change') throw new AcmeProblem('malformed', `${path.slice(6)} is not offered by this server yet; use \`ca revoke\``, { status: 501 });
   const { jws, account } = await signedByAccount(x, body);
+  if (path === '/acme/key-change') return void (await keyChange(x, jws, account));
   const [, kind, id, sub] = /^\/acme\/([a-z-]+)\/([A-Za-z0-9_-]+)(?:\/([a-z0-9-]+))?$/.exec(path) ?? [];
   if (path === '/acme/new-order') {
     const order = await newOrder(acme, account, payloadObject(jws), x.now);
@@ -150,6 +150,27 @@ async function signedByAccount(x: Exchange, body: Buffer): Promise<{ jws: Verifi
   const account = accountForKid(x, jws.header.kid!)!;
   if (account.status !== 'valid') throw new AcmeProblem('unauthorized', 'the account is deactivated');
   return { jws, account };
+}
+
+/**
+ * RFC 8555 7.3.5: the outer JWS by the account (kid), its payload an inner JWS signed by the new
+ * key (jwk, no nonce) for the same url, whose payload names the account and its old key. A new key
+ * that already has an account is 409 with that account's URL in Location, as the RFC says.
+ */
+async function keyChange(x: Exchange, outer: VerifiedJws, account: Account): Promise<void> {
+  const inner = parseJws(outer.payload, true);
+  const key = await keyOf(inner, 'jwk', async () => undefined);
+  checkSignature(inner, key);
+  if (inner.header.url !== outer.header.url) throw new AcmeProblem('malformed', 'the inner JWS must name the same "url" as the outer one');
+  const payload = payloadObject(inner);
+  if (payload.account !== outer.header.kid) throw new AcmeProblem('malformed', '"account" of the inner JWS is not the signing account\'s URL');
+  const other = x.server.acme.state.accountByThumbprint(key.thumbprint);
+  if (other) {
+    const { status, contentType, body } = renderProblem(new AcmeProblem('malformed', 'the new key already has an account (in Location); keep it, or roll over to another key', { status: 409 }));
+    return sendRaw(x.res, x.server, status, contentType, body, { link: `<${x.base}/acme/directory>;rel="index"`, location: accountUrl(x.base, other) });
+  }
+  const next = await changeKey(x.server.acme, account, payload.oldKey, key.jwk as Record<string, unknown>);
+  await send(x, 200, accountJson(next), { location: accountUrl(x.base, next) });
 }
 
 async function challenge(x: Exchange, jws: VerifiedJws, account: Account, authzId: string, type: string): Promise<void> {

@@ -64,7 +64,8 @@ function jsonObject(text: string, what: string): Record<string, unknown> {
 }
 
 /** A request body as a flattened JWS, its form and header checked (not yet its signature). */
-export function parseJws(body: Buffer | string): ParsedJws {
+/** `inner`: the JWS inside a keyChange (RFC 8555 7.3.5), which must have no nonce. */
+export function parseJws(body: Buffer | string, inner = false): ParsedJws {
   const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   if (size > MAX_JWS_BYTES) throw new AcmeProblem('malformed', `the JWS is ${size} bytes; at most ${MAX_JWS_BYTES} are read`);
   const outer = strictJson(body.toString(), 'the request body');
@@ -75,14 +76,14 @@ export function parseJws(body: Buffer | string): ParsedJws {
   if (typeof jws.protected !== 'string' || typeof jws.payload !== 'string' || typeof jws.signature !== 'string') {
     throw new AcmeProblem('malformed', 'the JWS needs "protected", "payload" and "signature" strings');
   }
-  const header = readHeader(base64urlObject(jws.protected, 'the protected header'));
+  const header = readHeader(base64urlObject(jws.protected, 'the protected header'), inner);
   const payload = base64url(jws.payload, 'the payload');
   const signature = base64url(jws.signature, 'the signature');
   return { header, payload, signature, signingInput: Buffer.from(`${jws.protected}.${jws.payload}`, 'ascii') };
 }
 
 /** The protected header's members as RFC 8555 6.2 and 6.5 require them. */
-function readHeader(h: Record<string, unknown>): JwsHeader {
+function readHeader(h: Record<string, unknown>, inner: boolean): JwsHeader {
   if (!isJwsAlgorithm(h.alg)) {
     const alg = typeof h.alg === 'string' ? h.alg : JSON.stringify(h.alg ?? null);
     throw new AcmeProblem('badSignatureAlgorithm', `alg ${alg} is not accepted; use one of ${JWS_ALGORITHMS.join(', ')}`, { algorithms: JWS_ALGORITHMS });
@@ -92,11 +93,16 @@ function readHeader(h: Record<string, unknown>): JwsHeader {
   if (('jwk' in h) === ('kid' in h)) throw new AcmeProblem('malformed', 'the protected header needs exactly one of "jwk" and "kid"');
   if ('kid' in h && (typeof h.kid !== 'string' || h.kid === '')) throw new AcmeProblem('malformed', 'the "kid" is not an account URL');
   if ('jwk' in h && (typeof h.jwk !== 'object' || h.jwk === null || Array.isArray(h.jwk))) throw new AcmeProblem('malformed', 'the "jwk" is not a JSON object');
-  // RFC 8555 6.5: a missing or undecodable nonce is a bad nonce, and the answer carries a new one.
-  if (h.nonce === undefined || h.nonce === '') throw new AcmeProblem('badNonce', 'the protected header has no "nonce"; take one from a Replay-Nonce header');
-  base64url(h.nonce, 'the "nonce"', 'badNonce');
+  if (inner) {
+    // RFC 8555 7.3.5: the inner JWS of a keyChange omits the nonce (the outer one's is spent).
+    if ('nonce' in h) throw new AcmeProblem('malformed', 'the inner JWS of a key change must have no "nonce"');
+  } else {
+    // RFC 8555 6.5: a missing or undecodable nonce is a bad nonce, and the answer carries a new one.
+    if (h.nonce === undefined || h.nonce === '') throw new AcmeProblem('badNonce', 'the protected header has no "nonce"; take one from a Replay-Nonce header');
+    base64url(h.nonce, 'the "nonce"', 'badNonce');
+  }
   if (typeof h.url !== 'string' || h.url === '') throw new AcmeProblem('malformed', 'the protected header has no "url"');
-  const header: JwsHeader = { alg: h.alg, nonce: h.nonce as string, url: h.url };
+  const header: JwsHeader = { alg: h.alg, nonce: inner ? '' : (h.nonce as string), url: h.url };
   if ('jwk' in h) header.jwk = h.jwk as Record<string, unknown>;
   else header.kid = h.kid as string;
   return header;
