@@ -132,10 +132,10 @@ function lifetimeOf(ask: SignAsk): { days: number } | undefined {
  */
 async function signForToken(service: Service, ask: SignAsk, token: string): Promise<Issued> {
   return service.store.change(async (tx) => {
-    activeToken(tx.index, token, ask.now);
+    const record = activeToken(tx.index, token, ask.now);
     const info = readRequest(ask.csr, 'the request');
     const askedName = ask.name === undefined ? undefined : validateNewName(ask.name);
-    const allowed = redeemToken(tx, token, { profile: ask.profile, name: askedName, sans: altNamesText(info.altNames) }, ask.now);
+    const allowed = redeemToken(tx, record, { profile: ask.profile, name: askedName, sans: altNamesText(info.altNames) }, ask.now);
     const profile = await profileOf(service, allowed.profile);
     const lifetime = lifetimeOf(ask);
     if (lifetime && lifetime.days > profile.days) throw usageError(`a token's certificate lasts at most the profile's ${profile.days} days`);

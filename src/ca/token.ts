@@ -138,12 +138,11 @@ export interface Redemption {
 }
 
 /**
- * Inside the issuing change, so two requests with one single-use token cannot both succeed. Returns
- * what the certificate gets: the token's profile and name, and the request's SANs (which must all
- * be allowed), or the token's own when the request names none.
+ * Inside the issuing change, for a token activeToken() verified in it, so two requests with one
+ * single-use token cannot both succeed. Returns what the certificate gets: the token's profile and
+ * name, and the request's SANs (which must all be allowed), or the token's own when none.
  */
-export function redeemToken(tx: StoreTransaction, token: string, ask: Redemption, now: Date): { record: TokenRecord; profile: string; name: string | null; sans: string[] } {
-  const record = activeToken(tx.index, token, now);
+export function redeemToken(tx: StoreTransaction, record: TokenRecord, ask: Redemption, now: Date): { record: TokenRecord; profile: string; name: string | null; sans: string[] } {
   if (ask.profile !== undefined && ask.profile !== record.profile) {
     throw denied(`the enrollment token ${record.id} allows profile ${record.profile}, not ${ask.profile}`);
   }
