@@ -27,7 +27,7 @@ export interface AcmeAccountRecord {
 }
 
 export interface AcmeChallengeRecord {
-  type: 'http-01' | 'dns-01';
+  type: 'http-01' | 'dns-01' | 'tls-alpn-01';
   token: string;
   status: 'pending' | 'processing' | 'valid' | 'invalid';
   validated?: string | undefined;
@@ -138,7 +138,7 @@ function authz(c: Check, r: Record<string, unknown>, where: string): AcmeAuthzRe
     challenges: c.list(r.challenges, `${where} "challenges"`).map((raw, n) => {
       const w = `${where} challenge #${n + 1}`;
       const ch = c.object(raw, w);
-      const out: AcmeChallengeRecord = { type: c.oneOf(ch.type, ['http-01', 'dns-01'] as const, `${w} "type"`), token: c.text(ch.token, `${w} "token"`, ID), status: c.oneOf(ch.status, ['pending', 'processing', 'valid', 'invalid'] as const, `${w} "status"`) };
+      const out: AcmeChallengeRecord = { type: c.oneOf(ch.type, ['http-01', 'dns-01', 'tls-alpn-01'] as const, `${w} "type"`), token: c.text(ch.token, `${w} "token"`, ID), status: c.oneOf(ch.status, ['pending', 'processing', 'valid', 'invalid'] as const, `${w} "status"`) };
       if (ch.validated !== undefined) out.validated = c.date(ch.validated, `${w} "validated"`);
       const error = problem(c, ch.error, `${w} "error"`);
       if (error) out.error = error;

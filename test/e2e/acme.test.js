@@ -492,7 +492,7 @@ test('a wildcard order: its authorization is the base name marked wildcard, with
   assert.deepEqual(wild.identifier, { type: 'dns', value: 'w.example.test' });
   assert.deepEqual(wild.challenges.map((c) => c.type), ['dns-01']);
   const plain = authzs.find((a) => a.wildcard === undefined);
-  assert.deepEqual(plain.challenges.map((c) => c.type).sort(), ['dns-01', 'http-01']);
+  assert.deepEqual(plain.challenges.map((c) => c.type).sort(), ['dns-01', 'http-01', 'tls-alpn-01']);
 });
 
 test('a dns-01 TXT record with a wrong value makes the challenge invalid: incorrectResponse', { skip: skip || needs('curl', 'curl') }, async () => {

@@ -32,6 +32,11 @@ test('a wildcard authorization with its dns-01 challenge is kept as it is', () =
   assert.deepEqual(validateAcmeRecord(wildcard, 'change #1', 'journal'), wildcard);
 });
 
+test('an authorization offering tls-alpn-01 (RFC 8737) is kept as it is', () => {
+  const offered = { ...authz, status: 'pending', challenges: [{ type: 'http-01', token: ID, status: 'pending' }, { type: 'tls-alpn-01', token: ID, status: 'invalid', error: { type: 'tls', detail: 'no acme-tls/1' } }] };
+  assert.deepEqual(validateAcmeRecord(structuredClone(offered), 'change #1', 'journal'), offered);
+});
+
 test('a record replaces the one of its kind and id, in new lists', () => {
   const first = withAcmeRecord(undefined, account);
   const second = withAcmeRecord(first, { ...account, status: 'deactivated' });

@@ -1,7 +1,7 @@
 /**
- * The ACME use cases (RFC 8555 7.3–7.4): accounts, orders, authorizations and their http-01 and dns-01
- * challenges, finalization. A certificate is issued through ca/issue.ts like every other (the same
- * checks: the CA's constraints, the subject, the lifetime), with --acme-profile and --acme-days,
+ * The ACME use cases (RFC 8555 7.3–7.4): accounts, orders, authorizations and their http-01, dns-01
+ * and tls-alpn-01 challenges, finalization. A certificate is issued through ca/issue.ts like every
+ * other (the same checks: the CA's constraints, the subject, the lifetime), with --acme-profile and --acme-days,
  * and is in the store's index, `ca list` and `ca revoke`.
  */
 import type { NameConstraints } from '../../pki/constraints.js';
@@ -14,6 +14,7 @@ import { checkIdentifier } from './policy.js';
 import { AcmeRefusal } from './refusal.js';
 import { entryBySerial } from '../../store/index-file.js';
 import { randomId, type Account, type AcmeState, type Authorization, type Challenge, type Identifier, type Order } from './state.js';
+import { validateTlsAlpn01 } from './tls-alpn.js';
 import { validateDns01, validateHttp01, type ValidationOptions } from './validation.js';
 
 export interface Acme {
@@ -104,11 +105,12 @@ export async function newOrder(acme: Acme, account: Account, payload: Record<str
 
 /**
  * RFC 8555 7.1.4 and 8.4: a wildcard's authorization is for its base name, marked wildcard, and
- * only dns-01 proves it; a DNS name is offered http-01 and dns-01; an address http-01 (RFC 8738).
+ * only dns-01 proves it (RFC 8737 3 too: no tls-alpn-01 for a wildcard); a DNS name is offered
+ * http-01, dns-01 and tls-alpn-01; an address http-01 and tls-alpn-01 (RFC 8738 7).
  */
 function authorizationFor(account: Account, identifier: Identifier, expires: string): Authorization {
   const wildcard = identifier.value.startsWith('*.');
-  const types: Challenge['type'][] = wildcard ? ['dns-01'] : identifier.type === 'dns' ? ['http-01', 'dns-01'] : ['http-01'];
+  const types: Challenge['type'][] = wildcard ? ['dns-01'] : identifier.type === 'dns' ? ['http-01', 'dns-01', 'tls-alpn-01'] : ['http-01', 'tls-alpn-01'];
   return {
     id: randomId(),
     accountId: account.id,
@@ -177,6 +179,7 @@ export async function answerChallenge(acme: Acme, account: Account, authzId: str
   try {
     const keyAuthorization = `${challenge.token}.${account.thumbprint}`;
     if (challenge.type === 'dns-01') await validateDns01(authz.identifier, keyAuthorization, acme.validation);
+    else if (challenge.type === 'tls-alpn-01') await validateTlsAlpn01(authz.identifier, keyAuthorization, acme.validation);
     else await validateHttp01(authz.identifier, challenge.token, keyAuthorization, acme.validation);
     challenge.status = 'valid';
     challenge.validated = now.toISOString();

@@ -2,7 +2,7 @@
  * A refusal of the ACME use cases, named by its ACME error type (RFC 8555 6.7); the web front end
  * (server/acme) renders it as a problem document. ca/ may not import server/, so the type is text here.
  */
-export type AcmeRefusalType = 'malformed' | 'unauthorized' | 'rejectedIdentifier' | 'unsupportedIdentifier' | 'badCSR' | 'orderNotReady' | 'accountDoesNotExist' | 'connection' | 'dns' | 'incorrectResponse' | 'invalidContact' | 'unsupportedContact' | 'serverInternal' | 'alreadyRevoked' | 'badRevocationReason';
+export type AcmeRefusalType = 'malformed' | 'unauthorized' | 'rejectedIdentifier' | 'unsupportedIdentifier' | 'badCSR' | 'orderNotReady' | 'accountDoesNotExist' | 'connection' | 'dns' | 'tls' | 'incorrectResponse' | 'invalidContact' | 'unsupportedContact' | 'serverInternal' | 'alreadyRevoked' | 'badRevocationReason';
 
 export class AcmeRefusal extends Error {
   constructor(

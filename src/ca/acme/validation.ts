@@ -1,5 +1,5 @@
 /**
- * http-01 (RFC 8555 8.3) and dns-01 (8.4) validation, the one place this server reaches out to a
+ * http-01 (RFC 8555 8.3) and dns-01 (8.4) validation, with tls-alpn.ts the one place this server reaches out to a
  * client's host or DNS. Bounds, the same for both: the whole validation, DNS and redirects included, within VALIDATION_TIMEOUT_MS (10 s);
  * at most MAX_REDIRECTS (10) redirects, followed over http to the validation port only; at most MAX_RESPONSE_BYTES
  * (1 KiB) of the body read, then the connection is cut. Names resolve through the resolver
@@ -7,6 +7,8 @@
  * The connection goes to --acme-http-port (80 by default, RFC 8555 8.3) with Host the identifier.
  * dns-01 asks the TXT records of `_acme-challenge.<name>` (a wildcard's base name) in the same
  * time, each record's strings joined (RFC 1035 3.3.14: a TXT record is strings of at most 255 octets each).
+ * tls-alpn-01 (RFC 8737, tls-alpn.ts) resolves the same way, connects to --acme-tls-port (443) and
+ * has the same 10 s for DNS, connection and handshake; nothing is read after the handshake.
  */
 import { createHash } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
@@ -23,6 +25,8 @@ export interface ValidationOptions {
   /** HOST:PORT of a DNS server, or undefined for the system's */
   resolver?: string | undefined;
   httpPort: number;
+  /** the port tls-alpn-01 connects to (RFC 8737 3: 443) */
+  tlsPort: number;
 }
 
 /** Resolves when `identifier` serves `keyAuthorization` at the token's path; else an AcmeRefusal saying why. */
@@ -76,6 +80,11 @@ function newResolver(server: string | undefined): Resolver {
   const resolver = new Resolver({ timeout: 2_000, tries: 2 });
   if (server) resolver.setServers([server]);
   return resolver;
+}
+
+/** The address a validation reaches: an ip identifier's own, else the name's first A, then AAAA record. */
+export async function addressOf(identifier: Identifier, server: string | undefined, deadline: AbortSignal): Promise<string> {
+  return identifier.type === 'ip' ? identifier.value : resolve(identifier.value, server, deadline);
 }
 
 async function resolve(host: string, server: string | undefined, deadline: AbortSignal): Promise<string> {

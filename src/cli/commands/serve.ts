@@ -21,6 +21,7 @@ interface Args extends GlobalArgs, CaPassphraseArgs, AltNameArgs {
   'acme-days': string;
   'acme-resolver'?: string;
   'acme-http-port': string;
+  'acme-tls-port': string;
 }
 
 export const serveCommand: CommandModule<GlobalArgs, Args> = {
@@ -38,13 +39,14 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
       .option('rate-limit', { type: 'string', default: '600', describe: 'requests per minute per certificate, and per address for requests without one (tokens too); an address gets 4 times that in all' })
       .option('timeout', { type: 'string', default: '30', describe: 'seconds a client has to send its whole request' })
       .option('shutdown-timeout', { type: 'string', default: '10', describe: 'seconds to finish the requests under way after SIGTERM; then connections are cut' })
-      .option('acme', { type: 'boolean', describe: 'serve ACME (RFC 8555) under /acme/directory: certbot, lego and other ACME clients obtain certificates by http-01' })
+      .option('acme', { type: 'boolean', describe: 'serve ACME (RFC 8555) under /acme/directory: certbot, lego and other ACME clients obtain certificates by http-01, dns-01 or tls-alpn-01' })
       .option('acme-allow', { type: 'string', describe: 'DOMAIN (and every name below it) or CIDR that ACME may issue for; repeatable (default: the CA\'s name constraints)' })
       .option('acme-profile', { type: 'string', default: 'server', describe: 'the profile of certificates issued through ACME' })
       .option('acme-days', { type: 'string', default: '90', describe: 'days a certificate issued through ACME lasts' })
       .option('acme-resolver', { type: 'string', describe: 'HOST:PORT of the DNS server that resolves names for validation (default: the system\'s)' })
       .option('acme-http-port', { type: 'string', default: '80', describe: 'the port http-01 validation connects to' })
-      .group(['acme', 'acme-allow', 'acme-profile', 'acme-days', 'acme-resolver', 'acme-http-port'], 'ACME:')
+      .option('acme-tls-port', { type: 'string', default: '443', describe: 'the port tls-alpn-01 validation connects to' })
+      .group(['acme', 'acme-allow', 'acme-profile', 'acme-days', 'acme-resolver', 'acme-http-port', 'acme-tls-port'], 'ACME:')
       .group(['listen', 'api-cert-file', 'api-key-file', 'api-ca-file', 'log', 'rate-limit', 'timeout', 'shutdown-timeout'], 'Server:')
       .example('ca serve --ip 10.0.0.1 --listen 10.0.0.1:6060', 'serve the store in ./.ca to the cluster network')
       .example('curl --cacert ca.crt https://127.0.0.1:6060/v1/versions', 'check it') as Argv<Args>;
@@ -127,7 +129,7 @@ async function acmeServer(args: Args, service: import('../../ca/service.js').Ser
       allow,
       profile: args['acme-profile'],
       days: wholeNumber(args['acme-days'], '--acme-days', 1, 3650),
-      validation: { resolver, httpPort: wholeNumber(args['acme-http-port'], '--acme-http-port', 1, 65535) },
+      validation: { resolver, httpPort: wholeNumber(args['acme-http-port'], '--acme-http-port', 1, 65535), tlsPort: wholeNumber(args['acme-tls-port'], '--acme-tls-port', 1, 65535) },
     },
     nonces: new MemoryNonceStore(),
   };
