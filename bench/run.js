@@ -11,6 +11,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchAcme } from './acme.js';
 import { benchServe } from './serve.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -190,6 +191,7 @@ for (const [label, mib] of rss) process.stdout.write(`  ${label.padEnd(40)} ${mi
 
 // --- ca serve ---------------------------------------------------------------------------------
 const served = await benchServe({ work, ca: CA, caBin: CA_BIN, sh, have });
+const acme = await benchAcme({ work, ca: CA, caBin: CA_BIN, sh, have });
 
 // --- docs/performance.md ------------------------------------------------------------------------
 const version = (cmd) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' }).stdout.split('\n')[0].trim();
@@ -252,6 +254,29 @@ Peak RSS of the server holding that index: ${scale.rss.toFixed(0)} MiB.
 Not measured: wrk, cfssl or curl was missing on this machine.
 
 `;
+const acmeSection = acme
+  ? `## \`ca serve --acme\` against Pebble
+
+lego issues ${acme.certs} certificates one after another by http-01 (\`lego run\`, one account, a new
+name each time), against \`ca serve --acme\` and against Pebble (Debian \`pebble\`, the ACME reference
+server) with \`PEBBLE_VA_NOSLEEP=1\`, \`PEBBLE_WFE_NONCEREJECT=0\` and \`PEBBLE_AUTHZREUSE=0\` (no
+deliberate delay, no nonce refused at random, every order validated). Both sides: an ECDSA P-256 CA,
+lego's default P-256 keys, names resolved through \`pebble-challtestsrv\`, validation on loopback.
+Rounds in ABBA order; medians.
+
+| server | ${acme.certs} certificates (s) | per certificate (s) |
+|---|---|---|
+| ca serve --acme | ${acme.ours.toFixed(2)} | ${(acme.ours / acme.certs).toFixed(3)} |
+| Pebble | ${acme.pebble.toFixed(2)} | ${(acme.pebble / acme.certs).toFixed(3)} |
+
+Ratio ${acme.ratio.toFixed(2)}× Pebble (goal ≤ 1.0: ${acme.ratio <= 1 ? 'met' : '**not met**'}; ${acme.rounds} rounds).
+
+`
+  : `## \`ca serve --acme\` against Pebble
+
+Not measured: lego, pebble or curl was missing on this machine.
+
+`;
 const marker = '<!-- analysis: kept by bench/run.js -->';
 let analysis = '';
 try {
@@ -291,7 +316,7 @@ ${table}
 |---|---|---|
 ${rssTable}
 
-${serveSection}${analysis || marker}
+${serveSection}${acmeSection}${analysis || marker}
 `,
 );
 process.stdout.write('\nwrote docs/performance.md\n');
