@@ -3,6 +3,10 @@
  * `ca serve` without anyone copying keys around, for exactly what the token allows (a profile, a
  * name, SANs), until it expires or is used up (once, by default). The store keeps only the
  * SHA-256 of the secret; the token is shown once, when it is made.
+ *
+ * ACME tokens (`--acme`, SPEC "ACME"): an External Account Binding key id (the token's id) and
+ * HMAC key; each use binds one ACME account, which then gets only what the token allows
+ * (ca/acme/binding.ts). Neither kind is accepted where the other is.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { denied, unauthenticated, usageError } from '../error.js';
@@ -40,10 +44,12 @@ export interface TokenRequest {
   ttlSeconds: number;
   uses: number;
   now: Date;
+  /** an ACME token (External Account Binding key) rather than an enrollment token */
+  acme?: boolean | undefined;
 }
 
 export interface CreatedToken {
-  /** id.secret: what the node is given; shown once */
+  /** id.secret: what the node is given; for an ACME token its HMAC key; shown once */
   token: string;
   record: TokenRecord;
 }
@@ -53,18 +59,22 @@ const hashOf = (secret: string) => createHash('sha256').update(secret).digest('h
 export async function createToken(req: TokenRequest): Promise<CreatedToken> {
   const store = await openStore(req.storeDir);
   const profile = await issuingProfile(req.profile, store);
+  if (req.acme) checkAcmeRequest(req);
   const name = req.name === undefined ? null : validateNewName(req.name);
   if (name !== null) checkReplaceable(await store.readIndex(), name, profile.name);
   const sans = altNamesText(req.altNames);
   // The certificate's CN is the token's name or its first DNS or IP name (SPEC "Third wave"): a
   // server certificate must name the host it serves, so a serverAuth token allows at least one.
-  if (hasServerAuth(profile) && !sans.some((s) => s.startsWith('DNS:') || s.startsWith('IP:'))) {
+  // An ACME order always names its hosts: an ACME token without SANs allows any name of --acme-allow.
+  if (!req.acme && hasServerAuth(profile) && !sans.some((s) => s.startsWith('DNS:') || s.startsWith('IP:'))) {
     throw usageError(`a token for profile ${profile.name} (serverAuth) must allow a DNS name or an IP address`, 'add --domain or --ip: the host the certificate will serve');
   }
   const id = randomBytes(6).toString('hex');
+  // An ACME token's secret is the HMAC key (RFC 8555 7.3.4): 32 random bytes, HS256's key size.
   const secret = randomBytes(32).toString('base64url');
   const record: TokenRecord = {
     id,
+    ...(req.acme ? { kind: 'acme' as const, hmac: secret } : {}),
     hash: hashOf(secret),
     profile: profile.name,
     name,
@@ -78,7 +88,17 @@ export async function createToken(req: TokenRequest): Promise<CreatedToken> {
     revokedAt: null,
   };
   await store.change(async (tx) => tx.putToken(record));
-  return { token: `${id}.${secret}`, record };
+  return { token: req.acme ? secret : `${id}.${secret}`, record };
+}
+
+/**
+ * An ACME certificate's subject is its first identifier and its names are dns or ip identifiers
+ * (ca/acme/orders.ts): a name, an O, a URI or an e-mail SAN could never be given, so they are refused.
+ */
+function checkAcmeRequest(req: TokenRequest): void {
+  if (req.name !== undefined) throw usageError('--name does not go with --acme: an ACME certificate is named by its order\'s first identifier', 'leave --name out; limit the names with --domain and --ip');
+  if (req.organization !== undefined) throw usageError('--organization does not go with --acme: an ACME certificate\'s subject is its first identifier alone', 'leave --organization out, or use an enrollment token (without --acme)');
+  if (req.altNames.uris.length > 0 || req.altNames.emails.length > 0) throw usageError('--uri and --email do not go with --acme: ACME orders name DNS names and IP addresses only', 'limit the names with --domain and --ip');
 }
 
 export type TokenState = 'active' | 'used' | 'expired' | 'revoked';
@@ -124,6 +144,8 @@ export function activeToken(index: Index, token: string, now: Date): TokenRecord
   if (!record || !secret || !timingSafeEqual(given, Buffer.from(record.hash, 'hex'))) {
     throw unauthenticated('the enrollment token is not valid', 'ask for a new one: `ca token create`');
   }
+  // Its HMAC key is a secret too, but for an ACME client: it binds an account, never a certificate directly.
+  if (record.kind === 'acme') throw denied(`token ${record.id} is an ACME token (External Account Binding key), not an enrollment token`, 'give it to an ACME client (lego --eab, certbot --eab-kid), or ask for an enrollment token: `ca token create` without --acme');
   const state = tokenState(record, now);
   if (state !== 'active') throw denied(`the enrollment token ${record.id} is ${state === 'used' ? 'used up' : state}`, 'ask for a new one: `ca token create`');
   return record;

@@ -24,6 +24,8 @@ export interface AcmeAccountRecord {
   jwk: Record<string, string>;
   contact: string[];
   status: 'valid' | 'deactivated';
+  /** the ACME token (`ca token create --acme`) the account was bound with (RFC 8555 7.3.4): it gets only what that allows */
+  eab?: string | undefined;
 }
 
 export interface AcmeChallengeRecord {
@@ -97,6 +99,7 @@ function account(c: Check, r: Record<string, unknown>, where: string): AcmeAccou
     jwk: Object.fromEntries(Object.entries(jwk).map(([k, v]) => [c.text(k, `${where} "jwk" member`, /^(kty|crv|n|e|x|y)$/), c.text(v, `${where} "jwk" "${k}"`, B64URL)])),
     contact: c.list(r.contact, `${where} "contact"`).map((m, i) => c.text(m, `${where} contact #${i + 1}`, /^mailto:[\x21-\x7e]+$/, 320)),
     status: c.oneOf(r.status, ['valid', 'deactivated'] as const, `${where} "status"`),
+    ...(r.eab === undefined ? {} : { eab: c.text(r.eab, `${where} "eab"`, /^[0-9a-f]{12}$/) }),
   };
 }
 

@@ -58,11 +58,21 @@ export interface PendingRequest {
   csr: string;
 }
 
-/** An enrollment token (`ca token create`): what it allows, and only the hash of its secret. */
+/**
+ * A token (`ca token create`): what it allows. An enrollment token keeps only the hash of its
+ * secret; an ACME token (`--acme`) is an External Account Binding key, kept whole (see `hmac`).
+ */
 export interface TokenRecord {
   id: string;
-  /** SHA-256 of the secret, hex: the secret itself is never stored */
+  /** "acme": an External Account Binding key id (RFC 8555 7.3.4); absent: an enrollment token */
+  kind?: 'acme' | undefined;
+  /** SHA-256 of the secret, hex: the secret itself is never stored (an ACME token: of its HMAC key) */
   hash: string;
+  /**
+   * An ACME token's HMAC key, base64url. The server must recompute the binding's MAC, so the key
+   * itself is kept (as step-ca keeps its EAB keys): the store's files are private (docs/security.md).
+   */
+  hmac?: string | undefined;
   profile: string;
   /** the certificate's name, when the token fixes it */
   name: string | null;
@@ -218,12 +228,18 @@ export function validateTokenId(raw: unknown, where: string, path: string): stri
 }
 
 const TOKEN_ID = /^[0-9a-f]{12}$/;
+/** 32 bytes, base64url without padding */
+const HMAC_KEY = /^[A-Za-z0-9_-]{43}$/;
 
 function token(c: Check, raw: unknown, where: string): TokenRecord {
   const t = c.object(raw, where);
   const nullable = <T>(v: unknown, read: (v: unknown) => T): T | null => (v === null || v === undefined ? null : read(v));
+  // Only an ACME token has (and must have) an HMAC key; an index without "kind" is all enrollment tokens.
+  const acme = t.kind === undefined ? {} : { kind: c.oneOf(t.kind, ['acme'] as const, `${where} "kind"`), hmac: c.text(t.hmac, `${where} "hmac"`, HMAC_KEY) };
+  if (t.kind === undefined && t.hmac !== undefined) c.fail(`${where} "hmac"`, 'is set on an enrollment token');
   return {
     id: c.text(t.id, `${where} "id"`, TOKEN_ID),
+    ...acme,
     hash: c.text(t.hash, `${where} "hash"`, PUBLIC_KEY),
     profile: c.text(t.profile, `${where} "profile"`, PROFILE),
     name: nullable(t.name, (v) => c.text(v, `${where} "name"`, NAME)),

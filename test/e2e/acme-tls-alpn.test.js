@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { caOk, needs, run } from '../helpers/ca.js';
 import { startServe } from '../helpers/serve.js';
-import { account, acmeClient, freeTcpPort, startChallTestSrv } from '../helpers/acme.js';
+import { accountKey, acmeClient, freeTcpPort, startTestDns } from '../helpers/acme.js';
 
 const skip = needs('pebble-challtestsrv', 'pebble') || needs('openssl', 'openssl');
 let dir;
@@ -26,10 +26,10 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'clusterca-alpn-'));
   caOk(dir, ['init', '--key-type', 'ecdsa', 'alpn-ca']);
   caOk(dir, ['export', '--format', 'pem', '--out', 'ca.crt']);
-  dns = await startChallTestSrv();
+  dns = await startTestDns();
   tlsPort = await freeTcpPort();
-  server = await startServe(dir, ['--acme', '--acme-allow', 'example.test', '--acme-allow', '127.0.0.0/8', '--acme-resolver', `127.0.0.1:${dns.dnsPort}`, '--acme-http-port', String(await freeTcpPort()), '--acme-tls-port', String(tlsPort)]);
-  client = acmeClient(server.url, f('ca.crt'));
+  server = await startServe(dir, ['--acme', '--acme-allow', 'example.test', '--acme-allow', '127.0.0.0/8', '--acme-resolver', `127.0.0.1:${dns.port}`, '--acme-http-port', String(await freeTcpPort()), '--acme-tls-port', String(tlsPort)]);
+  client = acmeClient(() => server.url, f('ca.crt'));
 });
 after(async () => {
   await server?.stop();
@@ -114,7 +114,7 @@ test('an ip identifier: SNI is its reverse-DNS name (RFC 8738), the certificate 
 });
 
 test('the digest of another account\'s key authorization is incorrectResponse', { skip }, async () => {
-  const other = account();
+  const other = accountKey();
   const r = await answered({ type: 'dns', value: 'digest.example.test' }, (ch) => ({ ...validationCert('digest', { sans: ['DNS:digest.example.test'], digest: digestOf(`${ch.token}.${other.thumbprint}`) }), ALPNProtocols: ['acme-tls/1'] }));
   refused(r, 'incorrectResponse', /not SHA-256 of this challenge's key authorization/);
 });

@@ -1,8 +1,8 @@
-// What ACME tests share: free loopback ports, pebble-challtestsrv as the DNS server names are
-// resolved through (every A answer 127.0.0.1), and a small ACME client of our own, to send what
-// real clients never would.
+// For tests of `ca serve --acme`: free loopback ports, pebble-challtestsrv as the test DNS server
+// (every A answer is 127.0.0.1), and a small ACME client of our own, to send what real clients
+// never would (RFC 8555 6.2: flattened JWS, ES256 account keys).
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
@@ -25,56 +25,97 @@ export async function freeUdpPort() {
   return port;
 }
 
-/** pebble-challtestsrv answering DNS on a free port; resolves once it answers (asked 100 ms apart, at most 50 times). */
-export async function startChallTestSrv() {
+/** pebble-challtestsrv on free ports; resolves once it answers (asked a few times, 100 ms apart). */
+export async function startTestDns() {
   const dnsPort = await freeUdpPort();
   const management = await freeTcpPort();
   const child = spawn('pebble-challtestsrv', ['-dns01', `127.0.0.1:${dnsPort}`, '-management', `127.0.0.1:${management}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-http01', '', '-https01', '', '-tlsalpn01', ''], { stdio: 'ignore' });
   const resolver = new Resolver({ timeout: 500, tries: 1 });
   resolver.setServers([`127.0.0.1:${dnsPort}`]);
   for (let i = 0; i < 50; i++) {
-    if (await resolver.resolve4('ready.example.test').then(() => true, () => false)) return { dnsPort, management, stop: () => child.kill() };
+    if (await resolver.resolve4('ready.example.test').then(() => true, () => false)) return { port: dnsPort, management, stop: () => child.kill() };
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill();
   throw new Error('pebble-challtestsrv did not start');
 }
 
-/** An ES256 account key, with its RFC 7638 thumbprint. */
-export function account() {
+/** A new ES256 account key, with its public JWK and RFC 7638 thumbprint; `kid` once registered. */
+export function accountKey() {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = publicKey.export({ format: 'jwk' });
   const thumbprint = createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })).digest('base64url');
   return { privateKey, jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, thumbprint, kid: undefined };
 }
 
-/** A client of the server at `serverUrl` (its TLS verified with the `caFile`). */
-export function acmeClient(serverUrl, caFile) {
-  const nonce = async () => (await https(`${serverUrl}/acme/new-nonce`, { method: 'HEAD', ca: caFile })).headers['replay-nonce'];
-  const jws = (acct, url, payload, n) => {
-    const header = { alg: 'ES256', nonce: n, url, ...(acct.kid ? { kid: acct.kid } : { jwk: acct.jwk }) };
-    const protectedB64 = Buffer.from(JSON.stringify(header)).toString('base64url');
-    const payloadB64 = payload === '' ? '' : Buffer.from(JSON.stringify(payload)).toString('base64url');
+const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/**
+ * RFC 8555 7.3.4: the externalAccountBinding of a newAccount to `url`: HS256 over the account's
+ * JWK with the HMAC key, `kid` the key id, no nonce. `jwk` to bind another key than the account's.
+ */
+export function eabBinding(acct, { kid, hmac, url, jwk = acct.jwk, alg = 'HS256' }) {
+  const protectedB64 = b64({ alg, kid, url });
+  const payloadB64 = b64(jwk);
+  const signature = createHmac('sha256', Buffer.from(hmac, 'base64url')).update(`${protectedB64}.${payloadB64}`).digest('base64url');
+  return { protected: protectedB64, payload: payloadB64, signature };
+}
+
+/** A client of the server at `base()` (its URL may change across restarts), trusting the CA file `ca`. */
+export function acmeClient(base, ca) {
+  async function nonce() {
+    const r = await https(`${base()}/acme/new-nonce`, { method: 'HEAD', ca });
+    return r.headers['replay-nonce'];
+  }
+
+  function jws(acct, url, payload, n, jwkInstead) {
+    const header = { alg: 'ES256', nonce: n, url, ...(acct.kid && !jwkInstead ? { kid: acct.kid } : { jwk: acct.jwk }) };
+    const protectedB64 = b64(header);
+    const payloadB64 = payload === '' ? '' : b64(payload);
     const signature = sign('sha256', Buffer.from(`${protectedB64}.${payloadB64}`), { key: acct.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
     return JSON.stringify({ protected: protectedB64, payload: payloadB64, signature });
-  };
-  const post = async (acct, url, payload) => {
-    const r = await https(url, { method: 'POST', ca: caFile, headers: { 'content-type': 'application/jose+json' }, body: jws(acct, url, payload, await nonce()) });
+  }
+
+  /** A POST signed by `acct` (its kid once it has one); `payload` '' for a POST-as-GET. */
+  async function post(acct, url, payload, { jwkInstead = false } = {}) {
+    const body = jws(acct, url, payload, await nonce(), jwkInstead);
+    const r = await https(url, { method: 'POST', ca, headers: { 'content-type': 'application/jose+json' }, body });
     return { ...r, data: r.text && !r.text.startsWith('-----') ? JSON.parse(r.text) : {} };
-  };
-  const register = async () => {
-    const acct = account();
-    const r = await post(acct, `${serverUrl}/acme/new-account`, { termsOfServiceAgreed: true });
+  }
+
+  /** newAccount for `acct` with `binding` (an ACME token's { kid, hmac }, or a ready binding object). */
+  async function newAccount(acct, binding) {
+    const url = `${base()}/acme/new-account`;
+    const externalAccountBinding = binding === undefined ? undefined : binding.protected ? binding : eabBinding(acct, { ...binding, url });
+    const r = await post(acct, url, { termsOfServiceAgreed: true, ...(externalAccountBinding ? { externalAccountBinding } : {}) });
+    if (r.status === 201) acct.kid = r.headers.location;
+    return r;
+  }
+
+  const newOrder = (acct, names) => post(acct, `${base()}/acme/new-order`, { identifiers: names.map((value) => ({ type: /^[0-9.]+$|:/.test(value) ? 'ip' : 'dns', value })) });
+
+  /** A new account of a new key, asserted made. */
+  async function register() {
+    const acct = accountKey();
+    const r = await newAccount(acct);
     assert.equal(r.status, 201, r.text);
-    acct.kid = r.headers.location;
     return acct;
-  };
-  /** A new order for `identifiers` ({type, value}) and its authorizations, read. */
-  const order = async (acct, identifiers) => {
-    const r = await post(acct, `${serverUrl}/acme/new-order`, { identifiers });
+  }
+
+  /** A new order for `identifiers` ({type, value}), asserted made, and its authorizations, read. */
+  async function order(acct, identifiers) {
+    const r = await post(acct, `${base()}/acme/new-order`, { identifiers });
     assert.equal(r.status, 201, r.text);
     const authzs = await Promise.all(r.data.authorizations.map(async (u) => (await post(acct, u, '')).data));
     return { order: r.data, orderUrl: r.headers.location, authzs };
-  };
-  return { nonce, post, register, order };
+  }
+
+  return { nonce, post, newAccount, newOrder, register, order };
+}
+
+/** The answer is the ACME problem `type` with `status`, and carries a fresh nonce (RFC 8555 6.5). */
+export function assertProblem(r, type, status) {
+  assert.equal(r.status, status, r.text);
+  assert.equal(r.data.type, `urn:ietf:params:acme:error:${type}`, r.text);
+  assert.ok(r.headers['replay-nonce'], 'a refusal carries a fresh nonce');
 }

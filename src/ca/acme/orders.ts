@@ -10,6 +10,7 @@ import { jwkThumbprint } from '../../pki/jwk-thumbprint.js';
 import { altNamesFromText, type AltNames } from '../../pki/san.js';
 import { checkConstraints, issuingProfile, issueWithin, prepareIssue, type Issued } from '../issue.js';
 import type { Service } from '../service.js';
+import { accountToken, checkTokenNames, eabHmac, spendBinding } from './binding.js';
 import { checkIdentifier } from './policy.js';
 import { AcmeRefusal } from './refusal.js';
 import { entryBySerial } from '../../store/index-file.js';
@@ -24,14 +25,31 @@ export interface Acme {
   profile: string;
   days: number;
   validation: ValidationOptions;
+  /** --acme-eab: every new account must be bound to an ACME token (RFC 8555 7.3.4) */
+  requireBinding?: boolean | undefined;
 }
+
+/** The HMAC key (base64url) of an EAB key id, or undefined if there is none. */
+export type EabHmacLookup = (kid: string) => Promise<string | undefined>;
+
+/**
+ * Checks the newAccount's External Account Binding with the keys it is given, resolving with the
+ * key id it binds; server/acme/eab.ts. Called only for an account about to be created.
+ */
+export type BindingCheck = (hmacFor: EabHmacLookup) => Promise<{ kid: string }>;
 
 /** An order and its authorizations are valid for a week (Boulder: 7 days), long enough for any client. */
 const ORDER_LIFETIME_MS = 7 * 86_400_000;
 /** Bound on one order: the certificate's names (MAX_ALT_NAMES is 100; Let's Encrypt allows 100 too). */
 export const MAX_IDENTIFIERS = 100;
 
-export async function newAccount(acme: Acme, ask: { jwk: Record<string, unknown>; payload: Record<string, unknown> }): Promise<{ account: Account; created: boolean }> {
+/**
+ * RFC 8555 7.3: an existing key's account is returned as it is (its binding, if any, was made when
+ * it was created). A new one is bound when `bind` is given (7.3.4): the binding is checked against
+ * the store's ACME tokens and spends one use in the very change that records the account, so a
+ * token of one use binds one account however many ask at once.
+ */
+export async function newAccount(acme: Acme, ask: { jwk: Record<string, unknown>; payload: Record<string, unknown>; bind?: BindingCheck | undefined; now: Date }): Promise<{ account: Account; created: boolean }> {
   const thumbprint = jwkThumbprint(ask.jwk);
   const existing = acme.state.accountByThumbprint(thumbprint);
   if (existing) return { account: existing, created: false };
@@ -39,7 +57,21 @@ export async function newAccount(acme: Acme, ask: { jwk: Record<string, unknown>
   if (ask.payload.termsOfServiceAgreed !== undefined && typeof ask.payload.termsOfServiceAgreed !== 'boolean') throw new AcmeRefusal('malformed', '"termsOfServiceAgreed" must be true or false');
   const jwk = Object.fromEntries(['kty', 'crv', 'n', 'e', 'x', 'y'].filter((m) => typeof ask.jwk[m] === 'string').map((m) => [m, ask.jwk[m] as string]));
   const account: Account = { id: randomId(), thumbprint, jwk, contact: contactOf(ask.payload.contact), status: 'valid' };
-  await acme.state.put([{ kind: 'account', ...account }]);
+  const bind = ask.bind;
+  const raced = await acme.service.store.change(async (tx) => {
+    // The same key registered by a request committed meanwhile: that account, and no use spent.
+    const other = tx.index.acme?.accounts.find((a) => a.thumbprint === thumbprint);
+    if (other) return structuredClone(other);
+    if (bind) {
+      const { kid } = await bind(async (id) => eabHmac(tx.index, id));
+      spendBinding(tx, kid, ask.now);
+      account.eab = kid;
+    }
+    acme.state.putWithin(tx, [{ kind: 'account', ...account }]);
+    return undefined;
+  });
+  if (raced) return { account: raced, created: false };
+  acme.state.recorded([{ kind: 'account', ...structuredClone(account) }]);
   return { account, created: true };
 }
 
@@ -98,8 +130,15 @@ export async function newOrder(acme: Acme, account: Account, payload: Record<str
   const expires = new Date(now.getTime() + ORDER_LIFETIME_MS).toISOString();
   const authzs = identifiers.map((identifier) => authorizationFor(account, identifier, expires));
   const order: Order = { id: randomId(), accountId: account.id, status: 'pending', expires, identifiers, authorizations: authzs.map((a) => a.id) };
-  // One change: an order is never recorded without its authorizations.
-  await acme.state.put([...authzs.map((a) => ({ kind: 'authz' as const, ...a })), { kind: 'order', ...order }]);
+  const records = [...authzs.map((a) => ({ kind: 'authz' as const, ...a })), { kind: 'order' as const, ...order }];
+  // One change: an order is never recorded without its authorizations, nor for a bound account
+  // beyond what its token allows as the store has it now (a revocation counts at once).
+  await acme.service.store.change(async (tx) => {
+    const token = accountToken(tx.index, account, acme.requireBinding === true, now);
+    if (token) checkTokenNames(token, identifiers);
+    acme.state.putWithin(tx, records);
+  });
+  acme.state.recorded(structuredClone(records));
   return order;
 }
 
@@ -202,9 +241,11 @@ export async function finalize(acme: Acme, account: Account, orderId: string, cs
   const order = await orderOf(acme, account, orderId);
   if (order.status !== 'ready') throw new AcmeRefusal('orderNotReady', `the order is ${order.status}, not ready: every authorization must be valid first`);
   const names = csrNames(csr, order);
-  const profile = await issuingProfile(acme.profile, acme.service.store);
   const first = order.identifiers[0]!.value;
   const issued = await acme.service.store.change(async (tx) => {
+    // A bound account's token is checked again here, in the change that issues, and gives the profile.
+    const token = accountToken(tx.index, account, acme.requireBinding === true, now);
+    const profile = await issuingProfile(token?.profile ?? acme.profile, acme.service.store);
     const done = issueWithin(
       tx,
       prepareIssue({

@@ -22,6 +22,7 @@ interface Args extends GlobalArgs, CaPassphraseArgs, AltNameArgs {
   'acme-resolver'?: string;
   'acme-http-port': string;
   'acme-tls-port': string;
+  'acme-eab'?: boolean;
 }
 
 export const serveCommand: CommandModule<GlobalArgs, Args> = {
@@ -46,7 +47,8 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
       .option('acme-resolver', { type: 'string', describe: 'HOST:PORT of the DNS server that resolves names for validation (default: the system\'s)' })
       .option('acme-http-port', { type: 'string', default: '80', describe: 'the port http-01 validation connects to' })
       .option('acme-tls-port', { type: 'string', default: '443', describe: 'the port tls-alpn-01 validation connects to' })
-      .group(['acme', 'acme-allow', 'acme-profile', 'acme-days', 'acme-resolver', 'acme-http-port', 'acme-tls-port'], 'ACME:')
+      .option('acme-eab', { type: 'boolean', describe: 'require External Account Binding: every new ACME account is bound with a key from `ca token create --acme` and gets only what that token allows' })
+      .group(['acme', 'acme-allow', 'acme-profile', 'acme-days', 'acme-resolver', 'acme-http-port', 'acme-tls-port', 'acme-eab'], 'ACME:')
       .group(['listen', 'api-cert-file', 'api-key-file', 'api-ca-file', 'log', 'rate-limit', 'timeout', 'shutdown-timeout'], 'Server:')
       .example('ca serve --ip 10.0.0.1 --listen 10.0.0.1:6060', 'serve the store in ./.ca to the cluster network')
       .example('curl --cacert ca.crt https://127.0.0.1:6060/v1/versions', 'check it') as Argv<Args>;
@@ -67,6 +69,7 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
       if ((args['api-cert-file'] === undefined) !== (args['api-key-file'] === undefined)) {
         throw usageError('--api-cert-file and --api-key-file go together', 'give both, or neither to have a certificate issued from the store');
       }
+      if (args['acme-eab'] && !args.acme) throw usageError('--acme-eab goes with --acme', 'add --acme to serve ACME');
       const own = listenNames(host);
       const altNames = await altNamesOf({ ...args, ip: [...list(args.ip), ...own.ips], domain: [...list(args.domain), ...own.domains] });
       // Read once at start; never logged (SPEC).
@@ -130,6 +133,7 @@ async function acmeServer(args: Args, service: import('../../ca/service.js').Ser
       profile: args['acme-profile'],
       days: wholeNumber(args['acme-days'], '--acme-days', 1, 3650),
       validation: { resolver, httpPort: wholeNumber(args['acme-http-port'], '--acme-http-port', 1, 65535), tlsPort: wholeNumber(args['acme-tls-port'], '--acme-tls-port', 1, 65535) },
+      requireBinding: args['acme-eab'] === true,
     },
     nonces: new MemoryNonceStore(),
   };

@@ -5,12 +5,13 @@
  * fresh Replay-Nonce (6.5) and Link rel="index" (7.1); refusals are problem documents (6.7).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerChallenge, authorizationOf, certificateChain, changeKey, finalize, newAccount, newOrder, orderOf, updateAccount, type Acme } from '../../ca/acme/orders.js';
+import { answerChallenge, authorizationOf, certificateChain, changeKey, finalize, newAccount, newOrder, orderOf, updateAccount, type Acme, type BindingCheck } from '../../ca/acme/orders.js';
 import { AcmeRefusal } from '../../ca/acme/refusal.js';
 import { revokeByAcme } from '../../ca/acme/revoke.js';
 import type { Account, Authorization, Challenge, Order } from '../../ca/acme/state.js';
 import { readBody } from '../limits.js';
 import { HttpError } from '../respond.js';
+import { checkEab } from './eab.js';
 import { base64url, checkSignature, keyOf, parseJws, payloadObject, type KeyForm, type VerifiedJws } from './jws.js';
 import type { NonceStore } from './nonces.js';
 import { AcmeProblem, problemFromError, renderProblem, type ProblemType } from './problem.js';
@@ -50,7 +51,7 @@ export async function handleAcme(req: IncomingMessage, res: ServerResponse, path
   try {
     const base = baseUrl(req);
     const x: Exchange = { req, res, base, url: requestUrl(base, req.url!), server, now };
-    if (path === '/acme/directory') return void (await get(x, () => send(x, 200, directory(base))));
+    if (path === '/acme/directory') return void (await get(x, () => send(x, 200, directory(base, server.acme.requireBinding === true))));
     if (path === '/acme/new-nonce') return void (await newNonce(x));
     if (req.method !== 'POST') throw new AcmeProblem('malformed', `${path} takes POST (RFC 8555 6.3: POST-as-GET)`, { status: 405 });
     if (/^\/acme\/finalize\//.test(path)) refusedAs = 'badCSR';
@@ -79,15 +80,25 @@ function safeBase(req: IncomingMessage): string {
   }
 }
 
-function directory(base: string): Record<string, unknown> {
+function directory(base: string, requireBinding: boolean): Record<string, unknown> {
   return {
     newNonce: `${base}/acme/new-nonce`,
     newAccount: `${base}/acme/new-account`,
     newOrder: `${base}/acme/new-order`,
     revokeCert: `${base}/acme/revoke-cert`,
     keyChange: `${base}/acme/key-change`,
-    meta: { externalAccountRequired: false },
+    meta: { externalAccountRequired: requireBinding },
   };
+}
+
+/**
+ * RFC 8555 7.3.4: with --acme-eab a new account must carry a binding (externalAccountRequired
+ * otherwise). Without it, a binding the client sends is still checked, and binds the account:
+ * RFC 8555 lets a server ignore it, but then an operator could not hand out restricted keys.
+ */
+function bindingCheck(x: Exchange, jws: VerifiedJws, binding: unknown): BindingCheck | undefined {
+  if (binding === undefined && x.server.acme.requireBinding !== true) return undefined;
+  return (hmacFor) => checkEab(binding, jws.key, x.url, hmacFor);
 }
 
 async function get(x: Exchange, answer: () => Promise<void>): Promise<void> {
@@ -108,7 +119,8 @@ async function post(x: Exchange, path: string): Promise<AcmeAudit | undefined> {
   const { acme } = x.server;
   if (path === '/acme/new-account') {
     const jws = await verify(x, body, 'jwk');
-    const { account, created } = await newAccount(acme, { jwk: jws.key.jwk as Record<string, unknown>, payload: payloadObject(jws) });
+    const payload = payloadObject(jws);
+    const { account, created } = await newAccount(acme, { jwk: jws.key.jwk as Record<string, unknown>, payload, bind: bindingCheck(x, jws, payload.externalAccountBinding), now: x.now });
     return void (await send(x, created ? 201 : 200, accountJson(account), { location: accountUrl(x.base, account) }));
   }
   if (path === '/acme/revoke-cert') return revoke(x, body);
