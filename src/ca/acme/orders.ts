@@ -26,7 +26,14 @@ export interface Acme {
 }
 
 /** An order and its authorizations are valid for a week (Boulder: 7 days), long enough for any client. */
-const ORDER_LIFETIME_MS = 7 * 86_400_000;
+export const ORDER_LIFETIME_MS = 7 * 86_400_000;
+/**
+ * Orders and authorizations one account may have open (unfinished, not expired) at once, so a
+ * client in a loop cannot grow the store without end: Boulder's limit of 300 pending orders, and
+ * 1,000 pending authorizations (each order names up to MAX_IDENTIFIERS).
+ */
+export const MAX_OPEN_ORDERS = 300;
+export const MAX_OPEN_AUTHORIZATIONS = 1000;
 /** Bound on one order: the certificate's names (MAX_ALT_NAMES is 100; Let's Encrypt allows 100 too). */
 export const MAX_IDENTIFIERS = 100;
 
@@ -94,6 +101,9 @@ export async function newOrder(acme: Acme, account: Account, payload: Record<str
   if (payload.notBefore !== undefined || payload.notAfter !== undefined) throw new AcmeRefusal('malformed', 'notBefore and notAfter are not taken here; the lifetime is the server\'s --acme-days');
   const identifiers = dedupe(raw.map((r) => checkIdentifier(r, acme.allow, acme.service.authority.constraints)));
   checkIssuable(acme, identifiers);
+  await acme.state.prune(now);
+  // No await from this check to put(), which counts the order as in flight at once.
+  checkOpen(acme, account, identifiers.length, now);
   const expires = new Date(now.getTime() + ORDER_LIFETIME_MS).toISOString();
   const authzs = identifiers.map((identifier) => authorizationFor(account, identifier, expires));
   const order: Order = { id: randomId(), accountId: account.id, status: 'pending', expires, identifiers, authorizations: authzs.map((a) => a.id) };
@@ -142,25 +152,74 @@ function dedupe(ids: Identifier[]): Identifier[] {
   return ids.filter((i) => !seen.has(`${i.type}:${i.value}`) && seen.add(`${i.type}:${i.value}`) !== undefined);
 }
 
-/** An account's own order, its status brought up to date from its authorizations. */
-export async function orderOf(acme: Acme, account: Account, id: string): Promise<Order> {
+/**
+ * Refuses a new order beyond the account's caps on open orders and authorizations (rateLimited,
+ * as Boulder), with Retry-After: when the earliest open order expires.
+ */
+function checkOpen(acme: Acme, account: Account, authorizations: number, now: Date): void {
+  const orders = acme.state.unfinishedOrders(account.id).filter((o) => UNFINISHED.has(orderStatus(acme, o, now)));
+  const authzs = acme.state.pendingAuthorizations(account.id).filter((a) => authorizationStatus(a, now) === 'pending');
+  const flying = acme.state.inFlight(account.id);
+  const tooMany = orders.length + flying.orders >= MAX_OPEN_ORDERS ? `${MAX_OPEN_ORDERS} orders` : authzs.length + flying.authorizations + authorizations > MAX_OPEN_AUTHORIZATIONS ? `${MAX_OPEN_AUTHORIZATIONS} pending authorizations` : undefined;
+  if (tooMany === undefined) return;
+  const first = Math.min(...orders.map((o) => Date.parse(o.expires)), ...authzs.map((a) => Date.parse(a.expires)));
+  const wait = Number.isFinite(first) ? Math.max(1, Math.ceil((first - now.getTime()) / 1000)) : 1;
+  throw new AcmeRefusal('rateLimited', `this account has the most open orders it may have (${tooMany}); finalize them, or wait for them to expire (7 days after each was made)`, undefined, wait);
+}
+
+const UNFINISHED = new Set<Order['status']>(['pending', 'ready', 'processing']);
+
+/**
+ * An order's status now (RFC 8555 7.1.6): an unfinished one past `expires` is invalid; a pending
+ * one is invalid if an authorization is invalid, deactivated, expired or gone, ready once all are valid.
+ */
+export function orderStatus(acme: Acme, order: Readonly<Order>, now: Date): Order['status'] {
+  if (!UNFINISHED.has(order.status)) return order.status;
+  if (Date.parse(order.expires) <= now.getTime()) return 'invalid';
+  if (order.status !== 'pending') return order.status;
+  const states = order.authorizations.map((id) => {
+    const a = acme.state.authorizationView(id);
+    return a === undefined ? 'gone' : authorizationStatus(a, now);
+  });
+  if (states.some((s) => s !== 'pending' && s !== 'valid')) return 'invalid';
+  return states.every((s) => s === 'valid') ? 'ready' : 'pending';
+}
+
+/** An authorization's status now (RFC 8555 7.1.6): a pending or valid one past `expires` is expired. */
+export function authorizationStatus(authz: Readonly<Authorization>, now: Date): Authorization['status'] {
+  if ((authz.status === 'pending' || authz.status === 'valid') && Date.parse(authz.expires) <= now.getTime()) return 'expired';
+  return authz.status;
+}
+
+/** An account's own order, its status brought up to date (recorded when it changed). */
+export async function orderOf(acme: Acme, account: Account, id: string, now: Date): Promise<Order> {
   const order = acme.state.order(id);
   if (!order || order.accountId !== account.id) throw new AcmeRefusal('malformed', 'there is no such order for this account', 404);
-  if (order.status === 'pending') {
-    const authzs = order.authorizations.map((a) => acme.state.authorization(a)!);
-    const next = authzs.some((a) => a.status !== 'pending' && a.status !== 'valid') ? 'invalid' : authzs.every((a) => a.status === 'valid') ? 'ready' : 'pending';
-    if (next !== order.status) {
-      order.status = next;
-      await acme.state.put([{ kind: 'order', ...order }]);
-    }
+  const next = orderStatus(acme, order, now);
+  if (next !== order.status) {
+    order.status = next;
+    await acme.state.put([{ kind: 'order', ...order }]);
   }
   return order;
 }
 
-/** An account's own authorization: another account's is not found (no hint that it exists). */
-export function authorizationOf(acme: Acme, account: Account, id: string): Authorization {
+/**
+ * RFC 8555 7.1.2.1: the account's orders still open (pending, ready, processing), oldest first,
+ * as ids; at most MAX_OPEN_ORDERS of them exist, so a page of `pageSize` from `page` (0-based).
+ */
+export function openOrdersOf(acme: Acme, account: Account, now: Date, page: number, pageSize: number): { ids: string[]; more: boolean } {
+  const open = acme.state
+    .unfinishedOrders(account.id)
+    .filter((o) => UNFINISHED.has(orderStatus(acme, o, now)))
+    .sort((a, b) => a.expires.localeCompare(b.expires) || a.id.localeCompare(b.id));
+  return { ids: open.slice(page * pageSize, (page + 1) * pageSize).map((o) => o.id), more: open.length > (page + 1) * pageSize };
+}
+
+/** An account's own authorization, as it stands now: another account's is not found (no hint that it exists). */
+export function authorizationOf(acme: Acme, account: Account, id: string, now: Date): Authorization {
   const authz = acme.state.authorization(id);
   if (!authz || authz.accountId !== account.id) throw new AcmeRefusal('malformed', 'there is no such authorization for this account', 404);
+  authz.status = authorizationStatus(authz, now);
   return authz;
 }
 
@@ -169,7 +228,7 @@ export function authorizationOf(acme: Acme, account: Account, id: string): Autho
  * and the answer already says valid or invalid (PITFALLS: lego then does not wait Retry-After).
  */
 export async function answerChallenge(acme: Acme, account: Account, authzId: string, type: string, now: Date): Promise<Authorization> {
-  const authz = authorizationOf(acme, account, authzId);
+  const authz = authorizationOf(acme, account, authzId, now);
   const challenge = authz.challenges.find((c) => c.type === type);
   if (!challenge) throw new AcmeRefusal('malformed', `there is no ${type} challenge here`, 404);
   if (challenge.status !== 'pending' || authz.status !== 'pending') return authz;
@@ -196,7 +255,8 @@ export async function answerChallenge(acme: Acme, account: Account, authzId: str
  * certificate is issued at once, the order valid in the same answer.
  */
 export async function finalize(acme: Acme, account: Account, orderId: string, csr: Buffer, now: Date): Promise<{ order: Order; issued: Issued }> {
-  const order = await orderOf(acme, account, orderId);
+  const order = await orderOf(acme, account, orderId, now);
+  if (order.status === 'invalid' && Date.parse(order.expires) <= now.getTime()) throw new AcmeRefusal('orderNotReady', `the order expired at ${order.expires} and is invalid; make a new order`);
   if (order.status !== 'ready') throw new AcmeRefusal('orderNotReady', `the order is ${order.status}, not ready: every authorization must be valid first`);
   const names = csrNames(csr, order);
   const profile = await issuingProfile(acme.profile, acme.service.store);
@@ -233,8 +293,8 @@ export async function finalize(acme: Acme, account: Account, orderId: string, cs
  * certbot 2.1 refuses a chain of one certificate ("less than 2 certificates in chain"): under a
  * root that issues directly, the root goes with the leaf (as Pebble's chain ends at its root).
  */
-export async function certificateChain(acme: Acme, account: Account, orderId: string): Promise<string> {
-  const order = await orderOf(acme, account, orderId);
+export async function certificateChain(acme: Acme, account: Account, orderId: string, now: Date): Promise<string> {
+  const order = await orderOf(acme, account, orderId, now);
   const entry = order.serial === undefined ? undefined : acme.service.store.change(async (tx) => entryBySerial(tx.index, order.serial!));
   const found = await entry;
   if (!found) throw new AcmeRefusal('malformed', 'the order has no certificate', 404);
