@@ -12,22 +12,19 @@ import { https, startServe } from '../helpers/serve.js';
 
 let dir;
 const f = (...p) => join(dir, ...p);
-const started = [];
-
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'clusterca-acme-limits-'));
   caOk(dir, ['init', '--key-type', 'ecdsa', 'acme-limits-ca']);
   caOk(dir, ['export', '--format', 'pem', '--out', 'ca.crt']);
 });
-after(async () => {
-  for (const s of started) await s.stop();
+after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** `ca serve --acme` on this store, with `args` added; stopped after the file if the test does not. */
-async function serve(args = []) {
+/** `ca serve --acme` on this store, with `args` added; stopped when the test ends (one server on a store at a time). */
+async function serve(t, args = []) {
   const s = await startServe(dir, ['--acme', '--acme-allow', 'example.test', '--acme-http-port', '1', ...args]);
-  started.push(s);
+  t.after(() => s.stop());
   return { server: s, client: acmeClient(s.url, f('ca.crt')) };
 }
 
@@ -53,9 +50,9 @@ async function pool(n, width, task) {
   return out;
 }
 
-test('1,000 new orders from one account: 300 are made, the rest rateLimited; the store stays whole and others are still served', async () => {
+test('1,000 new orders from one account: 300 are made, the rest rateLimited; the store stays whole and others are still served', async (t) => {
   // A rate limit the flood does not reach: the cap on open orders is what refuses it.
-  const { server, client } = await serve(['--rate-limit', '2000']);
+  const { server, client } = await serve(t, ['--rate-limit', '2000']);
   const acct = await client.register();
   const url = `${server.url}/acme/new-order`;
   const answers = await pool(1000, 16, (i) => client.post(acct, url, { identifiers: [{ type: 'dns', value: `n${i}.example.test` }] }));
@@ -89,11 +86,18 @@ test('1,000 new orders from one account: 300 are made, the rest rateLimited; the
   const other = await client.register();
   const r = await client.post(other, url, { identifiers: [{ type: 'dns', value: 'other.example.test' }] });
   assert.equal(r.status, 201, r.text);
+
+  // After a restart the store's open orders are counted again: still no room for another.
+  await server.stop();
+  // The same port: an account URL (the JWS kid) names it.
+  const again = await serve(t, ['--rate-limit', '2000', '--listen', `127.0.0.1:${new URL(server.url).port}`]);
+  const more = await again.client.post(acct, `${again.server.url}/acme/new-order`, { identifiers: [{ type: 'dns', value: 'more.example.test' }] });
+  isProblem(more, 'rateLimited', 429);
 });
 
-test('one account cannot spend the budget of the address it shares: its own flood is rateLimited, another account is served', async () => {
+test('one account cannot spend the budget of the address it shares: its own flood is rateLimited, another account is served', async (t) => {
   // --rate-limit 20: each account 20 requests a minute, the address 80.
-  const { client } = await serve(['--rate-limit', '20']);
+  const { client } = await serve(t, ['--rate-limit', '20']);
   const greedy = await client.register();
   const answers = [];
   for (let i = 0; i < 30; i++) answers.push(await client.post(greedy, greedy.kid, ''));
@@ -107,9 +111,9 @@ test('one account cannot spend the budget of the address it shares: its own floo
   assert.equal(r.status, 200, r.text);
 });
 
-test('an address flooding /acme/ is refused as rateLimited, with Retry-After and a fresh nonce', async () => {
+test('an address flooding /acme/ is refused as rateLimited, with Retry-After and a fresh nonce', async (t) => {
   // --rate-limit 5: the address gets 20 requests a minute, for ACME as for the rest.
-  const { server } = await serve(['--rate-limit', '5']);
+  const { server } = await serve(t, ['--rate-limit', '5']);
   const answers = [];
   for (let i = 0; i < 30; i++) answers.push(await https(`${server.url}/acme/new-nonce`, { method: 'HEAD', ca: f('ca.crt') }));
   const refused = answers.filter((r) => r.status === 429);
@@ -119,8 +123,8 @@ test('an address flooding /acme/ is refused as rateLimited, with Retry-After and
   isProblem(await https(`${server.url}/acme/directory`, { ca: f('ca.crt') }), 'rateLimited', 429);
 });
 
-test('ACME refusals are in the audit log by type and account, never with request text, and 1,000 of them write a few lines', async () => {
-  const { server, client } = await serve();
+test('ACME refusals are in the audit log by type and account, never with request text, and 1,000 of them write a few lines', async (t) => {
+  const { server, client } = await serve(t);
   const acct = await client.register();
   const id = acct.kid.split('/').pop();
   // A refused finalize: the order is not ready.
