@@ -3,6 +3,7 @@
 // expired, a restart days later. On a MemoryAcmeState, then on a real store (journal op acme-remove).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { answerChallenge, authorizationOf, finalize, MAX_OPEN_AUTHORIZATIONS, MAX_OPEN_ORDERS, newAccount, newOrder, openOrdersOf, orderOf } from '../../dist/ca/acme/orders.js';
@@ -11,7 +12,6 @@ import { MemoryAcmeState, StoreAcmeState } from '../../dist/ca/acme/state.js';
 import { openService } from '../../dist/ca/service.js';
 import { ACME_KEEP_MS, prunableAcme, validateAcmeRemoval, withoutAcmeRecords } from '../../dist/store/acme-records.js';
 import { caOk, needs, run, storeIndex, tempDir } from '../helpers/ca.js';
-import { acmeAccount } from '../helpers/acme.js';
 
 const DAY = 86_400_000;
 const T0 = new Date('2026-12-01T00:00:00Z');
@@ -23,7 +23,8 @@ function acmeOver(state, service = { authority: { constraints: [] } }) {
 }
 
 async function accountIn(acme) {
-  return (await newAccount(acme, { jwk: acmeAccount().jwk, payload: { termsOfServiceAgreed: true } })).account;
+  const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+  return (await newAccount(acme, { jwk, payload: { termsOfServiceAgreed: true } })).account;
 }
 
 const names = (...v) => ({ identifiers: v.map((value) => ({ type: 'dns', value })) });
