@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { answerChallenge, authorizationOf, finalize, MAX_OPEN_AUTHORIZATIONS, MAX_OPEN_ORDERS, newAccount, newOrder, openOrdersOf, orderOf } from '../../dist/ca/acme/orders.js';
+import { MAX_OPEN_AUTHORIZATIONS, MAX_OPEN_ORDERS, openOrdersOf } from '../../dist/ca/acme/lifecycle.js';
+import { answerChallenge, authorizationOf, finalize, newAccount, newOrder, orderOf } from '../../dist/ca/acme/orders.js';
 import { allowList } from '../../dist/ca/acme/policy.js';
 import { MemoryAcmeState, StoreAcmeState } from '../../dist/ca/acme/state.js';
 import { openService } from '../../dist/ca/service.js';
@@ -92,7 +93,7 @@ test(`an account may have ${MAX_OPEN_AUTHORIZATIONS} pending authorizations, and
   await state.put([{ kind: 'authz', ...failed, status: 'invalid' }]);
   for (const id of orders[0].authorizations.slice(1)) await state.put([{ kind: 'authz', ...state.authorization(id), status: 'deactivated' }]);
   await newOrder(acme, account, names('x.example.test'), T0);
-  assert.equal(openOrdersOf(acme, account, T0, 0, 100).ids.includes(orders[0].id), false);
+  assert.equal(openOrdersOf(acme.state, account, T0, 0, 100).ids.includes(orders[0].id), false);
 });
 
 test('the orders list gives the open orders, a page at a time', async () => {
@@ -100,11 +101,11 @@ test('the orders list gives the open orders, a page at a time', async () => {
   const account = await accountIn(acme);
   const made = [];
   for (let i = 0; i < 7; i++) made.push((await newOrder(acme, account, names(`p${i}.example.test`), at(i))).id);
-  const first = openOrdersOf(acme, account, at(10), 0, 3);
-  const last = openOrdersOf(acme, account, at(10), 2, 3);
+  const first = openOrdersOf(acme.state, account, at(10), 0, 3);
+  const last = openOrdersOf(acme.state, account, at(10), 2, 3);
   assert.deepEqual(first, { ids: made.slice(0, 3), more: true });
   assert.deepEqual(last, { ids: made.slice(6), more: false });
-  assert.deepEqual(openOrdersOf(acme, account, at(7 * DAY + 2), 0, 10).ids, made.slice(3), 'expired orders are not listed');
+  assert.deepEqual(openOrdersOf(acme.state, account, at(7 * DAY + 2), 0, 10).ids, made.slice(3), 'expired orders are not listed');
 });
 
 test('pruning: expired orders and authorizations go a day after they expire; a valid order stays while its certificate is in force', async () => {

@@ -10,6 +10,7 @@ import { jwkThumbprint } from '../../pki/jwk-thumbprint.js';
 import { altNamesFromText, type AltNames } from '../../pki/san.js';
 import { checkConstraints, issuingProfile, issueWithin, prepareIssue, type Issued } from '../issue.js';
 import type { Service } from '../service.js';
+import { authorizationStatus, checkOpen, ORDER_LIFETIME_MS, orderStatus } from './lifecycle.js';
 import { checkIdentifier } from './policy.js';
 import { AcmeRefusal } from './refusal.js';
 import { entryBySerial } from '../../store/index-file.js';
@@ -25,15 +26,6 @@ export interface Acme {
   validation: ValidationOptions;
 }
 
-/** An order and its authorizations are valid for a week (Boulder: 7 days), long enough for any client. */
-export const ORDER_LIFETIME_MS = 7 * 86_400_000;
-/**
- * Orders and authorizations one account may have open (unfinished, not expired) at once, so a
- * client in a loop cannot grow the store without end: Boulder's limit of 300 pending orders, and
- * 1,000 pending authorizations (each order names up to MAX_IDENTIFIERS).
- */
-export const MAX_OPEN_ORDERS = 300;
-export const MAX_OPEN_AUTHORIZATIONS = 1000;
 /** Bound on one order: the certificate's names (MAX_ALT_NAMES is 100; Let's Encrypt allows 100 too). */
 export const MAX_IDENTIFIERS = 100;
 
@@ -103,7 +95,7 @@ export async function newOrder(acme: Acme, account: Account, payload: Record<str
   checkIssuable(acme, identifiers);
   await acme.state.prune(now);
   // No await from this check to put(), which counts the order as in flight at once.
-  checkOpen(acme, account, identifiers.length, now);
+  checkOpen(acme.state, account, identifiers.length, now);
   const expires = new Date(now.getTime() + ORDER_LIFETIME_MS).toISOString();
   const authzs = identifiers.map((identifier) => authorizationFor(account, identifier, expires));
   const order: Order = { id: randomId(), accountId: account.id, status: 'pending', expires, identifiers, authorizations: authzs.map((a) => a.id) };
@@ -152,67 +144,16 @@ function dedupe(ids: Identifier[]): Identifier[] {
   return ids.filter((i) => !seen.has(`${i.type}:${i.value}`) && seen.add(`${i.type}:${i.value}`) !== undefined);
 }
 
-/**
- * Refuses a new order beyond the account's caps on open orders and authorizations (rateLimited,
- * as Boulder), with Retry-After: when the earliest open order expires.
- */
-function checkOpen(acme: Acme, account: Account, authorizations: number, now: Date): void {
-  const orders = acme.state.unfinishedOrders(account.id).filter((o) => UNFINISHED.has(orderStatus(acme, o, now)));
-  const authzs = acme.state.pendingAuthorizations(account.id).filter((a) => authorizationStatus(a, now) === 'pending');
-  const flying = acme.state.inFlight(account.id);
-  const tooMany = orders.length + flying.orders >= MAX_OPEN_ORDERS ? `${MAX_OPEN_ORDERS} orders` : authzs.length + flying.authorizations + authorizations > MAX_OPEN_AUTHORIZATIONS ? `${MAX_OPEN_AUTHORIZATIONS} pending authorizations` : undefined;
-  if (tooMany === undefined) return;
-  const first = Math.min(...orders.map((o) => Date.parse(o.expires)), ...authzs.map((a) => Date.parse(a.expires)));
-  const wait = Number.isFinite(first) ? Math.max(1, Math.ceil((first - now.getTime()) / 1000)) : 1;
-  throw new AcmeRefusal('rateLimited', `this account has the most open orders it may have (${tooMany}); finalize them, or wait for them to expire (7 days after each was made)`, undefined, wait);
-}
-
-const UNFINISHED = new Set<Order['status']>(['pending', 'ready', 'processing']);
-
-/**
- * An order's status now (RFC 8555 7.1.6): an unfinished one past `expires` is invalid; a pending
- * one is invalid if an authorization is invalid, deactivated, expired or gone, ready once all are valid.
- */
-export function orderStatus(acme: Acme, order: Readonly<Order>, now: Date): Order['status'] {
-  if (!UNFINISHED.has(order.status)) return order.status;
-  if (Date.parse(order.expires) <= now.getTime()) return 'invalid';
-  if (order.status !== 'pending') return order.status;
-  const states = order.authorizations.map((id) => {
-    const a = acme.state.authorizationView(id);
-    return a === undefined ? 'gone' : authorizationStatus(a, now);
-  });
-  if (states.some((s) => s !== 'pending' && s !== 'valid')) return 'invalid';
-  return states.every((s) => s === 'valid') ? 'ready' : 'pending';
-}
-
-/** An authorization's status now (RFC 8555 7.1.6): a pending or valid one past `expires` is expired. */
-export function authorizationStatus(authz: Readonly<Authorization>, now: Date): Authorization['status'] {
-  if ((authz.status === 'pending' || authz.status === 'valid') && Date.parse(authz.expires) <= now.getTime()) return 'expired';
-  return authz.status;
-}
-
 /** An account's own order, its status brought up to date (recorded when it changed). */
 export async function orderOf(acme: Acme, account: Account, id: string, now: Date): Promise<Order> {
   const order = acme.state.order(id);
   if (!order || order.accountId !== account.id) throw new AcmeRefusal('malformed', 'there is no such order for this account', 404);
-  const next = orderStatus(acme, order, now);
+  const next = orderStatus(acme.state, order, now);
   if (next !== order.status) {
     order.status = next;
     await acme.state.put([{ kind: 'order', ...order }]);
   }
   return order;
-}
-
-/**
- * RFC 8555 7.1.2.1: the account's orders still open (pending, ready, processing), oldest first,
- * as ids; at most MAX_OPEN_ORDERS of them exist, so a page of `pageSize` from `page` (0-based).
- */
-export function openOrdersOf(acme: Acme, account: Account, now: Date, page: number, pageSize: number): { ids: string[]; more: boolean } {
-  const open = acme.state
-    .unfinishedOrders(account.id)
-    .filter((o) => UNFINISHED.has(orderStatus(acme, o, now)))
-    .sort((a, b) => a.expires.localeCompare(b.expires) || a.id.localeCompare(b.id));
-  return { ids: open.slice(page * pageSize, (page + 1) * pageSize).map((o) => o.id), more: open.length > (page + 1) * pageSize };
 }
 
 /** An account's own authorization, as it stands now: another account's is not found (no hint that it exists). */

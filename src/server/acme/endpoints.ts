@@ -5,7 +5,8 @@
  * fresh Replay-Nonce (6.5) and Link rel="index" (7.1); refusals are problem documents (6.7).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerChallenge, authorizationOf, certificateChain, changeKey, finalize, newAccount, newOrder, openOrdersOf, orderOf, updateAccount, type Acme } from '../../ca/acme/orders.js';
+import { answerChallenge, authorizationOf, certificateChain, changeKey, finalize, newAccount, newOrder, orderOf, updateAccount, type Acme } from '../../ca/acme/orders.js';
+import { openOrdersOf } from '../../ca/acme/lifecycle.js';
 import { AcmeRefusal } from '../../ca/acme/refusal.js';
 import { revokeByAcme } from '../../ca/acme/revoke.js';
 import type { Account, Authorization, Challenge, Order } from '../../ca/acme/state.js';
@@ -229,7 +230,7 @@ async function ordersList(x: Exchange, jws: VerifiedJws, account: Account, id: s
   if (jws.payload.length !== 0) throw new AcmeProblem('malformed', 'the orders list is read by POST-as-GET (an empty payload)');
   const cursor = new URL(x.url).searchParams.get('cursor') ?? '0';
   if (!/^\d{1,4}$/.test(cursor)) throw new AcmeProblem('malformed', 'the "cursor" is not a page number');
-  const { ids, more } = openOrdersOf(x.server.acme, account, x.now, Number(cursor), ORDERS_PAGE);
+  const { ids, more } = openOrdersOf(x.server.acme.state, account, x.now, Number(cursor), ORDERS_PAGE);
   const next: Record<string, string> = more ? { next: `<${x.base}/acme/acct/${account.id}/orders?cursor=${Number(cursor) + 1}>;rel="next"` } : {};
   await send(x, 200, { orders: ids.map((o) => `${x.base}/acme/order/${o}`) }, next);
 }
