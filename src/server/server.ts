@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { identify, type Credential, type Service } from '../ca/service.js';
 import { tokenId } from '../ca/token.js';
-import { handleAcme, type AcmeServer } from './acme/endpoints.js';
+import { handleAcme, refuseAcme, type AcmeOutcome, type AcmeServer } from './acme/endpoints.js';
 import { addressKey, Limits } from './limits.js';
 import type { Logger } from './log.js';
 import { authorize, type Caller } from './policy.js';
@@ -110,13 +110,19 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ServerOption
     shutdown.admit(res);
     // SPEC: per address before any credential is looked at (identify() reads the store), and
     // before anything of the request is read: its target too.
-    limits.address(address);
+    try {
+      limits.address(address);
+    } catch (err) {
+      // Only once refused is the target looked at: an ACME client is answered in ACME's terms.
+      if (!o.acme || !req.url?.startsWith('/acme/')) throw err;
+      return logAcme(o, refusals, address, client, res.statusCode, await refuseAcme(req, res, req.url.split('?')[0]!, o.acme, err));
+    }
     const url = requestPath(req.url);
     if (o.acme && url.pathname.startsWith('/acme/')) {
-      // ACME authenticates by the JWS alone (RFC 8555 6.2), not by client certificate or token.
-      const done = await handleAcme(req, res, url.pathname, o.acme, new Date());
-      if (done) o.log({ ...done, status: res.statusCode, client });
-      return;
+      // ACME authenticates by the JWS alone (RFC 8555 6.2), not by client certificate or token;
+      // the account, once its JWS is verified, is charged like a verified credential.
+      const outcome = await handleAcme(req, res, url.pathname, o.acme, new Date(), (credential) => limits.credential(credential, address));
+      return logAcme(o, refusals, address, client, res.statusCode, outcome);
     }
     endpoint = ENDPOINTS[url.pathname];
     const outcome = endpoint && AUDITED[endpoint.route as keyof typeof AUDITED];
@@ -147,6 +153,18 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ServerOption
     if (!req.complete) res.setHeader('connection', 'close');
     sendError(res, answer);
   }
+}
+
+/**
+ * An ACME answer in the audit log: an issuance or revocation always, a refusal (any problem
+ * document) within the bounds of refusals.ts, by its type, never its detail.
+ */
+function logAcme(o: ServerOptions, refusals: RefusalLog, address: string, client: string, status: number, outcome: AcmeOutcome): void {
+  if (outcome === undefined) return;
+  if ('audit' in outcome) return o.log({ ...outcome.audit, status, client });
+  const { route, code, credential, error } = outcome.refused;
+  if (outcome.refused.status === 500) refusals.refused(address, { event: 'error', route, status: 500, credential, client, error });
+  else refusals.refused(address, { event: 'refused', outcome: 'refused', route, status: outcome.refused.status, credential, client, code });
 }
 
 /**

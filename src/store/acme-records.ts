@@ -42,7 +42,8 @@ export interface AcmeAuthzRecord {
   identifier: AcmeIdentifier;
   /** RFC 8555 7.1.4: the order named `*.` + the identifier, proven by dns-01 alone */
   wildcard?: true | undefined;
-  status: 'pending' | 'valid' | 'invalid' | 'deactivated';
+  /** `expired` is how a pending or valid one past `expires` is answered (RFC 8555 7.1.6); it is not recorded */
+  status: 'pending' | 'valid' | 'invalid' | 'deactivated' | 'expired';
   expires: string;
   challenges: AcmeChallengeRecord[];
 }
@@ -89,6 +90,13 @@ export function validateAcmeRecords(raw: unknown, path: string): AcmeRecords {
     orders: c.list(d.orders, '"acme" "orders"').map((o, i) => order(c, c.object(o, `ACME order #${i + 1}`), `ACME order #${i + 1}`)),
     authorizations: c.list(d.authorizations, '"acme" "authorizations"').map((a, i) => authz(c, c.object(a, `ACME authorization #${i + 1}`), `ACME authorization #${i + 1}`)),
   };
+}
+
+export function validateAcmeRemoval(raw: unknown, where: string, path: string): AcmeRemoval {
+  const c = new Check(path);
+  const r = c.object(raw, `${where} "removal"`);
+  const ids = (v: unknown, what: string) => c.list(v, `${where} "${what}"`).map((id, i) => c.text(id, `${where} ${what} #${i + 1}`, ID));
+  return { orders: ids(r.orders, 'orders'), authorizations: ids(r.authorizations, 'authorizations') };
 }
 
 function account(c: Check, r: Record<string, unknown>, where: string): AcmeAccountRecord {
@@ -158,4 +166,38 @@ export function withAcmeRecord(records: AcmeRecords | undefined, record: AcmeRec
   if (kind === 'account') return { ...r, accounts: replace(r.accounts, rest as AcmeAccountRecord) };
   if (kind === 'order') return { ...r, orders: replace(r.orders, rest as AcmeOrderRecord) };
   return { ...r, authorizations: replace(r.authorizations, rest as AcmeAuthzRecord) };
+}
+
+/** The ids of orders and authorizations to remove (journal op `acme-remove`). */
+export interface AcmeRemoval {
+  orders: string[];
+  authorizations: string[];
+}
+
+/**
+ * How long a finished or expired order or authorization is kept past its end: a client polling it
+ * a little late still reads `invalid` or `expired`, not 404.
+ */
+export const ACME_KEEP_MS = 86_400_000;
+
+/**
+ * What may be removed at `at` (pruning, ca/acme/state.ts): an authorization, and an order not
+ * valid, once `expires` is ACME_KEEP_MS behind; a valid order once its certificate has ended
+ * (`certificateEnd`, its notAfter; or its own `expires` if the index has no such certificate) that
+ * long ago, since revokeCert by the account needs the order (ca/acme/revoke.ts) while the
+ * certificate is in force. Accounts are kept.
+ */
+export function prunableAcme(records: AcmeRecords | undefined, at: Date, certificateEnd: (serial: string) => string | undefined): AcmeRemoval {
+  const before = at.getTime() - ACME_KEEP_MS;
+  const ended = (iso: string | undefined) => iso !== undefined && Date.parse(iso) < before;
+  const orders = (records?.orders ?? []).filter((o) => ended(o.status === 'valid' && o.serial !== undefined ? (certificateEnd(o.serial) ?? o.expires) : o.expires));
+  const authorizations = (records?.authorizations ?? []).filter((a) => ended(a.expires));
+  return { orders: orders.map((o) => o.id), authorizations: authorizations.map((a) => a.id) };
+}
+
+/** The records without those `removal` names (new arrays); ids not there are no error (already gone). */
+export function withoutAcmeRecords(records: AcmeRecords, removal: AcmeRemoval): AcmeRecords {
+  const orders = new Set(removal.orders);
+  const authorizations = new Set(removal.authorizations);
+  return { ...records, orders: records.orders.filter((o) => !orders.has(o.id)), authorizations: records.authorizations.filter((a) => !authorizations.has(a.id)) };
 }

@@ -6,7 +6,7 @@
  */
 import type { Profile } from '../pki/profile.js';
 import type { Index, IndexEntry, PendingRequest, TokenRecord } from './index-file.js';
-import type { AcmeRecord } from './acme-records.js';
+import type { AcmeRecord, AcmeRemoval } from './acme-records.js';
 import type { StoreMeta } from './meta.js';
 
 /** A part of a store, named in messages ("the CA key .ca/ca.key is …"). */
@@ -73,6 +73,8 @@ export interface StoreTransaction {
   revokeToken(id: string, at: Date): void;
   /** an ACME account, order or authorization (`ca serve --acme`), replaced whole by its id */
   putAcme(record: AcmeRecord): void;
+  /** ACME orders and authorizations removed by their ids (pruning: acme-records.ts prunableAcme) */
+  removeAcme(removal: AcmeRemoval): void;
   /** the CRL, published once the change is committed */
   publishCrl(pem: string, der: Buffer): void;
   /** a copy of an outside request beside the certificate signed from it */

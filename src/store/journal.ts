@@ -11,7 +11,7 @@
  * commit costs the same whatever the size of the index, and compaction is paid for a line at a time.
  */
 import { open, stat, truncate } from 'node:fs/promises';
-import { validateAcmeRecord } from './acme-records.js';
+import { validateAcmeRecord, validateAcmeRemoval } from './acme-records.js';
 import { dirname } from 'node:path';
 import { failure } from '../error.js';
 import { readRef, syncDirectory, writeAtomic, type FileRef } from './file.js';
@@ -120,6 +120,8 @@ function parseOp(o: Record<string, unknown>, where: string, path: string): Op {
       return { op: o.op, id: validateTokenId(o.id, where, path), at: validateDate(o.at, where, path) };
     case 'acme':
       return { op: 'acme', record: validateAcmeRecord(o.record, where, path) };
+    case 'acme-remove':
+      return { op: 'acme-remove', removal: validateAcmeRemoval(o.removal, where, path) };
     default:
       throw failure(`the journal ${path} is damaged: ${where} is of no known kind (${JSON.stringify(o?.op)})`, 'restore the store from a backup; nothing was changed');
   }

@@ -5,7 +5,7 @@
  * gives back its undo, so a change that fails half-way leaves the index as it found it.
  */
 import type { IndexEntry, PendingRequest, TokenRecord } from './index-file.js';
-import type { AcmeRecord } from './acme-records.js';
+import type { AcmeRecord, AcmeRemoval } from './acme-records.js';
 import type { IndexState } from './state.js';
 
 export type Op =
@@ -18,7 +18,9 @@ export type Op =
   | { op: 'token-use'; id: string; at: string }
   | { op: 'token-revoke'; id: string; at: string }
   /** an ACME account, order or authorization, replaced whole by its id */
-  | { op: 'acme'; record: AcmeRecord };
+  | { op: 'acme'; record: AcmeRecord }
+  /** finished or expired ACME orders and authorizations, removed by their ids (pruning) */
+  | { op: 'acme-remove'; removal: AcmeRemoval };
 
 type Undo = () => void;
 
@@ -40,5 +42,7 @@ export function applyOp(state: IndexState, op: Op): Undo {
       return state.revokeToken(op.id, op.at);
     case 'acme':
       return state.putAcme(op.record);
+    case 'acme-remove':
+      return state.removeAcme(op.removal);
   }
 }

@@ -5,7 +5,7 @@
  * The query functions of index-file.ts find these lookups for an index that has them.
  */
 import { failure } from '../error.js';
-import { withAcmeRecord, type AcmeRecord } from './acme-records.js';
+import { withAcmeRecord, withoutAcmeRecords, type AcmeRecord, type AcmeRemoval } from './acme-records.js';
 import type { Index, IndexEntry, PendingRequest, TokenRecord } from './index-file.js';
 
 type Undo = () => void;
@@ -118,6 +118,15 @@ export class IndexState {
     return () => {
       if (before === undefined) delete this.data.acme;
       else this.data.acme = before;
+    };
+  }
+
+  removeAcme(removal: AcmeRemoval): Undo {
+    const before = this.data.acme;
+    if (before === undefined) return () => undefined;
+    this.data.acme = withoutAcmeRecords(before, removal);
+    return () => {
+      this.data.acme = before;
     };
   }
 

@@ -15,7 +15,7 @@
  * certs/NAME.crt once a change is complete, and no key, certificate or index is ever half-written.
  */
 import { randomBytes } from 'node:crypto';
-import type { AcmeRecord } from './acme-records.js';
+import type { AcmeRecord, AcmeRemoval } from './acme-records.js';
 import { readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { linkAllAtomic, sameFile, syncDirectory, type FileRef } from './file.js';
@@ -105,6 +105,10 @@ export class Transaction implements StoreTransaction {
 
   putAcme(record: AcmeRecord): void {
     this.apply({ op: 'acme', record });
+  }
+
+  removeAcme(removal: AcmeRemoval): void {
+    this.apply({ op: 'acme-remove', removal });
   }
 
   useToken(id: string, at: Date): void {

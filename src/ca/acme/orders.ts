@@ -11,6 +11,7 @@ import { altNamesFromText, type AltNames } from '../../pki/san.js';
 import { checkConstraints, issuingProfile, issueWithin, prepareIssue, type Issued } from '../issue.js';
 import type { Service } from '../service.js';
 import { accountToken, checkTokenNames, eabHmac, spendBinding } from './binding.js';
+import { authorizationStatus, checkOpen, ORDER_LIFETIME_MS, orderStatus } from './lifecycle.js';
 import { checkIdentifier } from './policy.js';
 import { AcmeRefusal } from './refusal.js';
 import { entryBySerial } from '../../store/index-file.js';
@@ -37,9 +38,6 @@ export type EabHmacLookup = (kid: string) => Promise<string | undefined>;
  * key id it binds; server/acme/eab.ts. Called only for an account about to be created.
  */
 export type BindingCheck = (hmacFor: EabHmacLookup) => Promise<{ kid: string }>;
-
-/** An order and its authorizations are valid for a week (Boulder: 7 days), long enough for any client. */
-const ORDER_LIFETIME_MS = 7 * 86_400_000;
 /** Bound on one order: the certificate's names (MAX_ALT_NAMES is 100; Let's Encrypt allows 100 too). */
 export const MAX_IDENTIFIERS = 100;
 
@@ -58,20 +56,19 @@ export async function newAccount(acme: Acme, ask: { jwk: Record<string, unknown>
   const jwk = Object.fromEntries(['kty', 'crv', 'n', 'e', 'x', 'y'].filter((m) => typeof ask.jwk[m] === 'string').map((m) => [m, ask.jwk[m] as string]));
   const account: Account = { id: randomId(), thumbprint, jwk, contact: contactOf(ask.payload.contact), status: 'valid' };
   const bind = ask.bind;
-  const raced = await acme.service.store.change(async (tx) => {
+  const raced = await acme.state.change(async (tx) => {
     // The same key registered by a request committed meanwhile: that account, and no use spent.
-    const other = tx.index.acme?.accounts.find((a) => a.thumbprint === thumbprint);
-    if (other) return structuredClone(other);
+    const other = tx?.index.acme?.accounts.find((a) => a.thumbprint === thumbprint);
+    if (other) return { records: [], value: structuredClone(other) };
     if (bind) {
+      if (!tx) throw new AcmeRefusal('serverInternal', 'External Account Binding needs the store');
       const { kid } = await bind(async (id) => eabHmac(tx.index, id));
       spendBinding(tx, kid, ask.now);
       account.eab = kid;
     }
-    acme.state.putWithin(tx, [{ kind: 'account', ...account }]);
-    return undefined;
+    return { records: [{ kind: 'account' as const, ...account }], value: undefined };
   });
   if (raced) return { account: raced, created: false };
-  acme.state.recorded([{ kind: 'account', ...structuredClone(account) }]);
   return { account, created: true };
 }
 
@@ -127,18 +124,19 @@ export async function newOrder(acme: Acme, account: Account, payload: Record<str
   if (payload.notBefore !== undefined || payload.notAfter !== undefined) throw new AcmeRefusal('malformed', 'notBefore and notAfter are not taken here; the lifetime is the server\'s --acme-days');
   const identifiers = dedupe(raw.map((r) => checkIdentifier(r, acme.allow, acme.service.authority.constraints)));
   checkIssuable(acme, identifiers);
+  await acme.state.prune(now);
+  // No await from this check to put(), which counts the order as in flight at once.
+  checkOpen(acme.state, account, identifiers.length, now);
   const expires = new Date(now.getTime() + ORDER_LIFETIME_MS).toISOString();
   const authzs = identifiers.map((identifier) => authorizationFor(account, identifier, expires));
   const order: Order = { id: randomId(), accountId: account.id, status: 'pending', expires, identifiers, authorizations: authzs.map((a) => a.id) };
   const records = [...authzs.map((a) => ({ kind: 'authz' as const, ...a })), { kind: 'order' as const, ...order }];
   // One change: an order is never recorded without its authorizations, nor for a bound account
   // beyond what its token allows as the store has it now (a revocation counts at once).
-  await acme.service.store.change(async (tx) => {
+  await acme.state.put(records, (tx) => {
     const token = accountToken(tx.index, account, acme.requireBinding === true, now);
     if (token) checkTokenNames(token, identifiers);
-    acme.state.putWithin(tx, records);
   });
-  acme.state.recorded(structuredClone(records));
   return order;
 }
 
@@ -183,25 +181,23 @@ function dedupe(ids: Identifier[]): Identifier[] {
   return ids.filter((i) => !seen.has(`${i.type}:${i.value}`) && seen.add(`${i.type}:${i.value}`) !== undefined);
 }
 
-/** An account's own order, its status brought up to date from its authorizations. */
-export async function orderOf(acme: Acme, account: Account, id: string): Promise<Order> {
+/** An account's own order, its status brought up to date (recorded when it changed). */
+export async function orderOf(acme: Acme, account: Account, id: string, now: Date): Promise<Order> {
   const order = acme.state.order(id);
   if (!order || order.accountId !== account.id) throw new AcmeRefusal('malformed', 'there is no such order for this account', 404);
-  if (order.status === 'pending') {
-    const authzs = order.authorizations.map((a) => acme.state.authorization(a)!);
-    const next = authzs.some((a) => a.status !== 'pending' && a.status !== 'valid') ? 'invalid' : authzs.every((a) => a.status === 'valid') ? 'ready' : 'pending';
-    if (next !== order.status) {
-      order.status = next;
-      await acme.state.put([{ kind: 'order', ...order }]);
-    }
+  const next = orderStatus(acme.state, order, now);
+  if (next !== order.status) {
+    order.status = next;
+    await acme.state.put([{ kind: 'order', ...order }]);
   }
   return order;
 }
 
-/** An account's own authorization: another account's is not found (no hint that it exists). */
-export function authorizationOf(acme: Acme, account: Account, id: string): Authorization {
+/** An account's own authorization, as it stands now: another account's is not found (no hint that it exists). */
+export function authorizationOf(acme: Acme, account: Account, id: string, now: Date): Authorization {
   const authz = acme.state.authorization(id);
   if (!authz || authz.accountId !== account.id) throw new AcmeRefusal('malformed', 'there is no such authorization for this account', 404);
+  authz.status = authorizationStatus(authz, now);
   return authz;
 }
 
@@ -210,7 +206,7 @@ export function authorizationOf(acme: Acme, account: Account, id: string): Autho
  * and the answer already says valid or invalid (PITFALLS: lego then does not wait Retry-After).
  */
 export async function answerChallenge(acme: Acme, account: Account, authzId: string, type: string, now: Date): Promise<Authorization> {
-  const authz = authorizationOf(acme, account, authzId);
+  const authz = authorizationOf(acme, account, authzId, now);
   const challenge = authz.challenges.find((c) => c.type === type);
   if (!challenge) throw new AcmeRefusal('malformed', `there is no ${type} challenge here`, 404);
   if (challenge.status !== 'pending' || authz.status !== 'pending') return authz;
@@ -238,11 +234,13 @@ export async function answerChallenge(acme: Acme, account: Account, authzId: str
  * certificate is issued at once, the order valid in the same answer.
  */
 export async function finalize(acme: Acme, account: Account, orderId: string, csr: Buffer, now: Date): Promise<{ order: Order; issued: Issued }> {
-  const order = await orderOf(acme, account, orderId);
+  const order = await orderOf(acme, account, orderId, now);
+  if (order.status === 'invalid' && Date.parse(order.expires) <= now.getTime()) throw new AcmeRefusal('orderNotReady', `the order expired at ${order.expires} and is invalid; make a new order`);
   if (order.status !== 'ready') throw new AcmeRefusal('orderNotReady', `the order is ${order.status}, not ready: every authorization must be valid first`);
   const names = csrNames(csr, order);
   const first = order.identifiers[0]!.value;
-  const issued = await acme.service.store.change(async (tx) => {
+  return acme.state.change(async (tx) => {
+    if (!tx) throw new AcmeRefusal('serverInternal', 'a certificate is issued only into a store');
     // A bound account's token is checked again here, in the change that issues, and gives the profile.
     const token = accountToken(tx.index, account, acme.requireBinding === true, now);
     const profile = await issuingProfile(token?.profile ?? acme.profile, acme.service.store);
@@ -264,12 +262,9 @@ export async function finalize(acme: Acme, account: Account, orderId: string, cs
       }),
     );
     // The order is valid in the very change that issues: never a certificate without its order, or the reverse.
-    acme.state.putWithin(tx, [{ kind: 'order', ...order, status: 'valid', serial: done.entry.serial }]);
-    return done;
+    const valid: Order = { ...order, status: 'valid', serial: done.entry.serial };
+    return { records: [{ kind: 'order' as const, ...valid }], value: { order: valid, issued: done } };
   });
-  const valid: Order = { ...order, status: 'valid', serial: issued.entry.serial };
-  acme.state.recorded([{ kind: 'order', ...valid }]);
-  return { order: valid, issued };
 }
 
 /**
@@ -277,8 +272,8 @@ export async function finalize(acme: Acme, account: Account, orderId: string, cs
  * certbot 2.1 refuses a chain of one certificate ("less than 2 certificates in chain"): under a
  * root that issues directly, the root goes with the leaf (as Pebble's chain ends at its root).
  */
-export async function certificateChain(acme: Acme, account: Account, orderId: string): Promise<string> {
-  const order = await orderOf(acme, account, orderId);
+export async function certificateChain(acme: Acme, account: Account, orderId: string, now: Date): Promise<string> {
+  const order = await orderOf(acme, account, orderId, now);
   const entry = order.serial === undefined ? undefined : acme.service.store.change(async (tx) => entryBySerial(tx.index, order.serial!));
   const found = await entry;
   if (!found) throw new AcmeRefusal('malformed', 'the order has no certificate', 404);

@@ -4,9 +4,12 @@
  * the store (the index's "acme" records, one journal op per change: store/acme-records.ts), so
  * accounts and orders survive a restart; it reads from a copy loaded at start, which this one
  * server keeps current (several replicas on one store would need reads through the store).
+ * Finished and expired orders and authorizations are pruned (store/acme-records.ts prunableAcme):
+ * at start, and at most once an hour when an order is made.
  */
 import { randomBytes } from 'node:crypto';
-import type { AcmeAccountRecord, AcmeAuthzRecord, AcmeChallengeRecord, AcmeIdentifier, AcmeOrderRecord, AcmeRecord } from '../../store/acme-records.js';
+import { prunableAcme, type AcmeAccountRecord, type AcmeAuthzRecord, type AcmeChallengeRecord, type AcmeIdentifier, type AcmeOrderRecord, type AcmeRecord, type AcmeRemoval } from '../../store/acme-records.js';
+import { entryBySerial } from '../../store/index-file.js';
 import type { CaStore, StoreTransaction } from '../../store/store.js';
 
 export type Identifier = AcmeIdentifier;
@@ -15,6 +18,18 @@ export type Challenge = AcmeChallengeRecord;
 export type Authorization = AcmeAuthzRecord;
 export type Order = AcmeOrderRecord;
 
+/** What a change of ACME state records, and what it answers. */
+export interface Decided<T> {
+  records: AcmeRecord[];
+  value: T;
+}
+
+/** An account's orders and pending authorizations being recorded, not yet committed. */
+export interface InFlight {
+  orders: number;
+  authorizations: number;
+}
+
 export interface AcmeState {
   accountById(id: string): Account | undefined;
   accountByThumbprint(thumbprint: string): Account | undefined;
@@ -22,17 +37,36 @@ export interface AcmeState {
   authorization(id: string): Authorization | undefined;
   /** the valid order whose certificate has this serial */
   orderWithSerial(serial: string): Order | undefined;
-  /** records the changes, all or none */
-  put(records: AcmeRecord[]): Promise<void>;
-  /** records them within a change of the store (the certificate's); `recorded` once it committed */
-  putWithin(tx: StoreTransaction, records: AcmeRecord[]): void;
-  recorded(records: readonly AcmeRecord[]): void;
+  /**
+   * An account's orders recorded pending, ready or processing, and its authorizations recorded
+   * pending (expired ones too, until pruned); and an authorization by id. Not copies, as counting
+   * them is on every new order: read them, never change them.
+   */
+  unfinishedOrders(accountId: string): readonly Readonly<Order>[];
+  pendingAuthorizations(accountId: string): readonly Readonly<Authorization>[];
+  authorizationView(id: string): Readonly<Authorization> | undefined;
+  /** what `put` is recording for the account right now: counted against its caps like the rest */
+  inFlight(accountId: string): InFlight;
+  /** records the changes, all or none; `check` (in the store's change) may refuse them */
+  put(records: AcmeRecord[], check?: (tx: StoreTransaction) => void): Promise<void>;
+  /**
+   * Records what `decide` returns, all or none, in one change of the store: `decide` sees that
+   * change (undefined in memory, where there is no store) and may refuse by throwing.
+   */
+  change<T>(decide: (tx: StoreTransaction | undefined) => Promise<Decided<T>>): Promise<T>;
+  /** removes what prunableAcme says may go at `now`, unless done within PRUNE_EVERY_MS; how many went */
+  prune(now: Date): Promise<number>;
 }
+
+/** Pruning is looked for at most this often (it reads every record). */
+export const PRUNE_EVERY_MS = 3_600_000;
 
 /** 128 random bits, base64url: the ids in every ACME URL, and challenge tokens (RFC 8555 8.1 asks ≥ 128 bits). */
 export function randomId(): string {
   return randomBytes(16).toString('base64url');
 }
+
+const UNFINISHED = new Set<Order['status']>(['pending', 'ready', 'processing']);
 
 export class MemoryAcmeState implements AcmeState {
   protected readonly accounts = new Map<string, Account>();
@@ -40,6 +74,14 @@ export class MemoryAcmeState implements AcmeState {
   protected readonly orders = new Map<string, Order>();
   protected readonly authzs = new Map<string, Authorization>();
   protected readonly bySerial = new Map<string, string>();
+  /** per account: the ids of its unfinished orders, and of its pending authorizations */
+  private readonly openOrders = new Map<string, Set<string>>();
+  private readonly openAuthzs = new Map<string, Set<string>>();
+  protected readonly putting = new Map<string, InFlight>();
+  protected lastPrune = -Infinity;
+
+  /** `certificateEnd`: a certificate's notAfter by serial (the store's index; none in memory) */
+  constructor(private readonly certificateEnd: (serial: string) => string | undefined = () => undefined) {}
 
   accountById(id: string): Account | undefined {
     return copy(this.accounts.get(id));
@@ -58,13 +100,29 @@ export class MemoryAcmeState implements AcmeState {
     const id = this.bySerial.get(serial);
     return id === undefined ? undefined : this.order(id);
   }
+  unfinishedOrders(accountId: string): readonly Readonly<Order>[] {
+    return [...(this.openOrders.get(accountId) ?? [])].map((id) => this.orders.get(id)!);
+  }
+  pendingAuthorizations(accountId: string): readonly Readonly<Authorization>[] {
+    return [...(this.openAuthzs.get(accountId) ?? [])].map((id) => this.authzs.get(id)!);
+  }
+  authorizationView(id: string): Readonly<Authorization> | undefined {
+    return this.authzs.get(id);
+  }
+  inFlight(accountId: string): InFlight {
+    return { ...(this.putting.get(accountId) ?? { orders: 0, authorizations: 0 }) };
+  }
   async put(records: AcmeRecord[]): Promise<void> {
     this.recorded(records);
   }
+  async change<T>(decide: (tx: StoreTransaction | undefined) => Promise<Decided<T>>): Promise<T> {
+    const { records, value } = await decide(undefined);
+    this.recorded(structuredClone(records));
+    return value;
+  }
 
-  putWithin(_tx: StoreTransaction, _records: AcmeRecord[]): void {}
-
-  recorded(records: readonly AcmeRecord[]): void {
+  /** What a committed change recorded, in the view (`open` loads the store's records through it too). */
+  protected recorded(records: readonly AcmeRecord[]): void {
     for (const record of records) {
       const { kind, ...r } = record;
       if (kind === 'account') {
@@ -74,11 +132,58 @@ export class MemoryAcmeState implements AcmeState {
         this.accounts.set(r.id, r as Account);
         this.byThumbprint.set((r as Account).thumbprint, r.id);
       } else if (kind === 'order') {
-        this.orders.set(r.id, r as Order);
-        if ((r as Order).serial !== undefined) this.bySerial.set((r as Order).serial!, r.id);
+        const o = r as Order;
+        this.orders.set(o.id, o);
+        if (o.serial !== undefined) this.bySerial.set(o.serial, o.id);
+        mark(this.openOrders, o.accountId, o.id, UNFINISHED.has(o.status));
+      } else {
+        const a = r as Authorization;
+        this.authzs.set(a.id, a);
+        mark(this.openAuthzs, a.accountId, a.id, a.status === 'pending');
       }
-      else this.authzs.set(r.id, r as Authorization);
     }
+  }
+
+  async prune(now: Date): Promise<number> {
+    if (!this.pruneDue(now)) return 0;
+    const records = { accounts: [], orders: [...this.orders.values()], authorizations: [...this.authzs.values()] };
+    const removal = prunableAcme(records, now, this.certificateEnd);
+    this.forget(removal);
+    return removal.orders.length + removal.authorizations.length;
+  }
+
+  protected pruneDue(now: Date): boolean {
+    if (now.getTime() - this.lastPrune < PRUNE_EVERY_MS) return false;
+    this.lastPrune = now.getTime();
+    return true;
+  }
+
+  /** Drops removed records from every map (once the store removed them). */
+  protected forget(removal: AcmeRemoval): void {
+    for (const id of removal.orders) {
+      const o = this.orders.get(id);
+      if (!o) continue;
+      this.orders.delete(id);
+      if (o.serial !== undefined && this.bySerial.get(o.serial) === id) this.bySerial.delete(o.serial);
+      mark(this.openOrders, o.accountId, id, false);
+    }
+    for (const id of removal.authorizations) {
+      const a = this.authzs.get(id);
+      if (!a) continue;
+      this.authzs.delete(id);
+      mark(this.openAuthzs, a.accountId, id, false);
+    }
+  }
+}
+
+/** Adds `id` to `owner`'s set, or takes it out (and the set once empty, so the map stays small). */
+function mark(sets: Map<string, Set<string>>, owner: string, id: string, member: boolean): void {
+  let set = sets.get(owner);
+  if (member) {
+    if (!set) sets.set(owner, (set = new Set()));
+    set.add(id);
+  } else if (set?.delete(id) && set.size === 0) {
+    sets.delete(owner);
   }
 }
 
@@ -92,23 +197,81 @@ export class StoreAcmeState extends MemoryAcmeState {
     super();
   }
 
-  static async open(store: CaStore): Promise<StoreAcmeState> {
+  /** The state as the store holds it, pruned at `now` (a server's start). */
+  static async open(store: CaStore, now = new Date()): Promise<StoreAcmeState> {
     const state = new StoreAcmeState(store);
     const acme = (await store.readIndex()).acme;
     if (acme) {
       state.recorded([...acme.accounts.map((a) => ({ kind: 'account' as const, ...a })), ...acme.orders.map((o) => ({ kind: 'order' as const, ...o })), ...acme.authorizations.map((a) => ({ kind: 'authz' as const, ...a }))]);
+      await state.prune(now);
     }
     return state;
   }
 
-  override async put(records: AcmeRecord[]): Promise<void> {
+  override async put(records: AcmeRecord[], check?: (tx: StoreTransaction) => void): Promise<void> {
     const clones = records.map((r) => structuredClone(r));
-    await this.store.change(async (tx) => this.putWithin(tx, clones));
-    // Only once recorded: a change the store refused is not seen by the next request either.
-    this.recorded(clones);
+    // Counted from now, before the first await: a newOrder checks the caps and calls put in one
+    // step, so concurrent orders of one account cannot all pass the same check.
+    const release = this.reserve(clones);
+    try {
+      await this.change(async (tx) => {
+        check?.(tx!);
+        return { records: clones, value: undefined };
+      });
+    } finally {
+      release();
+    }
   }
 
-  override putWithin(tx: StoreTransaction, records: AcmeRecord[]): void {
+  override async change<T>(decide: (tx: StoreTransaction | undefined) => Promise<Decided<T>>): Promise<T> {
+    let records: AcmeRecord[] = [];
+    const value = await this.store.change(async (tx) => {
+      const decided = await decide(tx);
+      records = decided.records;
+      this.putWithin(tx, records);
+      return decided.value;
+    });
+    // Only once recorded: a change the store refused is not seen by the next request either.
+    this.recorded(structuredClone(records));
+    return value;
+  }
+
+  private putWithin(tx: StoreTransaction, records: AcmeRecord[]): void {
     for (const r of records) tx.putAcme(structuredClone(r));
+  }
+
+  /** Pruned in a change of its own, decided on the index that change sees; nothing written if nothing goes. */
+  override async prune(now: Date): Promise<number> {
+    if (!this.pruneDue(now)) return 0;
+    const removal = await this.store.change(async (tx) => {
+      const r = prunableAcme(tx.index.acme, now, (serial) => entryBySerial(tx.index, serial)?.notAfter);
+      if (r.orders.length + r.authorizations.length > 0) tx.removeAcme(r);
+      return r;
+    });
+    this.forget(removal);
+    return removal.orders.length + removal.authorizations.length;
+  }
+
+  private reserve(records: AcmeRecord[]): () => void {
+    const added = new Map<string, InFlight>();
+    for (const r of records) {
+      if (r.kind === 'account') continue;
+      const open = r.kind === 'order' ? UNFINISHED.has(r.status) && !this.orders.has(r.id) : r.status === 'pending' && !this.authzs.has(r.id);
+      if (!open) continue;
+      const n = added.get(r.accountId) ?? { orders: 0, authorizations: 0 };
+      if (r.kind === 'order') n.orders += 1;
+      else n.authorizations += 1;
+      added.set(r.accountId, n);
+    }
+    const shift = (sign: number) => {
+      for (const [id, n] of added) {
+        const now = this.putting.get(id) ?? { orders: 0, authorizations: 0 };
+        const next = { orders: now.orders + sign * n.orders, authorizations: now.authorizations + sign * n.authorizations };
+        if (next.orders === 0 && next.authorizations === 0) this.putting.delete(id);
+        else this.putting.set(id, next);
+      }
+    };
+    shift(1);
+    return () => shift(-1);
   }
 }

@@ -37,7 +37,7 @@ export const serveCommand: CommandModule<GlobalArgs, Args> = {
       .option('api-key-file', { type: 'string', describe: 'its key' })
       .option('api-ca-file', { type: 'string', describe: 'CA certificates that client certificates are checked against; when given, every client must present one' })
       .option('log', { type: 'string', describe: 'append the audit log (JSON lines) to this file instead of stderr; made 0600, never through a link' })
-      .option('rate-limit', { type: 'string', default: '600', describe: 'requests per minute per certificate, and per address for requests without one (tokens too); an address gets 4 times that in all' })
+      .option('rate-limit', { type: 'string', default: '600', describe: 'requests per minute per certificate or ACME account, and per address for requests without one (tokens too); an address gets 4 times that in all' })
       .option('timeout', { type: 'string', default: '30', describe: 'seconds a client has to send its whole request' })
       .option('shutdown-timeout', { type: 'string', default: '10', describe: 'seconds to finish the requests under way after SIGTERM; then connections are cut' })
       .option('acme', { type: 'boolean', describe: 'serve ACME (RFC 8555) under /acme/directory: certbot, lego and other ACME clients obtain certificates by http-01, dns-01 or tls-alpn-01' })

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerChallenge, authorizationOf, certificateChain, changeKey, finalize, newAccount, newOrder, orderOf, updateAccount, type Acme, type BindingCheck } from '../../ca/acme/orders.js';
+import { openOrdersOf } from '../../ca/acme/lifecycle.js';
 import { AcmeRefusal } from '../../ca/acme/refusal.js';
 import { revokeByAcme } from '../../ca/acme/revoke.js';
 import type { Account, Authorization, Challenge, Order } from '../../ca/acme/state.js';
@@ -35,6 +36,23 @@ export interface AcmeAudit {
   sans?: string[];
 }
 
+/** A refusal for the audit log (refusals.ts): the problem type, never its detail (it may quote the request). */
+export interface AcmeRefused {
+  route: string;
+  status: number;
+  code: ProblemType;
+  /** `acme:ACCOUNT-ID` once the JWS is verified, else null */
+  credential: string | null;
+  /** serverInternal: what failed inside the server */
+  error?: string;
+}
+
+/** What an ACME answer leaves for the audit log: an issuance or revocation, or a refusal. */
+export type AcmeOutcome = { audit: AcmeAudit } | { refused: AcmeRefused } | undefined;
+
+/** Charges a verified credential's rate-limit bucket; throws HttpError 429 when it is empty (limits.ts). */
+export type Charge = (credential: string) => void;
+
 interface Exchange {
   req: IncomingMessage;
   res: ServerResponse;
@@ -43,26 +61,62 @@ interface Exchange {
   url: string;
   server: AcmeServer;
   now: Date;
+  charge: Charge;
+  /** the account's credential once its JWS is verified */
+  credential: string | null;
 }
 
-/** Answers one request under /acme/; resolves with what it issued, if it did. Never throws. */
-export async function handleAcme(req: IncomingMessage, res: ServerResponse, path: string, server: AcmeServer, now: Date): Promise<AcmeAudit | undefined> {
+/** Answers one request under /acme/; resolves with what the audit log should say of it. Never throws. */
+export async function handleAcme(req: IncomingMessage, res: ServerResponse, path: string, server: AcmeServer, now: Date, charge: Charge): Promise<AcmeOutcome> {
   let refusedAs: ProblemType = 'malformed';
+  let x: Exchange | undefined;
   try {
     const base = baseUrl(req);
-    const x: Exchange = { req, res, base, url: requestUrl(base, req.url!), server, now };
-    if (path === '/acme/directory') return void (await get(x, () => send(x, 200, directory(base, server.acme.requireBinding === true))));
+    x = { req, res, base, url: requestUrl(base, req.url!), server, now, charge, credential: null };
+    if (path === '/acme/directory') return void (await get(x, () => send(x!, 200, directory(base, server.acme.requireBinding === true))));
     if (path === '/acme/new-nonce') return void (await newNonce(x));
     if (req.method !== 'POST') throw new AcmeProblem('malformed', `${path} takes POST (RFC 8555 6.3: POST-as-GET)`, { status: 405 });
     if (/^\/acme\/finalize\//.test(path)) refusedAs = 'badCSR';
-    return await post(x, path);
+    const audit = await post(x, path);
+    return audit && { audit };
   } catch (err) {
-    const problem = err instanceof AcmeRefusal ? new AcmeProblem(err.type, err.message, err.status ? { status: err.status } : {}) : err instanceof HttpError ? new AcmeProblem('malformed', err.message, { status: err.status }) : problemFromError(err, refusedAs);
-    const { status, contentType, body } = renderProblem(problem);
-    if (!req.complete) res.setHeader('connection', 'close');
-    await sendRaw(res, server, status, contentType, body, { link: `<${safeBase(req)}/acme/directory>;rel="index"` });
-    return undefined;
+    return refuseAcme(req, res, path, server, err, refusedAs, x?.credential ?? null);
   }
+}
+
+/**
+ * Answers `err` as a problem document with a fresh nonce (RFC 8555 6.5, 6.7): a rate limit's 429
+ * (limits.ts, the address's or the account's) as rateLimited with its Retry-After. Also used by
+ * the server for a request refused by its address before it reached handleAcme.
+ */
+export async function refuseAcme(req: IncomingMessage, res: ServerResponse, path: string, server: AcmeServer, err: unknown, refusedAs: ProblemType = 'malformed', credential: string | null = null): Promise<AcmeOutcome> {
+  const problem = problemOf(err, refusedAs);
+  const { status, contentType, body } = renderProblem(problem);
+  if (!req.complete) res.setHeader('connection', 'close');
+  const retry: Record<string, string> = problem.retryAfter === undefined ? {} : { 'retry-after': String(problem.retryAfter) };
+  await sendRaw(res, server, status, contentType, body, { link: `<${safeBase(req)}/acme/directory>;rel="index"`, ...retry });
+  const refused: AcmeRefused = { route: routeOf(path), status, code: problem.type, credential };
+  if (problem.type === 'serverInternal') refused.error = (err as Error)?.message ?? String(err);
+  return { refused };
+}
+
+function problemOf(err: unknown, refusedAs: ProblemType): AcmeProblem {
+  if (err instanceof AcmeRefusal) return new AcmeProblem(err.type, err.message, { ...(err.status ? { status: err.status } : {}), ...(err.retryAfter === undefined ? {} : { retryAfter: err.retryAfter }) });
+  if (err instanceof HttpError && err.status === 429) {
+    const wait = Number(err.headers['retry-after']);
+    return new AcmeProblem('rateLimited', err.message, Number.isFinite(wait) ? { retryAfter: wait } : {});
+  }
+  if (err instanceof HttpError) return new AcmeProblem('malformed', err.message, { status: err.status });
+  return problemFromError(err, refusedAs);
+}
+
+/** The route a path is logged under: a word of ours (the ids in a path are not logged). */
+function routeOf(path: string): string {
+  const [, kind, , sub] = /^\/acme\/([a-z-]+)(\/[A-Za-z0-9_-]+)?(?:\/([a-z0-9-]+))?$/.exec(path) ?? [];
+  if (kind === 'revoke-cert') return 'acme-revoke';
+  if (kind === 'acct' && sub === 'orders') return 'acme-orders';
+  const known = ['directory', 'new-nonce', 'new-account', 'new-order', 'key-change', 'acct', 'order', 'authz', 'chall', 'finalize', 'cert'];
+  return kind !== undefined && known.includes(kind) ? `acme-${kind}` : 'acme';
 }
 
 /** The base URL as the client named this server (Host), so the URLs given out are the ones it can reach. */
@@ -119,9 +173,12 @@ async function post(x: Exchange, path: string): Promise<AcmeAudit | undefined> {
   const { acme } = x.server;
   if (path === '/acme/new-account') {
     const jws = await verify(x, body, 'jwk');
+    // A key that has an account is that account's request, charged to it like any other.
+    const known = acme.state.accountByThumbprint(jws.key.thumbprint);
+    if (known) chargeAccount(x, known);
     const payload = payloadObject(jws);
     const { account, created } = await newAccount(acme, { jwk: jws.key.jwk as Record<string, unknown>, payload, bind: bindingCheck(x, jws, payload.externalAccountBinding), now: x.now });
-    return void (await send(x, created ? 201 : 200, accountJson(account), { location: accountUrl(x.base, account) }));
+    return void (await send(x, created ? 201 : 200, accountJson(x.base, account), { location: accountUrl(x.base, account) }));
   }
   if (path === '/acme/revoke-cert') return revoke(x, body);
   const { jws, account } = await signedByAccount(x, body);
@@ -134,14 +191,15 @@ async function post(x: Exchange, path: string): Promise<AcmeAudit | undefined> {
   if (kind === 'acct' && sub === undefined) {
     if (id !== account.id) throw new AcmeProblem('unauthorized', 'this account URL is not the signing account\'s');
     const next = jws.payload.length === 0 ? account : await updateAccount(acme, account, payloadObject(jws));
-    return void (await send(x, 200, accountJson(next)));
+    return void (await send(x, 200, accountJson(x.base, next)));
   }
-  if (kind === 'order' && sub === undefined) return void (await send(x, 200, orderJson(x.base, await orderOf(acme, account, id!))));
-  if (kind === 'authz' && sub === undefined) return void (await send(x, 200, authzJson(x.base, authorizationOf(acme, account, id!))));
+  if (kind === 'acct' && sub === 'orders') return void (await ordersList(x, jws, account, id!));
+  if (kind === 'order' && sub === undefined) return void (await send(x, 200, orderJson(x.base, await orderOf(acme, account, id!, x.now))));
+  if (kind === 'authz' && sub === undefined) return void (await send(x, 200, authzJson(x.base, authorizationOf(acme, account, id!, x.now))));
   if (kind === 'chall' && sub !== undefined) return void (await challenge(x, jws, account, id!, sub));
   if (kind === 'finalize' && sub === undefined) return finalizeOrder(x, jws, account, id!);
   if (kind === 'cert' && sub === undefined) {
-    const chain = await certificateChain(acme, account, id!);
+    const chain = await certificateChain(acme, account, id!, x.now);
     return void (await sendRaw(x.res, x.server, 200, 'application/pem-certificate-chain', chain, { link: `<${x.base}/acme/directory>;rel="index"` }));
   }
   throw new AcmeProblem('malformed', `there is no ${path}`, { status: 404 });
@@ -160,8 +218,33 @@ function accountForKid(x: Exchange, kid: string): Account | undefined {
 async function signedByAccount(x: Exchange, body: Buffer): Promise<{ jws: VerifiedJws; account: Account }> {
   const jws = await verify(x, body, 'kid');
   const account = accountForKid(x, jws.header.kid!)!;
+  chargeAccount(x, account);
   if (account.status !== 'valid') throw new AcmeProblem('unauthorized', 'the account is deactivated');
   return { jws, account };
+}
+
+/**
+ * The account is known once its JWS verified: from here on its requests are its own, logged as
+ * `acme:ID` and counted in its own bucket of --rate-limit (a verified credential's, limits.ts), so
+ * one account cannot spend the budget of an address other clients share (a NAT).
+ */
+function chargeAccount(x: Exchange, account: Account): void {
+  x.credential = `acme:${account.id}`;
+  x.charge(x.credential);
+}
+
+/** Orders listed per page (RFC 8555 7.1.2.1 lets a server split the list, with Link rel="next"). */
+export const ORDERS_PAGE = 100;
+
+/** RFC 8555 7.1.2.1: POST-as-GET of the account's orders URL; its open orders, ORDERS_PAGE at a time. */
+async function ordersList(x: Exchange, jws: VerifiedJws, account: Account, id: string): Promise<void> {
+  if (id !== account.id) throw new AcmeProblem('unauthorized', 'this orders URL is not the signing account\'s');
+  if (jws.payload.length !== 0) throw new AcmeProblem('malformed', 'the orders list is read by POST-as-GET (an empty payload)');
+  const cursor = new URL(x.url).searchParams.get('cursor') ?? '0';
+  if (!/^\d{1,4}$/.test(cursor)) throw new AcmeProblem('malformed', 'the "cursor" is not a page number');
+  const { ids, more } = openOrdersOf(x.server.acme.state, account, x.now, Number(cursor), ORDERS_PAGE);
+  const next: Record<string, string> = more ? { next: `<${x.base}/acme/acct/${account.id}/orders?cursor=${Number(cursor) + 1}>;rel="next"` } : {};
+  await send(x, 200, { orders: ids.map((o) => `${x.base}/acme/order/${o}`) }, next);
 }
 
 /**
@@ -182,12 +265,12 @@ async function keyChange(x: Exchange, outer: VerifiedJws, account: Account): Pro
     return sendRaw(x.res, x.server, status, contentType, body, { link: `<${x.base}/acme/directory>;rel="index"`, location: accountUrl(x.base, other) });
   }
   const next = await changeKey(x.server.acme, account, payload.oldKey, key.jwk as Record<string, unknown>);
-  await send(x, 200, accountJson(next), { location: accountUrl(x.base, next) });
+  await send(x, 200, accountJson(x.base, next), { location: accountUrl(x.base, next) });
 }
 
 async function challenge(x: Exchange, jws: VerifiedJws, account: Account, authzId: string, type: string): Promise<void> {
   // RFC 8555 7.5.1: the client's "I am ready" is an empty object; POST-as-GET only reads.
-  const authz = jws.payload.length === 0 ? authorizationOf(x.server.acme, account, authzId) : (payloadObject(jws), await answerChallenge(x.server.acme, account, authzId, type, x.now));
+  const authz = jws.payload.length === 0 ? authorizationOf(x.server.acme, account, authzId, x.now) : (payloadObject(jws), await answerChallenge(x.server.acme, account, authzId, type, x.now));
   const c = authz.challenges.find((ch) => ch.type === type);
   if (!c) throw new AcmeProblem('malformed', `there is no ${type} challenge here`, { status: 404 });
   await send(x, 200, challengeJson(x.base, authz, c), { up: `<${x.base}/acme/authz/${authz.id}>;rel="up"` });
@@ -209,6 +292,7 @@ async function revoke(x: Exchange, body: Buffer): Promise<AcmeAudit> {
   let by: { account: Account } | { key: import('node:crypto').KeyObject };
   if (jws.header.kid !== undefined) {
     const account = accountForKid(x, jws.header.kid)!;
+    chargeAccount(x, account);
     if (account.status !== 'valid') throw new AcmeProblem('unauthorized', 'the account is deactivated');
     by = { account };
   } else by = { key: jws.key.key };
@@ -221,8 +305,8 @@ function accountUrl(base: string, a: Account): string {
   return `${base}/acme/acct/${a.id}`;
 }
 
-function accountJson(a: Account): Record<string, unknown> {
-  return { status: a.status, contact: a.contact, key: a.jwk };
+function accountJson(base: string, a: Account): Record<string, unknown> {
+  return { status: a.status, contact: a.contact, key: a.jwk, orders: `${accountUrl(base, a)}/orders` };
 }
 
 function orderJson(base: string, o: Order): Record<string, unknown> {
@@ -260,15 +344,16 @@ async function send(x: Exchange, status: number, body: unknown, headers: Record<
 async function sendRaw(res: ServerResponse, server: AcmeServer, status: number, type: string | undefined, body: string, headers: Record<string, string>): Promise<void> {
   if (res.headersSent) return void res.destroy();
   const nonce = await server.nonces.issue();
-  const link = headers.link;
-  const extra = Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'link' && k !== 'up'));
+  // `up` and `next` are more Link values (RFC 8288: one header, several values).
+  const links = [headers.link, headers.up, headers.next].filter((l): l is string => l !== undefined);
+  const extra = Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'link' && k !== 'up' && k !== 'next'));
   res.writeHead(status, {
     'replay-nonce': nonce,
     'cache-control': 'no-store',
     ...(type ? { 'content-type': type } : {}),
     'content-length': Buffer.byteLength(body),
     ...extra,
-    ...(link ? { link: headers.up ? [link, headers.up] : link } : {}),
+    ...(links.length ? { link: links.length === 1 ? links[0]! : links } : {}),
   });
   res.end(body);
 }

@@ -59,6 +59,8 @@ export interface ProblemOptions {
   /** badSignatureAlgorithm: the `alg` values accepted */
   algorithms?: readonly string[];
   subproblems?: readonly Subproblem[];
+  /** rateLimited: seconds to wait, sent as Retry-After (RFC 8555 6.6) */
+  retryAfter?: number;
 }
 
 export class AcmeProblem extends Error {
@@ -66,6 +68,7 @@ export class AcmeProblem extends Error {
   readonly status: number;
   readonly algorithms: readonly string[] | undefined;
   readonly subproblems: readonly Subproblem[] | undefined;
+  readonly retryAfter: number | undefined;
 
   constructor(type: ProblemType, detail: string, options: ProblemOptions = {}) {
     super(detail);
@@ -74,6 +77,7 @@ export class AcmeProblem extends Error {
     this.status = options.status ?? PROBLEM_STATUS[type];
     this.algorithms = options.algorithms;
     this.subproblems = options.subproblems;
+    this.retryAfter = options.retryAfter;
   }
 
   document(): ProblemDocument {
