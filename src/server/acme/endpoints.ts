@@ -9,7 +9,7 @@ import { answerChallenge, authorizationOf, certificateChain, changeKey, finalize
 import { openOrdersOf } from '../../ca/acme/lifecycle.js';
 import { AcmeRefusal } from '../../ca/acme/refusal.js';
 import { revokeByAcme } from '../../ca/acme/revoke.js';
-import type { Account, Authorization, Challenge, Order } from '../../ca/acme/state.js';
+import type { Account } from '../../ca/acme/state.js';
 import { readBody } from '../limits.js';
 import { HttpError } from '../respond.js';
 import { checkEab } from './eab.js';
@@ -17,6 +17,7 @@ import { base64url, checkSignature, keyOf, parseJws, payloadObject, type KeyForm
 import type { NonceStore } from './nonces.js';
 import { AcmeProblem, problemFromError, renderProblem, type ProblemType } from './problem.js';
 import { verifyRequest } from './request.js';
+import { accountJson, accountUrl, authzJson, challengeJson, directory, orderJson } from './resources.js';
 import { requestUrl } from './url.js';
 
 export interface AcmeServer {
@@ -132,17 +133,6 @@ function safeBase(req: IncomingMessage): string {
   } catch {
     return '';
   }
-}
-
-function directory(base: string, requireBinding: boolean): Record<string, unknown> {
-  return {
-    newNonce: `${base}/acme/new-nonce`,
-    newAccount: `${base}/acme/new-account`,
-    newOrder: `${base}/acme/new-order`,
-    revokeCert: `${base}/acme/revoke-cert`,
-    keyChange: `${base}/acme/key-change`,
-    meta: { externalAccountRequired: requireBinding },
-  };
 }
 
 /**
@@ -299,41 +289,6 @@ async function revoke(x: Exchange, body: Buffer): Promise<AcmeAudit> {
   const { entry } = await revokeByAcme(x.server.acme, { certificate, reason: payload.reason, by, now: x.now });
   await sendRaw(x.res, x.server, 200, undefined, '', { link: `<${x.base}/acme/directory>;rel="index"` });
   return { event: 'revoke', outcome: 'revoked', route: 'acme-revoke', credential: 'account' in by ? `acme:${by.account.id}` : `acme-key:${entry.serial}`, serial: entry.serial, name: entry.name };
-}
-
-function accountUrl(base: string, a: Account): string {
-  return `${base}/acme/acct/${a.id}`;
-}
-
-function accountJson(base: string, a: Account): Record<string, unknown> {
-  return { status: a.status, contact: a.contact, key: a.jwk, orders: `${accountUrl(base, a)}/orders` };
-}
-
-function orderJson(base: string, o: Order): Record<string, unknown> {
-  return {
-    status: o.status,
-    expires: o.expires,
-    identifiers: o.identifiers,
-    authorizations: o.authorizations.map((a) => `${base}/acme/authz/${a}`),
-    finalize: `${base}/acme/finalize/${o.id}`,
-    ...(o.serial ? { certificate: `${base}/acme/cert/${o.id}` } : {}),
-    ...(o.error ? { error: { ...o.error, type: `urn:ietf:params:acme:error:${o.error.type}` } } : {}),
-  };
-}
-
-function authzJson(base: string, a: Authorization): Record<string, unknown> {
-  return { identifier: a.identifier, ...(a.wildcard ? { wildcard: true } : {}), status: a.status, expires: a.expires, challenges: a.challenges.map((c) => challengeJson(base, a, c)) };
-}
-
-function challengeJson(base: string, a: Authorization, c: Challenge): Record<string, unknown> {
-  return {
-    type: c.type,
-    url: `${base}/acme/chall/${a.id}/${c.type}`,
-    token: c.token,
-    status: c.status,
-    ...(c.validated ? { validated: c.validated } : {}),
-    ...(c.error ? { error: { type: `urn:ietf:params:acme:error:${c.error.type}`, detail: c.error.detail, status: 400 } } : {}),
-  };
 }
 
 async function send(x: Exchange, status: number, body: unknown, headers: Record<string, string> = {}): Promise<void> {
