@@ -1,0 +1,132 @@
+// `ca serve --acme` (SPEC "ACME", RFC 8555) as an attacker holding an account would use it: requests
+// sent at once so that checks made on a copy of the ACME state, outside the store change that
+// writes it, all pass; a CSR for the account key itself; a name the server lets a client order
+// and validate but never issues. Each test is the attack, asserting what a sound server answers.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { sign } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { caOk, needs, run } from '../helpers/ca.js';
+import { accountKey, acmeClient, assertProblem, freeTcpPort, startTestDns } from '../helpers/acme.js';
+import { startServe } from '../helpers/serve.js';
+
+const skip = needs('pebble-challtestsrv', 'pebble') || needs('openssl', 'openssl');
+let dir;
+let server;
+let dns;
+let http;
+let acme;
+const f = (...p) => join(dir, ...p);
+/** http-01 answers by token: every validation of the tests below is answered right. */
+const answers = new Map();
+
+before(async () => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), 'clusterca-acme-attacks-'));
+  caOk(dir, ['init', '--key-type', 'ecdsa', 'attacks-ca']);
+  caOk(dir, ['export', '--format', 'pem', '--out', 'ca.crt']);
+  dns = await startTestDns();
+  const httpPort = await freeTcpPort();
+  http = createServer((req, res) => res.end(answers.get(req.url.split('/').pop()) ?? 'unknown token'));
+  await new Promise((r) => http.listen(httpPort, '127.0.0.1', r));
+  server = await startServe(dir, ['--acme', '--acme-allow', 'example.test', '--acme-resolver', `127.0.0.1:${dns.port}`, '--acme-http-port', String(httpPort)]);
+  acme = acmeClient(() => server.url, f('ca.crt'));
+});
+after(async () => {
+  await server?.stop();
+  dns?.stop();
+  if (http) {
+    http.closeAllConnections();
+    await new Promise((r) => http.close(r));
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const listed = () => JSON.parse(caOk(dir, ['list', '--json']).out);
+
+/** The order's one authorization made valid: its http-01 challenge answered. */
+async function validate(acct, order) {
+  const authz = (await acme.post(acct, order.authorizations[0], '')).data;
+  const challenge = authz.challenges.find((c) => c.type === 'http-01');
+  answers.set(challenge.token, `${challenge.token}.${acct.thumbprint}`);
+  const r = await acme.post(acct, challenge.url, {});
+  assert.equal(r.data.status, 'valid', r.text);
+}
+
+/** An order for `name` whose authorization is valid, ready to finalize. */
+async function readyOrder(acct, name) {
+  const { order, orderUrl } = await acme.order(acct, [{ type: 'dns', value: name }]);
+  await validate(acct, order);
+  return { order, orderUrl };
+}
+
+/** A DER CSR for `name`, of a new P-256 key or of the key in `keyFile`. */
+function csrFor(name, keyFile) {
+  const out = f(`${name}-${listed().length}-${Math.random().toString(36).slice(2)}.der`);
+  const key = keyFile ? ['-key', keyFile] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${out}.key`];
+  const g = run('openssl', ['req', '-new', ...key, '-subj', '/', '-addext', `subjectAltName=DNS:${name}`, '-outform', 'DER', '-out', out]);
+  assert.equal(g.status, 0, g.stderr);
+  return readFileSync(out).toString('base64url');
+}
+
+test('four finalize requests sent at once for one ready order issue one certificate, not four', { skip }, async () => {
+  const acct = await acme.register();
+  const { order } = await readyOrder(acct, 'race.example.test');
+  const before = listed().length;
+  const csr = csrFor('race.example.test');
+  const answered = await Promise.all([1, 2, 3, 4].map(() => acme.post(acct, order.finalize, { csr })));
+  // RFC 8555 7.4: an order that is no longer ready is orderNotReady; one order, one certificate.
+  assert.equal(answered.filter((r) => r.status === 200).length, 1, answered.map((r) => `${r.status} ${r.text}`).join('\n'));
+  assert.equal(listed().length, before + 1, 'certificates issued for one order');
+});
+
+test('a contact update sent together with a deactivation does not bring the account back', { skip }, async () => {
+  const acct = await acme.register();
+  const answered = await Promise.all([acme.post(acct, acct.kid, { status: 'deactivated' }), ...[1, 2, 3, 4, 5, 6].map((i) => acme.post(acct, acct.kid, { contact: [`mailto:u${i}@example.test`] }))]);
+  assert.equal(answered[0].status, 200, answered[0].text);
+  // RFC 8555 7.3.6: deactivation is final; the server takes no further request signed by the account.
+  assertProblem(await acme.post(acct, acct.kid, ''), 'unauthorized', 403);
+  assertProblem(await acme.newOrder(acct, ['after.example.test']), 'unauthorized', 403);
+});
+
+/** RFC 8555 7.3.5: the inner JWS of a keyChange, signed by `newKey`, for `acct`. */
+function innerKeyChange(acct, newKey, url) {
+  const protectedB64 = Buffer.from(JSON.stringify({ alg: 'ES256', jwk: newKey.jwk, url })).toString('base64url');
+  const payloadB64 = Buffer.from(JSON.stringify({ account: acct.kid, oldKey: acct.jwk })).toString('base64url');
+  const signature = sign('sha256', Buffer.from(`${protectedB64}.${payloadB64}`), { key: newKey.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  return { protected: protectedB64, payload: payloadB64, signature };
+}
+
+test('two accounts rolling over to one new key at once: one gets it, the other is 409', { skip }, async () => {
+  const [a, b] = [await acme.register(), await acme.register()];
+  const newKey = accountKey();
+  const url = `${server.url}/acme/key-change`;
+  const answered = await Promise.all([acme.post(a, url, innerKeyChange(a, newKey, url)), acme.post(b, url, innerKeyChange(b, newKey, url))]);
+  // RFC 8555 7.3.5: a key that has an account is a conflict; one key, one account.
+  assert.deepEqual(answered.map((r) => r.status).sort(), [200, 409], answered.map((r) => r.text).join('\n'));
+});
+
+test('finalize with a CSR for the account key itself is badCSR, and nothing is issued', { skip }, async () => {
+  const acct = await acme.register();
+  const { order } = await readyOrder(acct, 'samekey.example.test');
+  writeFileSync(f('account.key'), acct.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  const before = listed().length;
+  // Boulder and Pebble refuse it ("certificate public key must be different than account key"):
+  // the key then sits on the TLS server, and whoever takes it there also holds the account.
+  assertProblem(await acme.post(acct, order.finalize, { csr: csrFor('samekey.example.test', f('account.key')) }), 'badCSR', 400);
+  assert.equal(listed().length, before);
+});
+
+test('a name over 64 characters is refused when ordered, or issued: never valid authorizations then a finalize that cannot succeed', { skip }, async () => {
+  const acct = await acme.register();
+  const name = `${'a'.repeat(60)}.long.example.test`;
+  const made = await acme.newOrder(acct, [name]);
+  if (made.status !== 201) return assertProblem(made, 'rejectedIdentifier', 400);
+  await validate(acct, made.data);
+  // The client cannot shorten the CN: the server makes it from the order (SPEC: no CN over 64 characters).
+  const done = await acme.post(acct, made.data.finalize, { csr: csrFor(name) });
+  assert.equal(done.status, 200, done.text);
+});
