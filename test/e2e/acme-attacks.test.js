@@ -130,3 +130,43 @@ test('a name over 64 characters is refused when ordered, or issued: never valid 
   const done = await acme.post(acct, made.data.finalize, { csr: csrFor(name) });
   assert.equal(done.status, 200, done.text);
 });
+
+/** A listener on 127.0.0.1:80 answering as `answer` says, or undefined if this machine will not give the port. */
+async function onPort80(answer) {
+  const s = createServer(answer);
+  const bound = await new Promise((resolve) => {
+    s.once('error', () => resolve(false));
+    s.listen(80, '127.0.0.1', () => resolve(true));
+  });
+  return bound ? s : undefined;
+}
+
+test('with the default --acme-http-port (80), an http-01 redirect to a path on the same host is followed', { skip }, async (t) => {
+  let acct;
+  const http80 = await onPort80((req, res) => {
+    // The redirect every web server in front of a client may make: same host, same port, another path.
+    if (!req.url.includes('/moved/')) return void res.writeHead(302, { location: `/moved${req.url}` }).end();
+    const token = req.url.split('/').pop();
+    res.end(`${token}.${acct.thumbprint}`);
+  });
+  if (!http80) return t.skip('127.0.0.1:80 cannot be bound here (not root, or in use)');
+  const own = mkdtempSync(join(tmpdir(), 'clusterca-acme-port80-'));
+  let serve80;
+  try {
+    caOk(own, ['init', '--key-type', 'ecdsa', 'port80-ca']);
+    caOk(own, ['export', '--format', 'pem', '--out', 'ca.crt']);
+    serve80 = await startServe(own, ['--acme', '--acme-allow', 'example.test', '--acme-resolver', `127.0.0.1:${dns.port}`]);
+    const client = acmeClient(() => serve80.url, join(own, 'ca.crt'));
+    acct = await client.register();
+    const { authzs } = await client.order(acct, [{ type: 'dns', value: 'moved.example.test' }]);
+    const challenge = authzs[0].challenges.find((c) => c.type === 'http-01');
+    const r = await client.post(acct, challenge.url, {});
+    // RFC 8555 8.3 lets the server follow redirects; SPEC: at most 10, over http to the validation port.
+    assert.equal(r.data.status, 'valid', r.text);
+  } finally {
+    await serve80?.stop();
+    http80.closeAllConnections();
+    await new Promise((r) => http80.close(r));
+    rmSync(own, { recursive: true, force: true });
+  }
+});
