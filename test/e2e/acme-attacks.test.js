@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { caOk, needs, run } from '../helpers/ca.js';
@@ -168,5 +169,40 @@ test('with the default --acme-http-port (80), an http-01 redirect to a path on t
     http80.closeAllConnections();
     await new Promise((r) => http80.close(r));
     rmSync(own, { recursive: true, force: true });
+  }
+});
+
+/** One HTTPS request naming the server as `host` (Host header), the TLS name checked as usual. */
+function asHost(url, host, { method = 'GET', body } = {}) {
+  return new Promise((resolve, reject) => {
+    const headers = { host, ...(body === undefined ? {} : { 'content-type': 'application/jose+json', 'content-length': Buffer.byteLength(body) }) };
+    const req = httpsRequest(url, { method, headers, ca: readFileSync(f('ca.crt')), servername: '', checkServerIdentity: () => undefined }, (res) => {
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('a client that names the server with its port, as in https://ca:443/acme/directory, can register', { skip }, async () => {
+  const host = '127.0.0.1:443';
+  const directory = JSON.parse((await asHost(`${server.url}/acme/directory`, host)).text);
+  const acct = accountKey();
+  const nonce = (await asHost(`${server.url}/acme/new-nonce`, host, { method: 'HEAD' })).headers['replay-nonce'];
+  // The JWS names the newAccount URL exactly as the directory gave it (RFC 8555 6.4, 7.1.1).
+  const protectedB64 = Buffer.from(JSON.stringify({ alg: 'ES256', nonce, url: directory.newAccount, jwk: acct.jwk })).toString('base64url');
+  const payloadB64 = Buffer.from(JSON.stringify({ termsOfServiceAgreed: true })).toString('base64url');
+  const signature = sign('sha256', Buffer.from(`${protectedB64}.${payloadB64}`), { key: acct.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  const r = await asHost(`${server.url}/acme/new-account`, host, { method: 'POST', body: JSON.stringify({ protected: protectedB64, payload: payloadB64, signature }) });
+  assert.equal(r.status, 201, r.text);
+});
+
+test('a Host header that is no host (port 99999, a bad IPv6 literal) is malformed, not a server failure', { skip }, async () => {
+  for (const host of ['127.0.0.1:99999', '[1:2:3:4:5:6:7:8:9]', '[:::]']) {
+    const r = await asHost(`${server.url}/acme/directory`, host);
+    assert.equal(r.status, 400, `${host}: ${r.text}`);
+    assert.equal(JSON.parse(r.text).type, 'urn:ietf:params:acme:error:malformed', r.text);
   }
 });
