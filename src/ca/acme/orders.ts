@@ -4,6 +4,7 @@
  * other (the same checks: the CA's constraints, the subject, the lifetime), with --acme-profile and --acme-days,
  * and is in the store's index, `ca list` and `ca revoke`.
  */
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { NameConstraints } from '../../pki/constraints.js';
 import { readRequest } from '../../pki/csr.js';
 import { jwkThumbprint } from '../../pki/jwk-thumbprint.js';
@@ -15,7 +16,7 @@ import { authorizationStatus, checkOpen, ORDER_LIFETIME_MS, orderStatus } from '
 import { checkIdentifier } from './policy.js';
 import { AcmeRefusal } from './refusal.js';
 import { entryBySerial } from '../../store/index-file.js';
-import { randomId, type Account, type AcmeState, type Authorization, type Challenge, type Identifier, type Order } from './state.js';
+import { randomId, type Account, type AcmeState, type CommittedView, type Authorization, type Challenge, type Identifier, type Order } from './state.js';
 import { validateTlsAlpn01 } from './tls-alpn.js';
 import { validateDns01, validateHttp01, type ValidationOptions } from './validation.js';
 
@@ -50,16 +51,16 @@ export const MAX_IDENTIFIERS = 100;
 export async function newAccount(acme: Acme, ask: { jwk: Record<string, unknown>; payload: Record<string, unknown>; bind?: BindingCheck | undefined; now: Date }): Promise<{ account: Account; created: boolean }> {
   const thumbprint = jwkThumbprint(ask.jwk);
   const existing = acme.state.accountByThumbprint(thumbprint);
-  if (existing) return { account: existing, created: false };
+  if (existing) return { account: existingAccount(existing), created: false };
   if (ask.payload.onlyReturnExisting === true) throw new AcmeRefusal('accountDoesNotExist', 'no account has this key; register without onlyReturnExisting');
   if (ask.payload.termsOfServiceAgreed !== undefined && typeof ask.payload.termsOfServiceAgreed !== 'boolean') throw new AcmeRefusal('malformed', '"termsOfServiceAgreed" must be true or false');
   const jwk = Object.fromEntries(['kty', 'crv', 'n', 'e', 'x', 'y'].filter((m) => typeof ask.jwk[m] === 'string').map((m) => [m, ask.jwk[m] as string]));
   const account: Account = { id: randomId(), thumbprint, jwk, contact: contactOf(ask.payload.contact), status: 'valid' };
   const bind = ask.bind;
-  const raced = await acme.state.change(async (tx) => {
+  const raced = await acme.state.change(async (current, tx) => {
     // The same key registered by a request committed meanwhile: that account, and no use spent.
-    const other = tx?.index.acme?.accounts.find((a) => a.thumbprint === thumbprint);
-    if (other) return { records: [], value: structuredClone(other) };
+    const other = current.accountByThumbprint(thumbprint);
+    if (other) return { records: [], value: other };
     if (bind) {
       if (!tx) throw new AcmeRefusal('serverInternal', 'External Account Binding needs the store');
       const { kid } = await bind(async (id) => eabHmac(tx.index, id));
@@ -68,17 +69,37 @@ export async function newAccount(acme: Acme, ask: { jwk: Record<string, unknown>
     }
     return { records: [{ kind: 'account' as const, ...account }], value: undefined };
   });
-  if (raced) return { account: raced, created: false };
+  if (raced) return { account: existingAccount(raced), created: false };
   return { account, created: true };
+}
+
+/** RFC 8555 7.3.6: a deactivated account's key is refused, even to look the account up (as Boulder: 403). */
+function existingAccount(account: Account): Account {
+  if (account.status !== 'valid') throw new AcmeRefusal('unauthorized', 'the account of this key is deactivated; register a new key');
+  return account;
+}
+
+/**
+ * The account as the change sees it, still valid and still held by the key that signed the request
+ * (`signer`, the account as the request found it): a key rolled over meanwhile signs for it no more.
+ */
+function stillHeld(current: CommittedView, signer: Account): Account {
+  const account = current.account(signer.id);
+  if (!account || account.status !== 'valid') throw new AcmeRefusal('unauthorized', 'the account is deactivated');
+  if (account.thumbprint !== signer.thumbprint) throw new AcmeRefusal('unauthorized', 'the account\'s key has changed; sign with its current key');
+  return account;
 }
 
 /** RFC 8555 7.3.2 and 7.3.6: a new contact list, or deactivation (final). */
 export async function updateAccount(acme: Acme, account: Account, payload: Record<string, unknown>): Promise<Account> {
   if (payload.status !== undefined && payload.status !== 'deactivated') throw new AcmeRefusal('malformed', 'an account may only be set to "deactivated"');
-  const next: Account = { ...account, contact: payload.contact === undefined ? account.contact : contactOf(payload.contact) };
-  if (payload.status === 'deactivated') next.status = 'deactivated';
-  await acme.state.put([{ kind: 'account', ...next }]);
-  return next;
+  const contact = payload.contact === undefined ? undefined : contactOf(payload.contact);
+  return acme.state.change(async (current) => {
+    const held = stillHeld(current, account);
+    const next: Account = { ...held, contact: contact ?? held.contact };
+    if (payload.status === 'deactivated') next.status = 'deactivated';
+    return { records: [{ kind: 'account' as const, ...next }], value: next };
+  });
 }
 
 /**
@@ -88,12 +109,14 @@ export async function updateAccount(acme: Acme, account: Account, payload: Recor
 export async function changeKey(acme: Acme, account: Account, oldKey: unknown, newJwk: Record<string, unknown>): Promise<Account> {
   if (typeof oldKey !== 'object' || oldKey === null || jwkThumbprintOrNone(oldKey as Record<string, unknown>) !== account.thumbprint) throw new AcmeRefusal('malformed', '"oldKey" is not the account\'s current key');
   const thumbprint = jwkThumbprint(newJwk);
-  const other = acme.state.accountByThumbprint(thumbprint);
-  if (other) throw new AcmeRefusal('malformed', 'the new key already has an account; keep it, or roll over to another key', 409);
   const jwk = Object.fromEntries(['kty', 'crv', 'n', 'e', 'x', 'y'].filter((m) => typeof newJwk[m] === 'string').map((m) => [m, newJwk[m] as string]));
-  const next: Account = { ...account, thumbprint, jwk };
-  await acme.state.put([{ kind: 'account', ...next }]);
-  return next;
+  return acme.state.change(async (current) => {
+    const held = stillHeld(current, account);
+    // Checked in the change: two accounts rolling over to one key at once, one gets it.
+    if (current.accountByThumbprint(thumbprint)) throw new AcmeRefusal('malformed', 'the new key already has an account; keep it, or roll over to another key', 409);
+    const next: Account = { ...held, thumbprint, jwk };
+    return { records: [{ kind: 'account' as const, ...next }], value: next };
+  });
 }
 
 function jwkThumbprintOrNone(jwk: Record<string, unknown>): string | undefined {
@@ -165,8 +188,9 @@ function authorizationFor(account: Account, identifier: Identifier, expires: str
  * (verifiers hold such a CN to the DNS constraints: pki/constraints.ts).
  */
 function checkIssuable(acme: Acme, identifiers: Identifier[]): void {
+  if (!identifiers.some((i) => i.value.length <= MAX_COMMON_NAME)) throw new AcmeRefusal('rejectedIdentifier', `every name is over ${MAX_COMMON_NAME} characters; the certificate's common name needs one that fits: add a shorter name to the order`);
   try {
-    checkConstraints(acme.service.authority.constraints, altNamesOf(identifiers), identifiers[0]!.value);
+    checkConstraints(acme.service.authority.constraints, altNamesOf(identifiers), commonNameOf(identifiers));
   } catch (err) {
     throw new AcmeRefusal('rejectedIdentifier', `${(err as Error).message}; order a DNS name with the addresses`);
   }
@@ -186,11 +210,14 @@ export async function orderOf(acme: Acme, account: Account, id: string, now: Dat
   const order = acme.state.order(id);
   if (!order || order.accountId !== account.id) throw new AcmeRefusal('malformed', 'there is no such order for this account', 404);
   const next = orderStatus(acme.state, order, now);
-  if (next !== order.status) {
-    order.status = next;
-    await acme.state.put([{ kind: 'order', ...order }]);
-  }
-  return order;
+  if (next === order.status) return order;
+  // Recorded only over the status it was worked out from: a finalize that made it valid meanwhile stays.
+  return acme.state.change(async (current) => {
+    const stored = current.order(id);
+    if (!stored || stored.status !== order.status) return { records: [], value: stored ?? order };
+    const changed: Order = { ...stored, status: next };
+    return { records: [{ kind: 'order' as const, ...changed }], value: changed };
+  });
 }
 
 /** An account's own authorization, as it stands now: another account's is not found (no hint that it exists). */
@@ -225,8 +252,12 @@ export async function answerChallenge(acme: Acme, account: Account, authzId: str
     challenge.error = { type: refusal.type, detail: refusal.message };
     authz.status = 'invalid';
   }
-  await acme.state.put([{ kind: 'authz', ...authz }]);
-  return authz;
+  // Two answers to one challenge at once: the first outcome recorded stands.
+  return acme.state.change(async (current) => {
+    const stored = current.authorization(authzId);
+    if (stored && stored.status !== 'pending') return { records: [], value: stored };
+    return { records: [{ kind: 'authz' as const, ...authz }], value: authz };
+  });
 }
 
 /**
@@ -237,10 +268,13 @@ export async function finalize(acme: Acme, account: Account, orderId: string, cs
   const order = await orderOf(acme, account, orderId, now);
   if (order.status === 'invalid' && Date.parse(order.expires) <= now.getTime()) throw new AcmeRefusal('orderNotReady', `the order expired at ${order.expires} and is invalid; make a new order`);
   if (order.status !== 'ready') throw new AcmeRefusal('orderNotReady', `the order is ${order.status}, not ready: every authorization must be valid first`);
-  const names = csrNames(csr, order);
-  const first = order.identifiers[0]!.value;
-  return acme.state.change(async (tx) => {
+  const names = csrNames(csr, order, account);
+  return acme.state.change(async (current, tx) => {
     if (!tx) throw new AcmeRefusal('serverInternal', 'a certificate is issued only into a store');
+    stillHeld(current, account);
+    // Checked again in the change that issues: of several finalize requests at once, one issues.
+    const stored = current.order(orderId);
+    if (stored?.status !== 'ready') throw new AcmeRefusal('orderNotReady', `the order is ${stored?.status ?? 'gone'}, not ready`);
     // A bound account's token is checked again here, in the change that issues, and gives the profile.
     const token = accountToken(tx.index, account, acme.requireBinding === true, now);
     const profile = await issuingProfile(token?.profile ?? acme.profile, acme.service.store);
@@ -249,9 +283,9 @@ export async function finalize(acme: Acme, account: Account, orderId: string, cs
       prepareIssue({
         store: acme.service.store,
         authority: acme.service.authority,
-        name: { fromCommonName: first },
+        name: { fromCommonName: commonNameOf(order.identifiers) },
         profile,
-        subject: { commonName: first },
+        subject: { commonName: commonNameOf(order.identifiers) },
         altNames: names.altNames,
         publicKey: names.publicKey,
         key: { none: true },
@@ -282,7 +316,14 @@ export async function certificateChain(acme: Acme, account: Account, orderId: st
   return pem + (above.length ? [ca, ...above.slice(0, -1)] : [ca]).join('');
 }
 
-function csrNames(der: Buffer, order: Order): { altNames: AltNames; publicKey: import('node:crypto').KeyObject } {
+/** RFC 5280 upper bound ub-common-name: the CN is the first identifier that fits (newOrder asks that one does). */
+const MAX_COMMON_NAME = 64;
+
+function commonNameOf(identifiers: Identifier[]): string {
+  return identifiers.find((i) => i.value.length <= MAX_COMMON_NAME)!.value;
+}
+
+function csrNames(der: Buffer, order: Order, account: Account): { altNames: AltNames; publicKey: KeyObject } {
   let info;
   try {
     info = readRequest(der, 'the CSR');
@@ -298,5 +339,8 @@ function csrNames(der: Buffer, order: Order): { altNames: AltNames; publicKey: i
   if (extra.length || missing.length || info.altNames.uris.length || info.altNames.emails.length) {
     throw new AcmeRefusal('badCSR', `the CSR must name exactly the order's identifiers${extra.length ? `; it adds ${extra.join(', ')}` : ''}${missing.length ? `; it lacks ${missing.join(', ')}` : ''}${info.altNames.uris.length + info.altNames.emails.length ? '; it has URI or e-mail names' : ''}`);
   }
+  // As Boulder and Pebble: the certificate's key is not the account's, so a TLS server's key, if
+  // taken, does not give the account (and every certificate it may order) with it.
+  if (info.publicKey.equals(createPublicKey({ key: account.jwk as JsonWebKey, format: 'jwk' }))) throw new AcmeRefusal('badCSR', 'the CSR\'s key is the account\'s key; make a new key for the certificate');
   return { altNames: altNamesOf(order.identifiers), publicKey: info.publicKey };
 }

@@ -24,6 +24,19 @@ export interface Decided<T> {
   value: T;
 }
 
+/**
+ * The records as a change sees them: what is committed, and what the changes before it in the same
+ * commit recorded. A change decides from this, never from a copy read before it began, so two
+ * requests at once cannot both act on what the other is changing (a key rollover undone by a
+ * contact update, one order finalized twice).
+ */
+export interface CommittedView {
+  account(id: string): Account | undefined;
+  accountByThumbprint(thumbprint: string): Account | undefined;
+  order(id: string): Order | undefined;
+  authorization(id: string): Authorization | undefined;
+}
+
 /** An account's orders and pending authorizations being recorded, not yet committed. */
 export interface InFlight {
   orders: number;
@@ -50,10 +63,11 @@ export interface AcmeState {
   /** records the changes, all or none; `check` (in the store's change) may refuse them */
   put(records: AcmeRecord[], check?: (tx: StoreTransaction) => void): Promise<void>;
   /**
-   * Records what `decide` returns, all or none, in one change of the store: `decide` sees that
-   * change (undefined in memory, where there is no store) and may refuse by throwing.
+   * Records what `decide` returns, all or none, in one change of the store: `decide` reads the
+   * records as that change sees them (`now`), may refuse by throwing, and gets the store's
+   * transaction (undefined in memory, where there is no store).
    */
-  change<T>(decide: (tx: StoreTransaction | undefined) => Promise<Decided<T>>): Promise<T>;
+  change<T>(decide: (now: CommittedView, tx: StoreTransaction | undefined) => Promise<Decided<T>>): Promise<T>;
   /** removes what prunableAcme says may go at `now`, unless done within PRUNE_EVERY_MS; how many went */
   prune(now: Date): Promise<number>;
 }
@@ -115,8 +129,8 @@ export class MemoryAcmeState implements AcmeState {
   async put(records: AcmeRecord[]): Promise<void> {
     this.recorded(records);
   }
-  async change<T>(decide: (tx: StoreTransaction | undefined) => Promise<Decided<T>>): Promise<T> {
-    const { records, value } = await decide(undefined);
+  async change<T>(decide: (now: CommittedView, tx: StoreTransaction | undefined) => Promise<Decided<T>>): Promise<T> {
+    const { records, value } = await decide({ account: (id) => this.accountById(id), accountByThumbprint: (t) => this.accountByThumbprint(t), order: (id) => this.order(id), authorization: (id) => this.authorization(id) }, undefined);
     this.recorded(structuredClone(records));
     return value;
   }
@@ -214,7 +228,7 @@ export class StoreAcmeState extends MemoryAcmeState {
     // step, so concurrent orders of one account cannot all pass the same check.
     const release = this.reserve(clones);
     try {
-      await this.change(async (tx) => {
+      await this.change(async (_now, tx) => {
         check?.(tx!);
         return { records: clones, value: undefined };
       });
@@ -223,10 +237,10 @@ export class StoreAcmeState extends MemoryAcmeState {
     }
   }
 
-  override async change<T>(decide: (tx: StoreTransaction | undefined) => Promise<Decided<T>>): Promise<T> {
+  override async change<T>(decide: (now: CommittedView, tx: StoreTransaction | undefined) => Promise<Decided<T>>): Promise<T> {
     let records: AcmeRecord[] = [];
     const value = await this.store.change(async (tx) => {
-      const decided = await decide(tx);
+      const decided = await decide(committedView(tx), tx);
       records = decided.records;
       this.putWithin(tx, records);
       return decided.value;
@@ -274,4 +288,15 @@ export class StoreAcmeState extends MemoryAcmeState {
     shift(1);
     return () => shift(-1);
   }
+}
+
+/** The ACME records of the index as `tx` sees it, copied (a decision changes its own copy). */
+function committedView(tx: StoreTransaction): CommittedView {
+  const find = <T extends { id: string }>(list: T[] | undefined, id: string) => copy(list?.find((r) => r.id === id));
+  return {
+    account: (id) => find(tx.index.acme?.accounts, id),
+    accountByThumbprint: (t) => copy(tx.index.acme?.accounts.find((a) => a.thumbprint === t)),
+    order: (id) => find(tx.index.acme?.orders, id),
+    authorization: (id) => find(tx.index.acme?.authorizations, id),
+  };
 }

@@ -49,7 +49,9 @@ export async function validateHttp01(identifier: Identifier, token: string, keyA
     // to another port is not followed (Let's Encrypt follows only 80 and 443): a client's redirect
     // must not turn the validation into a request to any service on any port of a host.
     if (next.port === '') next.port = String(o.httpPort);
-    if (next.port !== String(o.httpPort)) throw new AcmeRefusal('connection', `${url.href} redirects to port ${next.port}; only the validation port ${o.httpPort} is followed`);
+    // The URL parser leaves http's default port out: '' is 80.
+    const port = Number(next.port || 80);
+    if (port !== o.httpPort) throw new AcmeRefusal('connection', `${url.href} redirects to port ${port}; only the validation port ${o.httpPort} is followed`);
     url = next;
   }
   throw new AcmeRefusal('connection', `more than ${MAX_REDIRECTS} redirects from ${identifier.value}`);

@@ -120,11 +120,21 @@ function routeOf(path: string): string {
   return kind !== undefined && known.includes(kind) ? `acme-${kind}` : 'acme';
 }
 
-/** The base URL as the client named this server (Host), so the URLs given out are the ones it can reach. */
+/**
+ * The base URL as the client named this server (Host), so the URLs given out are the ones it can
+ * reach, spelled as the URL parser spells them (a default port left out), as requestUrl() spells
+ * the URL a JWS must name: `https://ca:443/…` in a client's configuration works.
+ */
 function baseUrl(req: IncomingMessage): string {
   const host = req.headers.host ?? '';
   if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)) throw new AcmeProblem('malformed', 'the request has no valid Host header');
-  return `https://${host.toLowerCase()}`;
+  let url: URL;
+  try {
+    url = new URL(`https://${host}`);
+  } catch {
+    throw new AcmeProblem('malformed', 'the Host header names no host (a port over 65535, an IPv6 address that is not one)');
+  }
+  return url.origin;
 }
 
 function safeBase(req: IncomingMessage): string {
