@@ -153,6 +153,26 @@ test('lego with an RSA account key (RS256), then lego renew', { skip: skip || ne
   assert.equal(listed().filter((e) => e.sans.includes('DNS:r.example.test')).length, 2);
 });
 
+test('lego revoke, and ca revoke of a certificate issued through ACME: both are in the CRL at /v1/crl', { skip: skip || needs('lego', 'lego') }, async () => {
+  const path = f('lego-rsa');
+  const env = { ...process.env, LEGO_CA_CERTIFICATES: f('ca.crt') };
+  const byLego = new X509Certificate(readFileSync(join(path, 'certificates', 'r.example.test.crt'), 'utf8').split(/(?<=-----END CERTIFICATE-----)/)[0]).serialNumber.toLowerCase();
+  const r = run('lego', ['--server', directoryUrl(), '--email', 'rsa@example.test', '--path', path, '--key-type', 'rsa2048', '--domains', 'r.example.test', 'revoke', '--reason', '4'], { env, timeout: 120_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const entry = listed().find((e) => e.serial === byLego);
+  assert.equal(entry?.status, 'revoked', JSON.stringify(entry));
+  // Another certificate issued through ACME, revoked by the operator as any other.
+  const got = run('lego', ['--server', directoryUrl(), '--accept-tos', '--email', 'c@example.test', '--path', f('lego-c'), '--domains', 'c.example.test', '--http', '--http.port', `127.0.0.1:${httpPort}`, 'run'], { env, timeout: 120_000 });
+  assert.equal(got.status, 0, got.stdout + got.stderr);
+  const other = listed().find((e) => e.sans.includes('DNS:c.example.test'));
+  caOk(dir, ['revoke', other.name, '--reason', 'keyCompromise']);
+  const crl = await https(`${server.url}/v1/crl?format=pem`, { ca: f('ca.crt') });
+  assert.equal(crl.status, 200);
+  writeFileSync(f('acme.crl'), crl.text);
+  const text = run('openssl', ['crl', '-in', f('acme.crl'), '-noout', '-text']).stdout.replace(/:/g, '').toLowerCase();
+  for (const serial of [byLego, other.serial]) assert.ok(text.includes(serial.replace(/^0+/, '')), `${serial} in the CRL`);
+});
+
 /** A hook script that sets (or clears) a TXT record in pebble-challtestsrv through its management API. */
 function hook(name, body) {
   const path = f(name);
