@@ -32,7 +32,8 @@ export class Shutdown {
     if (this.stopping) {
       throw new HttpError(503, 'stopping', 'the server is stopping; try again in a moment', { connection: 'close', 'retry-after': '5' });
     }
-    const socket = res.socket as Socket | null;
+    // The request's socket: a response to a pipelined request has none until the answers before it are sent.
+    const socket = (res.req?.socket ?? res.socket) as Socket | null;
     if (!socket) return;
     const queue = this.answering.get(socket) ?? [];
     queue.push(res);
