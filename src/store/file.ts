@@ -4,10 +4,16 @@
  * tags). Writes are atomic: a temporary file in the same directory, created with its final mode,
  * written, fsynced, then renamed (or hard-linked, when nothing may be replaced) into place and the
  * directory fsynced, so a crash leaves the old file or the new one, never half of one.
+ *
+ * The writes of a change (and the store's lock, lock.ts) use synchronous calls for what the kernel
+ * does at once (open, write, link, rename, unlink: microseconds each) and wait only for the fsyncs,
+ * all of a change's at once: on a busy server each awaited call waits behind the other requests'
+ * work on the one thread, and a commit made of dozens of them took longer than its fsyncs.
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { chmod, link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { closeSync, constants, fchmodSync, fchownSync, fdatasync, fsync, linkSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import { alreadyExists, failure, usageError } from '../error.js';
 
@@ -46,19 +52,37 @@ async function stageAtomic(ref: FileRef, data: string | Uint8Array, owner?: Writ
   const temp = tempName(ref.path);
   // O_EXCL: never follow or reuse a file someone else put there. The mode is given at creation, so
   // a key never exists with a looser mode; fchmod then sets it exactly, whatever the umask.
-  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, ref.mode);
+  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, ref.mode);
   try {
-    await handle.chmod(ref.mode);
-    if (owner) await handle.chown(owner.uid, owner.gid);
-    await handle.writeFile(data);
-    await handle.sync();
+    fchmodSync(fd, ref.mode);
+    if (owner) fchownSync(fd, owner.uid, owner.gid);
+    writeAll(fd, data);
+    await syncFd(fd);
   } catch (err) {
-    await handle.close();
-    await unlink(temp).catch(() => undefined);
+    closeSync(fd);
+    unlinkQuietly(temp);
     throw err;
   }
-  await handle.close();
+  closeSync(fd);
   return { temp, ref };
+}
+
+/** Writes all of `data` at the descriptor's offset (a short write is continued). */
+export function writeAll(fd: number, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+}
+
+/** fsync(2) and fdatasync(2) in the thread pool: the only waits of a commit. */
+export const syncFd = promisify(fsync);
+export const dataSyncFd = promisify(fdatasync);
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
 }
 
 export async function writeAtomic(ref: FileRef, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
@@ -81,7 +105,7 @@ export async function writeAllAtomic(writes: Write[]): Promise<void> {
   const failed = staged.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   const temps = staged.flatMap((r) => (r.status === 'fulfilled' ? [r.value.temp] : []));
   if (failed) {
-    await Promise.all(temps.map((t) => unlink(t).catch(() => undefined)));
+    for (const t of temps) unlinkQuietly(t);
     throw failed.reason;
   }
   for (let i = 0; i < writes.length; i++) {
@@ -89,13 +113,13 @@ export async function writeAllAtomic(writes: Write[]): Promise<void> {
     const temp = temps[i]!;
     try {
       if (w.overwrite) {
-        await rename(temp, w.ref.path);
+        renameSync(temp, w.ref.path);
       } else {
-        await link(temp, w.ref.path); // fails with EEXIST, atomically, if the name is taken
-        await unlink(temp);
+        linkSync(temp, w.ref.path); // fails with EEXIST, atomically, if the name is taken
+        unlinkSync(temp);
       }
     } catch (err) {
-      await Promise.all(temps.slice(i).map((t) => unlink(t).catch(() => undefined)));
+      for (const t of temps.slice(i)) unlinkQuietly(t);
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
         throw alreadyExists(`${w.ref.path} already exists`, 'pass --force to replace it');
       }
@@ -106,18 +130,17 @@ export async function writeAllAtomic(writes: Write[]): Promise<void> {
 }
 
 /**
- * Puts each `from` file (already durable) in place at its ref as a hard link, replacing what is
- * there atomically: a link to a temporary name, then a rename. No data is written or fsynced again;
- * each directory is synced once.
+ * Puts hard links in place atomically (a temporary link renamed over the name), then syncs their
+ * directories: a file already written and synced gets another name without being written again.
  */
 export async function linkAllAtomic(links: { from: string; ref: FileRef }[]): Promise<void> {
   for (const l of links) {
     const temp = tempName(l.ref.path);
-    await link(l.from, temp);
+    linkSync(l.from, temp);
     try {
-      await rename(temp, l.ref.path);
+      renameSync(temp, l.ref.path);
     } catch (err) {
-      await unlink(temp).catch(() => undefined);
+      unlinkQuietly(temp);
       throw err;
     }
   }
@@ -125,18 +148,19 @@ export async function linkAllAtomic(links: { from: string; ref: FileRef }[]): Pr
 }
 
 /** The same file (inode) under two names. */
-export async function sameFile(a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all([stat(a), stat(b).catch(() => undefined)]);
+export function sameFile(a: string, b: string): boolean {
+  const x = statSync(a);
+  const y = statSync(b, { throwIfNoEntry: false });
   return y !== undefined && x.ino === y.ino && x.dev === y.dev;
 }
 
 /** POSIX: a rename is durable only once the directory holding it is synced. */
 export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY);
+  const fd = openSync(dir, constants.O_RDONLY);
   try {
-    await handle.sync();
+    await syncFd(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

@@ -10,11 +10,12 @@
  * journal; a crash in between leaves lines the snapshot already holds, which reading skips. So a
  * commit costs the same whatever the size of the index, and compaction is paid for a line at a time.
  */
+import { closeSync, openSync } from 'node:fs';
 import { open, stat, truncate } from 'node:fs/promises';
 import { validateAcmeRecord, validateAcmeRemoval } from './acme-records.js';
 import { dirname } from 'node:path';
 import { failure } from '../error.js';
-import { readRef, syncDirectory, writeAtomic, type FileRef } from './file.js';
+import { dataSyncFd, readRef, syncDirectory, writeAll, writeAtomic, type FileRef } from './file.js';
 import {
   parseIndex,
   serializeIndex,
@@ -130,12 +131,12 @@ function parseOp(o: Record<string, unknown>, where: string, path: string): Op {
 /** Appends one committed change and makes it durable before returning. */
 export async function appendRecord(ref: FileRef, record: JournalRecord): Promise<number> {
   const line = Buffer.from(`${JSON.stringify(record)}\n`);
-  const handle = await open(ref.path, 'a', ref.mode);
+  const fd = openSync(ref.path, 'a', ref.mode);
   try {
-    await handle.write(line);
-    await handle.datasync();
+    writeAll(fd, line);
+    await dataSyncFd(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   return line.length;
 }

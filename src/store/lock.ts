@@ -6,14 +6,17 @@
  * A process killed while holding it leaves the file behind. Such a lock is stale when its owner is
  * on this host and no longer alive; it is broken under a second, short-lived lock (`lock.break`),
  * so two waiters cannot both remove it and one of them delete the other's fresh lock.
+ *
+ * Taken and released with synchronous calls (none of them waits for the disk): `ca serve` takes it
+ * for every group commit, and each awaited call would wait behind the other requests' work.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { link, open, readFile, unlink } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { closeSync, constants, linkSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { failure } from '../error.js';
+import { writeAll } from './file.js';
 import { isStalePid } from './process.js';
 
 export interface LockOptions {
@@ -41,14 +44,14 @@ async function acquire(path: string, timeoutMs: number): Promise<() => Promise<v
   const token = ownerToken();
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
-    if (await create(path, token)) {
+    if (create(path, token)) {
       return async () => {
         // Remove only our own lock: if it was broken as stale (we were paused for long), the file
         // may now be another process's.
-        if ((await readFile(path, 'utf8').catch(() => '')) === token) await unlink(path).catch(() => undefined);
+        if (contentOf(path) === token) removeQuietly(path);
       };
     }
-    const holder = await readFile(path, 'utf8').catch(() => '');
+    const holder = contentOf(path);
     if (holder && isStale(holder)) {
       await breakStale(path, holder);
       continue;
@@ -72,22 +75,39 @@ async function acquire(path: string, timeoutMs: number): Promise<() => Promise<v
  * so it carries its owner's pid (`lock.<pid>.<random>`): only a dead owner's is removed
  * (`isAbandonedLockTemp`).
  */
-async function create(path: string, content: string): Promise<boolean> {
+function create(path: string, content: string): boolean {
   const temp = join(dirname(path), `${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}`);
-  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
-    await handle.writeFile(content);
+    writeAll(fd, content);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   try {
-    await link(temp, path);
+    linkSync(temp, path);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
   } finally {
-    await unlink(temp).catch(() => undefined);
+    removeQuietly(temp);
+  }
+}
+
+/** The lock file's content, or '' when there is none (released meanwhile). */
+function contentOf(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
   }
 }
 
@@ -107,16 +127,16 @@ function isStale(content: string): boolean {
 
 async function breakStale(path: string, seen: string): Promise<void> {
   const guard = `${path}.break`;
-  if (!(await create(guard, ownerToken()))) {
-    const holder = await readFile(guard, 'utf8').catch(() => '');
-    if (holder && isStale(holder)) await unlink(guard).catch(() => undefined);
+  if (!create(guard, ownerToken())) {
+    const holder = contentOf(guard);
+    if (holder && isStale(holder)) removeQuietly(guard);
     await sleep(5);
     return;
   }
   try {
     // Still the same dead holder? Then nobody has replaced it since we looked.
-    if ((await readFile(path, 'utf8').catch(() => '')) === seen) await unlink(path).catch(() => undefined);
+    if (contentOf(path) === seen) removeQuietly(path);
   } finally {
-    await unlink(guard).catch(() => undefined);
+    removeQuietly(guard);
   }
 }

@@ -16,7 +16,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AcmeRecord, AcmeRemoval } from './acme-records.js';
-import { readdir, rename, unlink } from 'node:fs/promises';
+import { renameSync, unlinkSync } from 'node:fs';
+import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { linkAllAtomic, sameFile, syncDirectory, type FileRef } from './file.js';
 import { currentEntry, type ApplyAction, type Index, type IndexEntry, type PendingRequest, type TokenRecord } from './index-file.js';
@@ -140,16 +141,14 @@ export async function applyActions(files: Layout, index: Index, applying: ApplyA
   // Only the action of each name's current certificate has work to do: at most one per name.
   const current = applying.filter((a) => currentEntry(index, a.name)?.serial === a.serial);
   // certs/NAME.crt is a hard link to issued/<serial>.crt: in place without writing the data again.
-  const links = await Promise.all(
-    current.map(async (action) => {
-      const from = files.issued(action.serial).path;
-      const ref = files.cert(action.name);
-      return (await sameFile(from, ref.path)) ? [] : [{ from, ref }];
-    }),
-  );
+  const links = current.flatMap((action) => {
+    const from = files.issued(action.serial).path;
+    const ref = files.cert(action.name);
+    return sameFile(from, ref.path) ? [] : [{ from, ref }];
+  });
   // The certificates and the keys are independent (each is redone from the journal if cut short):
   // their directories are synced at the same time.
-  await Promise.all([linkAllAtomic(links.flat()), moveKeys(files, current)]);
+  await Promise.all([linkAllAtomic(links), moveKeys(files, current)]);
 }
 
 async function moveKeys(files: Layout, current: ApplyAction[]): Promise<void> {
@@ -157,17 +156,15 @@ async function moveKeys(files: Layout, current: ApplyAction[]): Promise<void> {
   for (const action of current) {
     if (action.key === 'keep') continue;
     const target = files.key(action.name);
-    if (action.key === null) {
-      await unlink(target.path).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
-      continue;
-    }
     try {
-      await rename(join(files.dir, action.key), target.path);
-      moved = true;
+      if (action.key === null) unlinkSync(target.path);
+      else {
+        renameSync(join(files.dir, action.key), target.path);
+        moved = true;
+      }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // already moved by an earlier run
+      // ENOENT: no old key to remove, or the key was already moved by an earlier run.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
   if (moved) await syncDirectory(join(files.dir, 'keys'));
