@@ -18,7 +18,7 @@ import { subjectOf, type Subject } from '../pki/subject.js';
 import { validateNewName } from '../pki/name.js';
 import type { Lifetime } from '../pki/validity.js';
 import { openCertificate } from '../pki/x509.js';
-import { entryBySerial, type Index, type IndexEntry, type PendingRequest, type TokenRecord } from '../store/index-file.js';
+import { entriesOfCommonName, entryBySerial, type Index, type IndexEntry, type PendingRequest, type TokenRecord } from '../store/index-file.js';
 import { openStore, type CaStore, type StoreTransaction } from '../store/store.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
 import { rootOf } from './chain.js';
@@ -167,15 +167,10 @@ function tokenSubject(index: Index, token: TokenRecord, altNames: AltNames, aske
 }
 
 function checkCommonNameFree(index: Index, commonName: string): void {
-  const holder = index.certificates.find((e) => e.status === 'valid' && commonNameOf(e) === commonName);
+  const holder = entriesOfCommonName(index, commonName).find((e) => e.status === 'valid');
   if (holder) {
     throw denied(`the CN ${commonName} is that of certificate ${holder.name} (${holder.profile}): a token's certificate may not take another's CN`, 'ask for another name, or a token with --name');
   }
-}
-
-/** The CN of an index entry, from its recorded subject ("CN=…, OU=…, O=…"). */
-function commonNameOf(entry: IndexEntry): string {
-  return /^CN=(.*?)(?:, (?:OU|O|C)=|$)/.exec(entry.subject)?.[1] ?? '';
 }
 
 /** What the request's subject asked for that the certificate does not carry, as text; '' when nothing. */

@@ -353,6 +353,16 @@ export function entriesOf(index: Index, name: string): IndexEntry[] {
   return lookupsOf(index)?.byName.get(name) ?? index.certificates.filter((e) => e.name === name);
 }
 
+/** The CN of an index entry, from its recorded subject ("CN=…, OU=…, O=…"). */
+export function commonNameOfEntry(entry: IndexEntry): string {
+  return /^CN=(.*?)(?:, (?:OU|O|C)=|$)/.exec(entry.subject)?.[1] ?? '';
+}
+
+/** Every certificate whose subject's CN is `commonName`, under any name. */
+export function entriesOfCommonName(index: Index, commonName: string): IndexEntry[] {
+  return lookupsOf(index)?.byCommonName.get(commonName) ?? index.certificates.filter((e) => commonNameOfEntry(e) === commonName);
+}
+
 /** Every certificate of a public key (its SHA-256 hash), under any name. */
 export function entriesOfKey(index: Index, publicKey: string): IndexEntry[] {
   return lookupsOf(index)?.byKey.get(publicKey) ?? index.certificates.filter((e) => e.publicKey === publicKey);

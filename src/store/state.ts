@@ -1,12 +1,12 @@
 /**
  * The index in memory, with the lookups that keep one issuance independent of how many
  * certificates came before (SPEC "Scale": the 100,000th costs no more than the first): by serial,
- * by name, by public key. Every change goes through the mutations here, each returning its undo.
+ * by name, by public key, by CN. Every change goes through the mutations here, each returning its undo.
  * The query functions of index-file.ts find these lookups for an index that has them.
  */
 import { failure } from '../error.js';
 import { withAcmeRecord, withoutAcmeRecords, type AcmeRecord, type AcmeRemoval } from './acme-records.js';
-import type { Index, IndexEntry, PendingRequest, TokenRecord } from './index-file.js';
+import { commonNameOfEntry, type Index, type IndexEntry, type PendingRequest, type TokenRecord } from './index-file.js';
 
 type Undo = () => void;
 
@@ -14,6 +14,8 @@ export interface Lookups {
   bySerial: Map<string, IndexEntry>;
   byName: Map<string, IndexEntry[]>;
   byKey: Map<string, IndexEntry[]>;
+  /** by the CN of their subject: a token's certificate may not take the CN of one in force */
+  byCommonName: Map<string, IndexEntry[]>;
 }
 
 const LOOKUPS = new WeakMap<Index, Lookups>();
@@ -49,7 +51,7 @@ export class IndexState {
 
   constructor(data: Index) {
     this.data = data;
-    this.lookups = { bySerial: new Map(), byName: new Map(), byKey: new Map() };
+    this.lookups = { bySerial: new Map(), byName: new Map(), byKey: new Map(), byCommonName: new Map() };
     for (const e of data.certificates) this.add(e);
     LOOKUPS.set(data, this.lookups);
   }
@@ -58,12 +60,14 @@ export class IndexState {
     this.lookups.bySerial.set(e.serial, e);
     push(this.lookups.byName, e.name, e);
     if (e.publicKey) push(this.lookups.byKey, e.publicKey, e);
+    push(this.lookups.byCommonName, commonNameOfEntry(e), e);
   }
 
   private remove(e: IndexEntry): void {
     this.lookups.bySerial.delete(e.serial);
     this.lookups.byName.get(e.name)?.pop();
     if (e.publicKey) this.lookups.byKey.get(e.publicKey)?.pop();
+    this.lookups.byCommonName.get(commonNameOfEntry(e))?.pop();
   }
 
   serialTaken(serial: string): boolean {
