@@ -10,7 +10,8 @@ import { context, encode, pem, raw, seq, smallInteger, time, unsignedInteger } f
 import type { NameConstraints } from './constraints.js';
 import { buildExtensions } from './extensions.js';
 import { kindOfKey } from './key-type.js';
-import { keyIdentifier, publicKeyOf, spkiDer } from './key.js';
+import { keyIdentifier, publicKeyOf } from './key.js';
+import { spkiDer } from './spki.js';
 import { keyUsageFor, type Profile } from './profile.js';
 import type { AltNames } from './san.js';
 import { algorithmIdentifier, signatureAlgorithmOf, signed } from './signer.js';

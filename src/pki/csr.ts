@@ -33,7 +33,7 @@ import { EXTENSION_OIDS, extension, generalNames } from './extensions.js';
 import { parseRequestedDnsName } from './dns.js';
 import { parseIpBytes } from './ip.js';
 import { blockDer, pemBlocks } from './pem.js';
-import { spkiDer } from './key.js';
+import { spkiDer } from './spki.js';
 import { REQUEST_SIGNATURES, type KeyKind } from './key-type.js';
 import { checkPublicKey } from './public-key.js';
 import { GENERAL_NAME, checkAltNames, noAltNames, parseEmail, parseUri, type AltNames } from './san.js';

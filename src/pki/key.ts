@@ -7,6 +7,7 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'n
 import { failure, usageError } from '../error.js';
 import { RSA_BITS, kindOfKey, type RsaBits } from './key-type.js';
 import { subjectPublicKeyBytes } from './public-key.js';
+import { spkiDer } from './spki.js';
 
 export function parseKeyBits(input: unknown): RsaBits {
   const bits = Number(input);
@@ -51,19 +52,6 @@ export function decodePrivateKey(pem: string, passphrase: string | undefined, wh
 
 export function publicKeyOf(key: KeyObject): KeyObject {
   return key.type === 'private' ? createPublicKey(key) : key;
-}
-
-/** Exports already made: a certificate needs its key's SPKI twice (the key and its identifier). */
-const SPKI = new WeakMap<KeyObject, Buffer>();
-
-/** The SubjectPublicKeyInfo DER of a key, as Node (OpenSSL) writes it. */
-export function spkiDer(key: KeyObject): Buffer {
-  let der = SPKI.get(key);
-  if (!der) {
-    der = publicKeyOf(key).export({ type: 'spki', format: 'der' });
-    SPKI.set(key, der);
-  }
-  return der;
 }
 
 /** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's value. */

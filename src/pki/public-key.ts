@@ -7,6 +7,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { failure } from '../error.js';
 import { DerError, Type, children, parse, primitive, readBitStringBytes, readOid, readUnsigned, type Node } from './der.js';
 import { CURVE_OIDS, SPKI_OIDS, kindOfKey, type KeyKind } from './key-type.js';
+import { keepSpki } from './spki.js';
 
 /** NIST SP 800-131A: below 2048 bits is disallowed; above 8192 only costs the verifier time. */
 export const MIN_RSA_BITS = 2048;
@@ -54,13 +55,41 @@ export function checkPublicKey(spki: Buffer, source: string): CheckedKey {
 
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    key = openKey(spki, algorithm, bits, keyBytes);
   } catch (err) {
     throw failure(`the public key in ${source} is not valid (${(err as Error).message})`);
   }
   const kind = kindOfKey(key);
   if (!kind) throw failure(`the key of ${source} is of a type this CA does not issue for`, SUPPORTED);
   return { key, kind, bits };
+}
+
+/**
+ * The SPKI DER of each EC curve and of Ed25519 as OpenSSL writes it, before the key's own bytes:
+ * DER that is this prefix and an uncompressed point (or a 32-byte Ed25519 key) is canonical.
+ */
+const CANONICAL: Record<string, { prefix: Buffer; keyLength: number; crv?: string }> = {
+  'ec-256': { prefix: Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'), keyLength: 65, crv: 'P-256' },
+  'ec-384': { prefix: Buffer.from('3076301006072a8648ce3d020106052b81040022036200', 'hex'), keyLength: 97, crv: 'P-384' },
+  ed25519: { prefix: Buffer.from('302a300506032b6570032100', 'hex'), keyLength: 32 },
+};
+
+/**
+ * Opens the key. An EC key in its canonical form is opened from its coordinates as a JWK (with
+ * OpenSSL 3, 58 µs against 116 µs from the DER for P-256; the point is checked on the curve all
+ * the same), and a canonical SPKI is kept as it came, not exported again (spki.ts); anything else
+ * is opened from the DER and exported when needed.
+ */
+function openKey(spki: Buffer, algorithm: string, bits: number, keyBytes: Buffer): KeyObject {
+  const form = CANONICAL[algorithm === SPKI_OIDS.ed25519 ? 'ed25519' : algorithm === SPKI_OIDS.ecPublicKey ? `ec-${bits}` : ''];
+  const canonical = form !== undefined && spki.length === form.prefix.length + form.keyLength && spki.subarray(0, form.prefix.length).equals(form.prefix) && (form.crv === undefined || keyBytes[0] === 0x04);
+  if (!canonical) return createPublicKey({ key: spki, format: 'der', type: 'spki' });
+  const size = (form.keyLength - 1) / 2;
+  const key = form.crv
+    ? createPublicKey({ key: { kty: 'EC', crv: form.crv, x: keyBytes.subarray(1, 1 + size).toString('base64url'), y: keyBytes.subarray(1 + size).toString('base64url') }, format: 'jwk' })
+    : createPublicKey({ key: spki, format: 'der', type: 'spki' });
+  keepSpki(key, spki);
+  return key;
 }
 
 function checkRsa(keyBytes: Buffer, source: string): number {

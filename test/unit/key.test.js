@@ -39,3 +39,29 @@ test('key sizes: 2048, 3072, 4096 only', () => {
     assert.throws(() => parseKeyBits(bad), (e) => e instanceof CaError && e.kind === 'usage', String(bad));
   }
 });
+
+test('a request key in canonical form is opened from its coordinates and its SPKI kept as it came; anything else is opened from the DER', async () => {
+  const { checkPublicKey } = await import('../../dist/pki/public-key.js');
+  const { spkiDer } = await import('../../dist/pki/spki.js');
+  const { generateKeyPairSync: gen } = await import('node:crypto');
+  for (const [type, options] of [['ec', { namedCurve: 'P-256' }], ['ec', { namedCurve: 'P-384' }], ['ed25519', {}], ['rsa', { modulusLength: 2048 }]]) {
+    const { publicKey } = gen(type, options);
+    const der = publicKey.export({ type: 'spki', format: 'der' });
+    const { key } = checkPublicKey(der, 'the request');
+    assert.ok(key.equals(publicKey), `${type} ${options.namedCurve ?? ''}: the same key`);
+    assert.deepEqual(spkiDer(key), der, `${type}: the SPKI is what OpenSSL writes`);
+  }
+  // A compressed point is valid but not in the canonical form checked: opened from the DER, its SPKI exported.
+  const { publicKey } = gen('ec', { namedCurve: 'P-256' });
+  const jwk = publicKey.export({ format: 'jwk' });
+  const x = Buffer.from(jwk.x, 'base64url');
+  const odd = Buffer.from(jwk.y, 'base64url').at(-1) & 1;
+  const compressed = Buffer.concat([Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'), Buffer.from([2 + odd]), x]);
+  const opened = checkPublicKey(compressed, 'the request').key;
+  assert.ok(opened.equals(publicKey));
+  assert.deepEqual(spkiDer(opened), opened.export({ type: 'spki', format: 'der' }));
+  // A point off the curve is refused whichever way it is opened.
+  const off = Buffer.from(publicKey.export({ type: 'spki', format: 'der' }));
+  off[off.length - 1] ^= 1;
+  assert.throws(() => checkPublicKey(off, 'the request'), /not valid/);
+});
