@@ -350,7 +350,8 @@ export function entryBySerial(index: Index, serial: string): IndexEntry | undefi
 
 /** Every certificate of a name, oldest first. */
 export function entriesOf(index: Index, name: string): IndexEntry[] {
-  return lookupsOf(index)?.byName.get(name) ?? index.certificates.filter((e) => e.name === name);
+  const lookups = lookupsOf(index);
+  return lookups ? (lookups.byName.get(name) ?? []) : index.certificates.filter((e) => e.name === name);
 }
 
 /** The CN of an index entry, from its recorded subject ("CN=…, OU=…, O=…"). */
@@ -360,12 +361,14 @@ export function commonNameOfEntry(entry: IndexEntry): string {
 
 /** Every certificate whose subject's CN is `commonName`, under any name. */
 export function entriesOfCommonName(index: Index, commonName: string): IndexEntry[] {
-  return lookupsOf(index)?.byCommonName.get(commonName) ?? index.certificates.filter((e) => commonNameOfEntry(e) === commonName);
+  const lookups = lookupsOf(index);
+  return lookups ? (lookups.byCommonName.get(commonName) ?? []) : index.certificates.filter((e) => commonNameOfEntry(e) === commonName);
 }
 
 /** Every certificate of a public key (its SHA-256 hash), under any name. */
 export function entriesOfKey(index: Index, publicKey: string): IndexEntry[] {
-  return lookupsOf(index)?.byKey.get(publicKey) ?? index.certificates.filter((e) => e.publicKey === publicKey);
+  const lookups = lookupsOf(index);
+  return lookups ? (lookups.byKey.get(publicKey) ?? []) : index.certificates.filter((e) => e.publicKey === publicKey);
 }
 
 export function pendingRequest(index: Index, name: string): PendingRequest | undefined {
