@@ -10,8 +10,8 @@
  * journal; a crash in between leaves lines the snapshot already holds, which reading skips. So a
  * commit costs the same whatever the size of the index, and compaction is paid for a line at a time.
  */
-import { closeSync, openSync } from 'node:fs';
-import { open, stat, truncate } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { open, truncate } from 'node:fs/promises';
 import { validateAcmeRecord, validateAcmeRemoval } from './acme-records.js';
 import { dirname } from 'node:path';
 import { failure } from '../error.js';
@@ -56,28 +56,30 @@ export function dueForCompaction(lines: number, entries: number): boolean {
 
 /** The journal's lines from byte `offset` on, validated; a cut-short last line is reported, not read. */
 export async function readJournal(ref: FileRef, offset = 0): Promise<JournalTail> {
-  let handle;
+  // Read with synchronous calls, as the commit's writes are (file.ts): a server reads the tail at
+  // every group commit, and each awaited call would wait behind the other requests' work.
+  let fd: number;
   try {
-    handle = await open(ref.path, 'r');
+    fd = openSync(ref.path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], end: 0, torn: false };
     throw err;
   }
   let bytes: Buffer;
   try {
-    const size = (await handle.stat()).size;
+    const size = fstatSync(fd).size;
     if (size < offset) return { records: [], end: -1, torn: false }; // emptied by a compaction
     // Only what follows `offset` is read: a long-running reader pays for new lines, not old ones.
     bytes = Buffer.alloc(size - offset);
     let read = 0;
     while (read < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, read, bytes.length - read, offset + read);
+      const bytesRead = readSync(fd, bytes, read, bytes.length - read, offset + read);
       if (bytesRead === 0) break;
       read += bytesRead;
     }
     bytes = bytes.subarray(0, read);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   const last = bytes.lastIndexOf(0x0a);
   const text = bytes.subarray(0, last + 1).toString('utf8');
@@ -166,9 +168,6 @@ export async function readSnapshot(ref: FileRef): Promise<Index> {
 
 /** What identifies a snapshot file, to notice that another process compacted. */
 export async function fileIdentity(ref: FileRef): Promise<string> {
-  const s = await stat(ref.path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
+  const s = statSync(ref.path, { throwIfNoEntry: false });
   return s ? `${s.ino}:${s.size}:${s.mtimeMs}` : 'none';
 }
