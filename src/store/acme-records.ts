@@ -4,7 +4,7 @@
  * replaces a record by its id, so it survives a restart and reaches any backend through the same
  * ops. Validated as strictly as the rest of the index: a damaged record stops the store from opening.
  */
-import { Check } from './index-file.js';
+import { Check } from './check.js';
 
 export interface AcmeIdentifier {
   type: 'dns' | 'ip';

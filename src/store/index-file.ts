@@ -6,7 +6,8 @@
  */
 import { failure } from '../error.js';
 import { validateAcmeRecords, type AcmeRecords } from './acme-records.js';
-import { lookupsOf } from './state.js';
+import { Check, NO_CONTROL } from './check.js';
+import { commonNameOfEntry, lookupsOf } from './state.js';
 
 export const INDEX_VERSION = 2;
 
@@ -129,42 +130,7 @@ const FINGERPRINT = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
 const PUBLIC_KEY = /^[0-9a-f]{64}$/;
 const PROFILE = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 const SAN = /^(DNS|IP|URI|email):[\x21-\x7e]+$/;
-// eslint-disable-next-line no-control-regex
-const NO_CONTROL = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 const KEY_FILE = /^keys\/pending\/[0-9a-f]{16,64}\.key$/;
-
-export class Check {
-  constructor(readonly path: string) {}
-  fail(where: string, why: string): never {
-    throw failure(`the index ${this.path} is damaged: ${where} ${why}`, 'restore it from a backup; nothing was changed');
-  }
-  object(v: unknown, where: string): Record<string, unknown> {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(where, 'is not an object');
-    return v as Record<string, unknown>;
-  }
-  list(v: unknown, where: string): unknown[] {
-    if (!Array.isArray(v)) this.fail(where, 'is not a list');
-    return v;
-  }
-  text(v: unknown, where: string, pattern: RegExp = NO_CONTROL, max = 4096): string {
-    if (typeof v !== 'string' || v.length > max || !pattern.test(v)) this.fail(where, `is not valid (${JSON.stringify(v)?.slice(0, 80)})`);
-    return v;
-  }
-  date(v: unknown, where: string): string {
-    if (typeof v !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$/.test(v) || Number.isNaN(Date.parse(v))) {
-      this.fail(where, `is not a date (${JSON.stringify(v)?.slice(0, 40)})`);
-    }
-    return v;
-  }
-  oneOf<T>(v: unknown, allowed: readonly T[], where: string): T {
-    if (!allowed.includes(v as T)) this.fail(where, `is not one of ${allowed.join(', ')}`);
-    return v as T;
-  }
-  count(v: unknown, where: string): number {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) this.fail(where, 'is not a whole number');
-    return v;
-  }
-}
 
 /** The RFC 5280 5.3.1 reason names (crl.ts has their codes). */
 const REASONS = ['unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'certificateHold', 'privilegeWithdrawn', 'aACompromise'];
@@ -352,11 +318,6 @@ export function entryBySerial(index: Index, serial: string): IndexEntry | undefi
 export function entriesOf(index: Index, name: string): IndexEntry[] {
   const lookups = lookupsOf(index);
   return lookups ? (lookups.byName.get(name) ?? []) : index.certificates.filter((e) => e.name === name);
-}
-
-/** The CN of an index entry, from its recorded subject ("CN=…, OU=…, O=…"). */
-export function commonNameOfEntry(entry: IndexEntry): string {
-  return /^CN=(.*?)(?:, (?:OU|O|C)=|$)/.exec(entry.subject)?.[1] ?? '';
 }
 
 /** Every certificate whose subject's CN is `commonName`, under any name. */

@@ -6,7 +6,7 @@
  */
 import { failure } from '../error.js';
 import { withAcmeRecord, withoutAcmeRecords, type AcmeRecord, type AcmeRemoval } from './acme-records.js';
-import { commonNameOfEntry, type Index, type IndexEntry, type PendingRequest, type TokenRecord } from './index-file.js';
+import type { Index, IndexEntry, PendingRequest, TokenRecord } from './index-file.js';
 
 type Undo = () => void;
 
@@ -19,6 +19,11 @@ export interface Lookups {
 }
 
 const LOOKUPS = new WeakMap<Index, Lookups>();
+
+/** The CN of an index entry, from its recorded subject ("CN=…, OU=…, O=…"). */
+export function commonNameOfEntry(entry: IndexEntry): string {
+  return /^CN=(.*?)(?:, (?:OU|O|C)=|$)/.exec(entry.subject)?.[1] ?? '';
+}
 
 /** The lookups of an index held by an IndexState, if it is one. */
 export function lookupsOf(index: Index): Lookups | undefined {
