@@ -27,7 +27,7 @@ interface Args extends GlobalArgs, CaPassphraseArgs, AltNameArgs {
 
 export const serveCommand: CommandModule<GlobalArgs, Args> = {
   command: 'serve',
-  describe: 'serve the CA over HTTPS: signing, enrollment with tokens, renewal, the CA and its CRL',
+  describe: 'serve the CA over HTTPS: signing, enrollment with tokens, renewal, the CA and its CRL; ACME with --acme',
   builder: (y) => {
     let b = caPassphraseOptions(y);
     b = altNameOptions(b);

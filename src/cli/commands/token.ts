@@ -117,7 +117,7 @@ export const TOKEN_SUBCOMMANDS: Pick<CommandModule, 'command'>[] = [create, list
 
 export const tokenCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'token <action>',
-  describe: 'enrollment tokens for `ca serve`: create, list, revoke',
+  describe: 'enrollment tokens for `ca serve`, and ACME account binding keys (--acme): create, list, revoke',
   builder: (y) => y.command(create).command(list).command(revoke).demandCommand(1, '') as Argv<GlobalArgs>,
   handler: () => undefined,
 };
