@@ -248,6 +248,13 @@ ${scaleRow(count(scale.target), scale.last)}
 Cost of an issuance at the end against the start: ×${scale.ratio.toFixed(2)} (goal ≤ 1.2: ${scale.ratio <= 1.2 ? 'met' : '**not met**'}).
 Peak RSS of the server holding that index: ${scale.rss.toFixed(0)} MiB.
 
+The command line on that store against an empty one (goal at 1,000,000 certificates: commands on
+one certificate ≤ 1.2× and < 100 MiB; \`list\` and \`status\` < 200 MiB; \`serve\` ready within 5 s):
+
+| command | empty store (s) | ${count(scale.target)} certificates (s) | ratio | peak RSS empty / full (MiB) |
+|---|---|---|---|---|
+${scale.commands.map((c) => `| \`ca ${c.label}\` | ${c.empty.seconds.toFixed(2)} | ${c.full.seconds.toFixed(2)} | ${(c.full.seconds / c.empty.seconds).toFixed(2)} | ${c.full.rss ? `${c.empty.rss.toFixed(0)} / ${c.full.rss.toFixed(0)}` : '—'} |`).join('\n')}
+
 `
   : `## \`ca serve\` against \`cfssl serve\`
 

@@ -159,5 +159,48 @@ async function benchScale({ dir, ca, caBin, sh, port, csr }) {
   await stop(server);
   const ratio = first.rps / last.rps;
   process.stdout.write(`issuance at ${issued.toLocaleString('en')} certificates: ${last.rps.toFixed(0)} req/s against ${first.rps.toFixed(0)} at the start: cost ×${ratio.toFixed(2)}; peak RSS ${rss.toFixed(0)} MiB (filled in ${fill.toFixed(0)} s)\n`);
-  return { target: issued, first, last, ratio, rss, window };
+  const commands = await cliOnStores({ full: d, ca, caBin, sh, port: port + 1 });
+  return { target: issued, first, last, ratio, rss, window, commands };
+}
+
+/**
+ * The CLI on the filled store against an empty one (a new store of the same key type): median
+ * seconds of 3 runs and the peak RSS of one, for commands on one certificate and for those that
+ * read every certificate; and how long `ca serve` takes to answer /v1/health.
+ */
+async function cliOnStores({ full, ca, caBin, sh, port }) {
+  const empty = join(full, '..', 'scale-empty');
+  mkdirSync(empty);
+  sh(`${ca} init -q --key-type ecdsa scale 2>/dev/null`, empty);
+  const rows = [
+    ['create-api-certificate', (i) => `${ca} create-api-certificate -q cli${i} >/dev/null`],
+    ['show', () => `${ca} show cli0 >/dev/null`],
+    ['revoke', (i) => `${ca} revoke -q cli${i} >/dev/null`],
+    ['list', () => `${ca} list >/dev/null`],
+    ['list --json', () => `${ca} list --json >/dev/null`],
+    ['status', () => `${ca} status >/dev/null || true`],
+  ];
+  const timed = (cmd, cwd) => {
+    const t = process.hrtime.bigint();
+    spawnSync('sh', ['-c', cmd], { cwd });
+    return Number(process.hrtime.bigint() - t) / 1e9;
+  };
+  const rssOf = (cmd, cwd) => Number(spawnSync('/usr/bin/time', ['-f', '%M', 'sh', '-c', cmd], { cwd, encoding: 'utf8' }).stderr.trim().split('\n').at(-1)) / 1024;
+  const median3 = (xs) => [...xs].sort((a, b) => a - b)[1];
+  const out = [];
+  for (const [label, cmd] of rows) {
+    const side = (cwd) => ({ seconds: median3([0, 1, 2].map((i) => timed(cmd(i * 2), cwd))), rss: rssOf(cmd(7), cwd) });
+    out.push({ label, empty: side(empty), full: side(full) });
+  }
+  const startup = async (cwd, p) => {
+    const url = `https://127.0.0.1:${p}`;
+    const t = Date.now();
+    const child = await start(process.execPath, [caBin, 'serve', '--listen', url.slice(8)], cwd, () => answers(`${url}/v1/health`));
+    const seconds = (Date.now() - t) / 1000;
+    await stop(child);
+    return seconds;
+  };
+  out.push({ label: 'serve (until /v1/health answers)', empty: { seconds: await startup(empty, port) }, full: { seconds: await startup(full, port + 1) } });
+  for (const r of out) process.stdout.write(`  ${r.label.padEnd(34)} empty ${r.empty.seconds.toFixed(2)} s, full ${r.full.seconds.toFixed(2)} s (×${(r.full.seconds / r.empty.seconds).toFixed(2)})${r.full.rss ? `, peak RSS ${r.empty.rss.toFixed(0)} / ${r.full.rss.toFixed(0)} MiB` : ''}\n`);
+  return out;
 }

@@ -7,7 +7,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { REVOCATION_REASONS } from '../../pki/crl.js';
 import { entryBySerial, type IndexEntry } from '../../store/index-file.js';
 import { DEFAULT_CRL_DAYS, revokeIn, type RevokeResult } from '../revoke.js';
-import type { Acme } from './orders.js';
+import type { Acme } from './context.js';
 import { AcmeRefusal } from './refusal.js';
 import type { Account } from './state.js';
 

@@ -5,7 +5,9 @@
  * fresh Replay-Nonce (6.5) and Link rel="index" (7.1); refusals are problem documents (6.7).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerChallenge, authorizationOf, certificateChain, changeKey, finalize, newAccount, newOrder, orderOf, updateAccount, type Acme, type BindingCheck } from '../../ca/acme/orders.js';
+import { changeKey, newAccount, updateAccount, type BindingCheck } from '../../ca/acme/accounts.js';
+import type { Acme } from '../../ca/acme/context.js';
+import { answerChallenge, authorizationOf, certificateChain, finalize, newOrder, orderOf } from '../../ca/acme/orders.js';
 import { openOrdersOf } from '../../ca/acme/lifecycle.js';
 import { AcmeRefusal } from '../../ca/acme/refusal.js';
 import { revokeByAcme } from '../../ca/acme/revoke.js';
