@@ -209,11 +209,12 @@ const table = rows
   })
   .join('\n');
 const rssTable = rss.map(([label, mib]) => `| ${label} | ${mib.toFixed(1)} | ${mib <= 100 ? 'met' : '**not met**'} |`).join('\n');
-const serveRows = (served?.rows ?? []).flatMap(({ kind, ours, theirs }) => [
+const serveRows = (served?.rows ?? []).flatMap(({ kind, ours, theirs, theirsDb }) => [
   `| ca serve, ${kind} | ${ours.rps.toFixed(0)} | ${ours.p50.toFixed(1)} | ${ours.p99.toFixed(1)} | ${ours.failed} | ${ours.rss.toFixed(0)} | ${ours.recorded} |`,
   `| cfssl serve, ${kind} | ${theirs.rps.toFixed(0)} | ${theirs.p50.toFixed(1)} | ${theirs.p99.toFixed(1)} | ${theirs.failed} | ${theirs.rss.toFixed(0)} | none (no database) |`,
+  ...(theirsDb ? [`| cfssl serve + SQLite certdb, ${kind} | ${theirsDb.rps.toFixed(0)} | ${theirsDb.p50.toFixed(1)} | ${theirsDb.p99.toFixed(1)} | ${theirsDb.failed} | ${theirsDb.rss.toFixed(0)} | ${theirsDb.recorded} |`] : []),
 ]);
-const serveGoal = (served?.rows ?? []).map(({ kind, ours, theirs }) => `${kind}: ${(ours.rps / theirs.rps).toFixed(2)}× cfssl's, ${ours.rps > theirs.rps ? 'met' : '**not met**'}`);
+const serveGoal = (served?.rows ?? []).map(({ kind, ours, theirs, theirsDb }) => `${kind}: ${(ours.rps / theirs.rps).toFixed(2)}× cfssl's, ${ours.rps > theirs.rps ? 'met' : '**not met**'}, p99 ${ours.p99 <= theirs.p99 ? 'met' : '**not met**'}${theirsDb ? ` (${(ours.rps / theirsDb.rps).toFixed(2)}× cfssl's with its SQLite certdb)` : ''}`);
 const scale = served?.scale;
 const count = (n) => n.toLocaleString('en');
 const scaleRow = (holds, r) => `| ${holds} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`;
@@ -227,7 +228,8 @@ a JSON body (\`{"csr", "name"}\`, a new name each time); cfssl with \`{"certific
 "profile"}\` at \`/api/v1/cfssl/sign\`. **\`ca serve\` records every certificate durably before it
 answers** (issued/<serial>.crt, the journal line and certs/NAME.crt, fsynced; and the audit log);
 **\`cfssl serve\` without \`-db-config\` persists nothing**: a certificate it issued exists only in
-its answer. Peak RSS is the server's VmHWM after the run.
+its answer; with \`-db-config\` and SQLite (cfssl's certdb tables) it records each one. Peak RSS is
+the server's VmHWM after the run.
 
 | server, CA key | requests/s | p50 (ms) | p99 (ms) | non-2xx | peak RSS (MiB) | certificates recorded |
 |---|---|---|---|---|---|---|
