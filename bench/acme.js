@@ -5,34 +5,13 @@
 // Pebble is told not to slow itself down or fail on purpose, so both sides do the same work:
 // PEBBLE_VA_NOSLEEP=1 (no random wait before validating), PEBBLE_WFE_NONCEREJECT=0 (no nonce
 // refused at random), PEBBLE_AUTHZREUSE=0 (every order validates, as `ca serve` does).
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { answers, start, stop } from './serve.js';
 
 const CERTS = Number(process.env.BENCH_ACME_CERTS ?? 20);
 const ROUNDS = Number(process.env.BENCH_ACME_ROUNDS ?? 2);
-
-async function start(cmd, args, cwd, env, ready) {
-  const errFile = join(cwd, `${cmd.split('/').pop()}.stderr`);
-  const fd = openSync(errFile, 'w');
-  const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  for (let i = 0; i < 100; i++) {
-    if (ready()) return child;
-    await sleep(100);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${cmd} did not start: ${readFileSync(errFile, 'utf8').slice(-2000)}`);
-}
-
-async function stop(child) {
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-const answers = (url) => spawnSync('curl', ['-sk', '--max-time', '2', '-o', '/dev/null', url]).status === 0;
 
 /** Seconds for lego to get CERTS certificates one after another (one account, a new name each). */
 function legoRun({ dir, directory, caFile, httpPort, dnsPort, round }) {
@@ -57,7 +36,7 @@ export async function benchAcme({ work, ca, caBin, sh, have }) {
   const port = (n) => 47000 + n;
   const [dnsPort, mgmt, caPort, pebblePort, pebbleMgmt, httpPort] = [1, 2, 3, 4, 5, 6].map(port);
 
-  const dns = await start('pebble-challtestsrv', ['-dns01', `127.0.0.1:${dnsPort}`, '-management', `127.0.0.1:${mgmt}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-http01', '', '-https01', '', '-tlsalpn01', ''], dir, {}, () => answers(`http://127.0.0.1:${mgmt}/`));
+  const dns = await start('pebble-challtestsrv', ['-dns01', `127.0.0.1:${dnsPort}`, '-management', `127.0.0.1:${mgmt}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-http01', '', '-https01', '', '-tlsalpn01', ''], dir, () => answers(`http://127.0.0.1:${mgmt}/`));
 
   // clusterca: an ECDSA CA (lego's default account and certificate keys are P-256), its serve
   // certificate for 127.0.0.1; Pebble: the same CA issues its listener's certificate, the PEM of
@@ -67,8 +46,8 @@ export async function benchAcme({ work, ca, caBin, sh, have }) {
   writeFileSync(join(dir, 'pebble.json'), JSON.stringify({ pebble: { listenAddress: `127.0.0.1:${pebblePort}`, managementListenAddress: `127.0.0.1:${pebbleMgmt}`, certificate: 'pebble.pem', privateKey: 'pebble.pem', httpPort, tlsPort: port(7), ocspResponderURL: '', externalAccountBindingRequired: false } }));
 
   const caUrl = `https://127.0.0.1:${caPort}`;
-  const ours = await start(process.execPath, [caBin, 'serve', '--listen', caUrl.slice(8), '--acme', '--acme-allow', 'example.test', '--acme-resolver', `127.0.0.1:${dnsPort}`, '--acme-http-port', String(httpPort), '--log', 'audit.jsonl'], dir, {}, () => answers(`${caUrl}/v1/health`));
-  const pebble = await start('pebble', ['-config', 'pebble.json', '-dnsserver', `127.0.0.1:${dnsPort}`], dir, { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' }, () => answers(`https://127.0.0.1:${pebblePort}/dir`));
+  const ours = await start(process.execPath, [caBin, 'serve', '--listen', caUrl.slice(8), '--acme', '--acme-allow', 'example.test', '--acme-resolver', `127.0.0.1:${dnsPort}`, '--acme-http-port', String(httpPort), '--log', 'audit.jsonl'], dir, () => answers(`${caUrl}/v1/health`));
+  const pebble = await start('pebble', ['-config', 'pebble.json', '-dnsserver', `127.0.0.1:${dnsPort}`], dir, () => answers(`https://127.0.0.1:${pebblePort}/dir`), { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' });
   const run = (directory, round) => legoRun({ dir, directory, caFile: join(dir, 'ca.crt'), httpPort, dnsPort, round });
   const a = [];
   const b = [];

@@ -52,10 +52,10 @@ function wrk(url, script, args, seconds, cwd) {
  * Starts a server; resolves once `ready()` says it answers. Its stderr goes to a file: wrk runs
  * synchronously, and a pipe nobody drains would stall a server that logs each request (cfssl does).
  */
-async function start(cmd, args, cwd, ready) {
+export async function start(cmd, args, cwd, ready, env = {}) {
   const errFile = join(cwd, `${cmd.split('/').pop()}.stderr`);
   const fd = openSync(errFile, 'w');
-  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'ignore', fd] });
+  const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', fd] });
   closeSync(fd);
   for (let i = 0; i < 100; i++) {
     if (ready()) return child;
@@ -65,7 +65,7 @@ async function start(cmd, args, cwd, ready) {
   throw new Error(`${cmd} did not start: ${readFileSync(errFile, 'utf8').slice(-2000)}`);
 }
 
-async function stop(child) {
+export async function stop(child) {
   const exited = new Promise((resolve) => child.on('exit', resolve));
   child.kill('SIGTERM');
   await exited;
@@ -73,7 +73,7 @@ async function stop(child) {
 
 /** Peak resident set size (VmHWM) of a running process, MiB. */
 const peakMib = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-const answers = (url, extra = []) => spawnSync('curl', ['-sk', '--max-time', '2', ...extra, url], { encoding: 'utf8' }).status === 0;
+export const answers = (url, extra = []) => spawnSync('curl', ['-sk', '--max-time', '2', ...extra, url], { encoding: 'utf8' }).status === 0;
 const pemForJson = (pem) => pem.trim().split('\n').join('\\n');
 
 export async function benchServe({ work, ca, caBin, sh, have }) {

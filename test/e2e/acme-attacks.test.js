@@ -13,7 +13,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { caOk, needs, run } from '../helpers/ca.js';
-import { accountKey, acmeClient, assertProblem, freeTcpPort, startTestDns } from '../helpers/acme.js';
+import { accountKey, acmeClient, assertProblem, freeTcpPort, innerKeyChange, startTestDns } from '../helpers/acme.js';
 import { startServe } from '../helpers/serve.js';
 
 const skip = needs('pebble-challtestsrv', 'pebble') || needs('openssl', 'openssl');
@@ -94,14 +94,6 @@ test('a contact update sent together with a deactivation does not bring the acco
   assertProblem(await acme.post(acct, acct.kid, ''), 'unauthorized', 403);
   assertProblem(await acme.newOrder(acct, ['after.example.test']), 'unauthorized', 403);
 });
-
-/** RFC 8555 7.3.5: the inner JWS of a keyChange, signed by `newKey`, for `acct`. */
-function innerKeyChange(acct, newKey, url) {
-  const protectedB64 = Buffer.from(JSON.stringify({ alg: 'ES256', jwk: newKey.jwk, url })).toString('base64url');
-  const payloadB64 = Buffer.from(JSON.stringify({ account: acct.kid, oldKey: acct.jwk })).toString('base64url');
-  const signature = sign('sha256', Buffer.from(`${protectedB64}.${payloadB64}`), { key: newKey.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
-  return { protected: protectedB64, payload: payloadB64, signature };
-}
 
 test('two accounts rolling over to one new key at once: one gets it, the other is 409', { skip }, async () => {
   const [a, b] = [await acme.register(), await acme.register()];

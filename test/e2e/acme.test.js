@@ -3,16 +3,14 @@
 // 127.0.0.1); then the refusals an attacker would try, each its problem type.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { X509Certificate, createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { Resolver } from 'node:dns/promises';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { caOk, have, needs, run } from '../helpers/ca.js';
+import { accountKey, acmeClient, assertProblem, freeTcpPort, innerKeyChange, startTestDns } from '../helpers/acme.js';
 import { https, startServe } from '../helpers/serve.js';
 
 const skip = needs('pebble-challtestsrv', 'pebble') || needs('openssl', 'openssl');
@@ -24,48 +22,20 @@ let httpPort;
 let management;
 const f = (...p) => join(dir, ...p);
 
-async function freeTcpPort() {
-  const s = createTcpServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-async function freeUdpPort() {
-  const s = createSocket('udp4');
-  await new Promise((r) => s.bind(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** pebble-challtestsrv answers once it has bound its port: asked a few times, 100 ms apart. */
-async function dnsReady() {
-  const resolver = new Resolver({ timeout: 500, tries: 1 });
-  resolver.setServers([`127.0.0.1:${dnsPort}`]);
-  for (let i = 0; i < 50; i++) {
-    if (await resolver.resolve4('ready.example.test').then(() => true, () => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('pebble-challtestsrv did not start');
-}
-
 before(async () => {
   if (skip) return;
   dir = mkdtempSync(join(tmpdir(), 'clusterca-acme-'));
   caOk(dir, ['init', '--key-type', 'ecdsa', 'acme-ca']);
   caOk(dir, ['export', '--format', 'pem', '--out', 'ca.crt']);
-  dnsPort = await freeUdpPort();
+  dns = await startTestDns();
+  dnsPort = dns.port;
+  management = dns.management;
   httpPort = await freeTcpPort();
-  management = await freeTcpPort();
-  dns = spawn('pebble-challtestsrv', ['-dns01', `127.0.0.1:${dnsPort}`, '-management', `127.0.0.1:${management}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-http01', '', '-https01', '', '-tlsalpn01', ''], { stdio: 'ignore' });
-  await dnsReady();
   server = await startServe(dir, ['--acme', '--acme-allow', 'example.test', '--acme-resolver', `127.0.0.1:${dnsPort}`, '--acme-http-port', String(httpPort)]);
 });
 after(async () => {
   await server?.stop();
-  dns?.kill();
+  dns?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -192,54 +162,21 @@ function wildcardIssued(cert, name) {
   assert.match(text, /DNS:\*\.example\.test/);
 }
 
-// --- A small ACME client of our own, to send what real clients never would. ---
+// --- Our own ACME client (test/helpers/acme.js), to send what real clients never would. ---
 
-function account() {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = publicKey.export({ format: 'jwk' });
-  const thumbprint = createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })).digest('base64url');
-  return { privateKey, jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, thumbprint, kid: undefined };
-}
-
-async function nonce() {
-  const r = await https(`${server.url}/acme/new-nonce`, { method: 'HEAD', ca: f('ca.crt') });
-  return r.headers['replay-nonce'];
-}
-
-function jws(acct, url, payload, n, jwkInstead = false) {
-  const header = { alg: 'ES256', nonce: n, url, ...(acct.kid && !jwkInstead ? { kid: acct.kid } : { jwk: acct.jwk }) };
-  const protectedB64 = Buffer.from(JSON.stringify(header)).toString('base64url');
-  const payloadB64 = payload === '' ? '' : Buffer.from(JSON.stringify(payload)).toString('base64url');
-  const signature = sign('sha256', Buffer.from(`${protectedB64}.${payloadB64}`), { key: acct.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
-  return JSON.stringify({ protected: protectedB64, payload: payloadB64, signature });
-}
-
-async function post(acct, url, payload, { n, signedUrl, jwkInstead } = {}) {
-  const body = jws(acct, signedUrl ?? url, payload, n ?? (await nonce()), jwkInstead);
-  const r = await https(url, { method: 'POST', ca: f('ca.crt'), headers: { 'content-type': 'application/jose+json' }, body });
-  return { ...r, data: r.text ? JSON.parse(r.text.startsWith('-----') ? '{}' : r.text) : {} };
-}
-
-async function register() {
-  const acct = account();
-  const r = await post(acct, `${server.url}/acme/new-account`, { termsOfServiceAgreed: true });
-  assert.equal(r.status, 201, r.text);
-  acct.kid = r.headers.location;
-  return acct;
-}
-
-const problem = (r, type, status) => {
-  assert.equal(r.status, status, r.text);
-  assert.equal(r.data.type, `urn:ietf:params:acme:error:${type}`, r.text);
-  assert.ok(r.headers['replay-nonce'], 'a refusal carries a fresh nonce');
-};
+// The server and its CA as they are now: one test serves another store for a while.
+const client = () => acmeClient(() => server.url, f('ca.crt'));
+const nonce = () => client().nonce();
+const post = (...args) => client().post(...args);
+const register = () => client().register();
+const problem = assertProblem;
 
 test('the directory, a nonce on every answer, and a new account answered 201 then 200', { skip }, async () => {
   const d = await https(directoryUrl(), { ca: f('ca.crt') });
   assert.equal(d.status, 200);
   const dirJson = d.json();
   for (const k of ['newNonce', 'newAccount', 'newOrder', 'revokeCert', 'keyChange']) assert.match(dirJson[k], /^https:\/\/127\.0\.0\.1:\d+\/acme\//);
-  const acct = account();
+  const acct = accountKey();
   const first = await post(acct, dirJson.newAccount, { termsOfServiceAgreed: true });
   assert.equal(first.status, 201);
   assert.ok(first.headers['replay-nonce']);
@@ -521,7 +458,7 @@ test('a dns-01 TXT record with a wrong value makes the challenge invalid: incorr
   const authz = (await post(acct, r.data.authorizations[0], '')).data;
   const challenge = authz.challenges.find((c) => c.type === 'dns-01');
   // The right value for another account's key: what someone else's proof would be.
-  const other = account();
+  const other = accountKey();
   const wrong = createHash('sha256').update(`${challenge.token}.${other.thumbprint}`).digest('base64url');
   const set = run('sh', ['-c', setTxt('_acme-challenge.k.example.test.', wrong)]);
   assert.equal(set.status, 0, set.stderr);
@@ -535,14 +472,6 @@ test('a dns-01 TXT record with a wrong value makes the challenge invalid: incorr
   assert.equal((await post(acct, r.headers.location, '')).data.status, 'invalid');
 });
 
-/** RFC 8555 7.3.5: the inner JWS, signed by the new key with its jwk and no nonce. */
-function innerKeyChange(acct, newKey, url) {
-  const protectedB64 = Buffer.from(JSON.stringify({ alg: 'ES256', jwk: newKey.jwk, url })).toString('base64url');
-  const payloadB64 = Buffer.from(JSON.stringify({ account: acct.kid, oldKey: acct.jwk })).toString('base64url');
-  const signature = sign('sha256', Buffer.from(`${protectedB64}.${payloadB64}`), { key: newKey.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
-  return { protected: protectedB64, payload: payloadB64, signature };
-}
-
 test('keyChange: to a key that has an account is 409 naming it; else the old key is refused and the new key is the account', { skip }, async () => {
   const url = `${server.url}/acme/key-change`;
   const acct = await register();
@@ -551,7 +480,7 @@ test('keyChange: to a key that has an account is 409 naming it; else the old key
   assert.equal(taken.status, 409, taken.text);
   assert.equal(taken.headers.location, other.kid);
   assert.equal((await post(acct, acct.kid, '')).status, 200, 'the refused change left the key as it was');
-  const newKey = account();
+  const newKey = accountKey();
   const changed = await post(acct, url, innerKeyChange(acct, newKey, url));
   assert.equal(changed.status, 200, changed.text);
   problem(await post(acct, acct.kid, ''), 'malformed', 400);

@@ -76,9 +76,12 @@ export function acmeClient(base, ca) {
     return JSON.stringify({ protected: protectedB64, payload: payloadB64, signature });
   }
 
-  /** A POST signed by `acct` (its kid once it has one); `payload` '' for a POST-as-GET. */
-  async function post(acct, url, payload, { jwkInstead = false } = {}) {
-    const body = jws(acct, url, payload, await nonce(), jwkInstead);
+  /**
+   * A POST signed by `acct` (its kid once it has one); `payload` '' for a POST-as-GET. `n`: the
+   * nonce to use (a fresh one otherwise); `signedUrl`: the url the JWS names, if not `url`.
+   */
+  async function post(acct, url, payload, { n, signedUrl, jwkInstead = false } = {}) {
+    const body = jws(acct, signedUrl ?? url, payload, n ?? (await nonce()), jwkInstead);
     const r = await https(url, { method: 'POST', ca, headers: { 'content-type': 'application/jose+json' }, body });
     return { ...r, data: r.text && !r.text.startsWith('-----') ? JSON.parse(r.text) : {} };
   }
@@ -111,6 +114,14 @@ export function acmeClient(base, ca) {
   }
 
   return { nonce, post, newAccount, newOrder, register, order };
+}
+
+/** RFC 8555 7.3.5: the inner JWS of a keyChange, signed by `newKey` with its jwk and no nonce, for `acct`. */
+export function innerKeyChange(acct, newKey, url) {
+  const protectedB64 = b64({ alg: 'ES256', jwk: newKey.jwk, url });
+  const payloadB64 = b64({ account: acct.kid, oldKey: acct.jwk });
+  const signature = sign('sha256', Buffer.from(`${protectedB64}.${payloadB64}`), { key: newKey.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  return { protected: protectedB64, payload: payloadB64, signature };
 }
 
 /** The answer is the ACME problem `type` with `status`, and carries a fresh nonce (RFC 8555 6.5). */
