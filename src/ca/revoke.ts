@@ -11,9 +11,9 @@
  * key, the ones from before `ca renew ca --parent` included (SPEC "Name constraints constrain every
  * name form").
  */
-import { failure, missing, usageError } from '../error.js';
+import { CaError, failure, missing, usageError } from '../error.js';
 import { buildCrl } from '../pki/crl.js';
-import { entriesOf, entriesOfKey, entryBySerial, requireEntry, type Index, type IndexEntry } from '../store/index-file.js';
+import { entriesOf, entriesOfKey, entryBySerial, normalizeSerial, requireEntry, type Index, type IndexEntry } from '../store/index-file.js';
 import { openStore, type CaStore } from '../store/store.js';
 import type { StoreTransaction as Transaction } from '../store/store.js';
 import { openAuthority, type Authority, type PassphraseSource } from './authority.js';
@@ -62,7 +62,28 @@ export async function revokeCertificate(req: RevokeRequest): Promise<RevokeResul
 }
 
 /** The revocation itself, for a store and CA already open (the CLI's, or `ca serve`'s). */
-export function revokeIn(store: CaStore, authority: Authority, req: Pick<RevokeRequest, 'target' | 'reason' | 'crlDays' | 'now'>): Promise<RevokeResult> {
+export async function revokeIn(store: CaStore, authority: Authority, req: Pick<RevokeRequest, 'target' | 'reason' | 'crlDays' | 'now'>): Promise<RevokeResult> {
+  try {
+    return await revokeChange(store, authority, req);
+  } catch (err) {
+    throw 'serial' in req.target ? await archivedInstead(store, req.target.serial, err) : err;
+  }
+}
+
+/**
+ * A serial the index does not have may be archived: expired long ago (archive.ts). It is named,
+ * and nothing is revoked: an expired certificate is trusted by no one, and leaves CRLs once expired
+ * (RFC 5280 3.3).
+ */
+async function archivedInstead(store: CaStore, serial: string, err: unknown): Promise<unknown> {
+  const wanted = normalizeSerial(serial);
+  if (!(err instanceof CaError && err.refusal === 'missing') || wanted === undefined) return err;
+  const archived = await store.archivedEntry(wanted);
+  if (!archived) return err;
+  return failure(`certificate ${archived.serial} (${archived.name}) expired on ${archived.notAfter}: there is nothing to revoke`, 'an expired certificate is trusted by no one; CRLs leave it out once it has expired');
+}
+
+function revokeChange(store: CaStore, authority: Authority, req: Pick<RevokeRequest, 'target' | 'reason' | 'crlDays' | 'now'>): Promise<RevokeResult> {
   return store.change(async (tx) => {
     const chosen = choose(tx.index, req.target, req.now);
     const live = (e: IndexEntry) => e.status !== 'revoked' && new Date(e.notAfter) > req.now;
@@ -113,7 +134,7 @@ export function writeCrl(store: CaStore, tx: Transaction, authority: Authority, 
     .map((e) => ({ serial: e.serial, revokedAt: new Date(e.revokedAt ?? now), reason: e.revocationReason ?? 'unspecified' }));
   const nextUpdate = new Date(now.getTime() + days * DAY_MS);
   const { pem, der } = buildCrl({ caCertificatePem: authority.certPem, caKey: authority.key, revoked, number, thisUpdate: now, nextUpdate });
-  tx.setCrlNumber(number);
+  tx.setCrlNumber(number, now);
   tx.publishCrl(pem, der);
   return { path: store.describe('crl'), derPath: store.describe('crl der'), pem, der, number, revokedCount: revoked.length, nextUpdate: nextUpdate.toISOString() };
 }

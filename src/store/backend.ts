@@ -49,7 +49,16 @@ export interface CaStore {
   readChain(): Promise<string | undefined>;
   /** the latest CRL, DER, or undefined when none was written */
   readCrl(): Promise<Buffer | undefined>;
+  /**
+   * The index: pending requests, tokens, ACME state, and the certificates that are in force or
+   * may still matter (each name's current one, anything unexpired, revoked ones until a CRL made
+   * after they expired). The rest are archived (archive.ts): found by serial, or listed.
+   */
   readIndex(): Promise<Index>;
+  /** an archived certificate's entry by serial (normalized lower-case hex) */
+  archivedEntry(serial: string): Promise<IndexEntry | undefined>;
+  /** every archived entry but those of `index` (a crash may leave an entry in both), a part at a time */
+  archivedEntries(index: IndexEntry[]): AsyncIterable<IndexEntry>;
   /** any certificate the index names, PEM */
   certificatePem(entry: IndexEntry): Promise<string>;
   /** the key of NAME's current certificate, PEM */
@@ -67,7 +76,8 @@ export interface StoreTransaction {
   addRequest(request: Omit<PendingRequest, 'id'>, keyPem: string): PendingRequest;
   issue(p: Issue): void;
   revoke(entry: IndexEntry, at: Date, reason: string): void;
-  setCrlNumber(n: number): void;
+  /** the number of the CRL made in this change, and its thisUpdate */
+  setCrlNumber(n: number, at: Date): void;
   putToken(token: TokenRecord): void;
   useToken(id: string, at: Date): void;
   revokeToken(id: string, at: Date): void;

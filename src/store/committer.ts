@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { TEMP_SUFFIX, writeAllAtomic, writeAtomic } from './file.js';
 import { INDEX_VERSION, serializeIndex, type ApplyAction, type Index } from './index-file.js';
 import { appendRecord, compact, cutTornLine, dueForCompaction, fileIdentity, readJournal, readSnapshot, type JournalRecord } from './journal.js';
-import { SUBDIRS, type Layout } from './layout.js';
+import { TEMP_DIRS, type Layout } from './layout.js';
 import { isAbandonedLockTemp, withLock } from './lock.js';
 import { applyOp } from './ops.js';
+import { Archive, coldEntries } from './archive.js';
 import { IndexState, copyIndex } from './state.js';
 import { Transaction, applyActions, removeOrphanKeys } from './transaction.js';
 import { upgradeIndex } from './upgrade.js';
@@ -24,7 +25,8 @@ interface Whole {
   /** the end of the last whole line of the journal */
   offset: number;
   torn: boolean;
-  lines: number;
+  /** changes (ops) in the journal, for compaction */
+  ops: number;
   lastSeq: number;
   applying: ApplyAction[];
 }
@@ -36,7 +38,7 @@ async function readWhole(files: Layout, snapshot: Index): Promise<Whole> {
   for (const record of fresh) replay(state, record);
   const last = fresh.at(-1);
   const applying = last ? last.applying : snapshot.applying;
-  return { state, offset: journal.end, torn: journal.torn, lines: journal.records.length, lastSeq: last?.seq ?? snapshot.seq, applying };
+  return { state, offset: journal.end, torn: journal.torn, ops: countOps(journal.records), lastSeq: last?.seq ?? snapshot.seq, applying };
 }
 
 interface Waiting {
@@ -49,8 +51,8 @@ export class Committer {
   private state: IndexState | undefined;
   private snapshotId = '';
   private offset = 0;
-  /** lines in the journal file, for compaction */
-  private lines = 0;
+  /** changes (ops) in the journal file, for compaction */
+  private ops = 0;
   /** the sequence number of the last change committed */
   private lastSeq = 0;
   private applying: ApplyAction[] = [];
@@ -139,7 +141,7 @@ export class Committer {
     if (tail.end < 0) return this.load(); // another process compacted
     if (tail.records.length > 0) {
       for (const record of tail.records) replay(this.state, record);
-      this.lines += tail.records.length;
+      this.ops += countOps(tail.records);
       this.lastSeq = tail.records.at(-1)!.seq;
       this.applying = tail.records.at(-1)!.applying;
     }
@@ -183,7 +185,7 @@ export class Committer {
     this.state = whole.state;
     this.snapshotId = snapshotId;
     this.offset = whole.offset;
-    this.lines = whole.lines;
+    this.ops = whole.ops;
     this.lastSeq = whole.lastSeq;
     this.applying = whole.applying;
   }
@@ -195,24 +197,33 @@ export class Committer {
       const applying = done.flatMap((tx) => tx.actions);
       const record: JournalRecord = { seq: this.lastSeq + 1, ops, applying };
       this.offset += await appendRecord(this.files.journal, record);
-      this.lines += 1;
+      this.ops += ops.length;
       this.lastSeq = record.seq;
       this.applying = applying;
       await applyActions(this.files, state.data, applying);
-      if (dueForCompaction(this.lines, state.data.certificates.length)) await this.compact(state, record.seq);
+      if (dueForCompaction(this.ops, state.data.certificates.length)) await this.compact(state, record.seq);
     }
     // A later change's copy of the same file wins: only the last of each path is written.
     const derived = new Map(done.flatMap((tx) => tx.derived).map((f) => [f.ref.path, { ...f, overwrite: true }]));
     await writeAllAtomic([...derived.values()]);
   }
 
+  /**
+   * A new snapshot without the entries that need nothing hot any more: they are in the archive,
+   * durably, first (archive.ts), so a crash in between leaves them in both, never in neither.
+   */
   private async compact(state: IndexState, seq: number): Promise<void> {
+    const cold = coldEntries(state.data, new Date());
+    if (cold.length > 0) {
+      await new Archive(this.files).add(cold);
+      state.archive(cold);
+    }
     state.data.seq = seq;
     state.data.applying = this.applying;
     await compact(this.files.index, this.files.journal, state.data);
     this.snapshotId = await fileIdentity(this.files.index);
     this.offset = 0;
-    this.lines = 0;
+    this.ops = 0;
   }
 
   /**
@@ -223,7 +234,7 @@ export class Committer {
    */
   private async removeTemporaryFiles(): Promise<void> {
     await Promise.all(
-      ['.', ...SUBDIRS].map(async (sub) => {
+      TEMP_DIRS.map(async (sub) => {
         const dir = join(this.files.dir, sub);
         const names = await readdir(dir).catch(() => [] as string[]);
         for (const name of names) {
@@ -233,6 +244,10 @@ export class Committer {
       }),
     );
   }
+}
+
+function countOps(records: JournalRecord[]): number {
+  return records.reduce((n, r) => n + r.ops.length, 0);
 }
 
 function replay(state: IndexState, record: JournalRecord): void {

@@ -26,6 +26,11 @@ export interface FileRef {
   mode: number;
   /** what the file is, for messages: "the CA key", "certificate server1" */
   label: string;
+  /**
+   * where its temporary file is made, when not beside it (same file system): a directory of a
+   * million files (issued/) is never listed to find what a crash left behind
+   */
+  tempDir?: string;
 }
 
 export const TEMP_SUFFIX = '.tmp';
@@ -43,13 +48,13 @@ interface Staged {
   ref: FileRef;
 }
 
-/** A temporary name beside `path`, hidden, and ending in TEMP_SUFFIX so that cleanup finds it. */
-function tempName(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+/** A temporary name beside `path` (or in `dir`), hidden, and ending in TEMP_SUFFIX so that cleanup finds it. */
+function tempName(path: string, dir = dirname(path)): string {
+  return join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
 }
 
 async function stageAtomic(ref: FileRef, data: string | Uint8Array, owner?: WriteOptions['owner']): Promise<Staged> {
-  const temp = tempName(ref.path);
+  const temp = tempName(ref.path, ref.tempDir);
   // O_EXCL: never follow or reuse a file someone else put there. The mode is given at creation, so
   // a key never exists with a looser mode; fchmod then sets it exactly, whatever the umask.
   const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, ref.mode);

@@ -107,6 +107,10 @@ export interface Index {
   tokens: TokenRecord[];
   /** the number of the last CRL written (RFC 5280 5.2.3: it only ever grows) */
   crlNumber: number;
+  /** when the last CRL was made (its thisUpdate): a revoked certificate that expired before it was on it */
+  crlAt?: string;
+  /** how many certificates have been moved out of `certificates` into the archive (archive.ts) */
+  archived?: number;
   /** the file updates of the last commit */
   applying: ApplyAction[];
   /** `ca serve --acme`'s accounts, orders and authorizations (acme-records.ts); absent until the first */
@@ -159,6 +163,8 @@ export function parseIndex(text: string, path: string): Index {
   const tokens = d.tokens === undefined ? [] : c.list(d.tokens, '"tokens"').map((raw, i) => token(c, raw, `token #${i + 1}`));
   const seq = d.seq === undefined ? 0 : c.count(d.seq, '"seq"');
   const index: Index = { version: Number(d.version), seq, certificates, requests, tokens, crlNumber, applying };
+  if (d.crlAt !== undefined) index.crlAt = c.date(d.crlAt, '"crlAt"');
+  if (d.archived !== undefined) index.archived = c.count(d.archived, '"archived"');
   if (d.acme !== undefined) index.acme = validateAcmeRecords(d.acme, path);
   return index;
 }

@@ -5,7 +5,7 @@
  * line whose sequence number follows it. A line cut short by a crash (no newline) was never
  * committed: it is ignored, and cut off by the next writer, which holds the lock.
  *
- * Once the journal is long enough (a quarter of the index, at least 1,000 lines), the next commit
+ * Once the journal is long enough (changes for a quarter of the index, at least 1,000), the next commit
  * writes a new snapshot (atomically, with the last sequence number it holds) and then empties the
  * journal; a crash in between leaves lines the snapshot already holds, which reading skips. So a
  * commit costs the same whatever the size of the index, and compaction is paid for a line at a time.
@@ -47,11 +47,14 @@ export interface JournalTail {
   torn: boolean;
 }
 
-const MIN_LINES_BEFORE_COMPACTION = 1000;
+const MIN_OPS_BEFORE_COMPACTION = 1000;
 
-/** Whether the journal has grown enough to be folded into a new snapshot. */
-export function dueForCompaction(lines: number, entries: number): boolean {
-  return lines >= Math.max(MIN_LINES_BEFORE_COMPACTION, Math.floor(entries / 4));
+/**
+ * Whether the journal has grown enough to be folded into a new snapshot. Counted in changes, not
+ * lines: a line of `ca serve` holds a batch of them, and every command reads the whole journal.
+ */
+export function dueForCompaction(ops: number, entries: number): boolean {
+  return ops >= Math.max(MIN_OPS_BEFORE_COMPACTION, Math.floor(entries / 4));
 }
 
 /** The journal's lines from byte `offset` on, validated; a cut-short last line is reported, not read. */
@@ -115,7 +118,7 @@ function parseOp(o: Record<string, unknown>, where: string, path: string): Op {
     case 'revoke':
       return { op: 'revoke', serial: validateSerial(o.serial, where, path), at: validateDate(o.at, where, path), reason: validateReason(o.reason, where, path) };
     case 'crl':
-      return { op: 'crl', number: validateCount(o.number, where, path) };
+      return { op: 'crl', number: validateCount(o.number, where, path), ...(o.at === undefined ? {} : { at: validateDate(o.at, where, path) }) };
     case 'token':
       return { op: 'token', token: validateToken(o.token, where, path) };
     case 'token-use':

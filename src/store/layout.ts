@@ -27,8 +27,13 @@ export function storeName(name: string): string {
   return checked(name, NAME, 'name');
 }
 
-/** Directories of a store, all 0700. `issued/` keeps every certificate ever issued, by serial. */
-export const SUBDIRS = ['certs', 'keys', 'keys/pending', 'csrs', 'issued'] as const;
+/**
+ * Directories of a store, all 0700. `issued/` keeps every certificate ever issued, by serial;
+ * `archive/` the index entries of those that expired long enough ago (archive.ts).
+ */
+export const SUBDIRS = ['certs', 'keys', 'keys/pending', 'csrs', 'issued', 'archive'] as const;
+/** Where temporary files can be left by a crash: every directory but issued/ (Layout.issued). */
+export const TEMP_DIRS = ['.', 'certs', 'keys', 'keys/pending', 'csrs', 'archive'] as const;
 
 export class Layout {
   constructor(readonly dir: string) {}
@@ -81,7 +86,13 @@ export class Layout {
   }
   /** Every certificate issued, by serial: what `ca show --serial` and revocation by key read. */
   issued(serial: string): FileRef {
-    return this.file(`issued/${checked(serial, SERIAL, 'serial')}.crt`, PUBLIC_MODE, `certificate ${serial}`);
+    // Staged in the store's top directory, which is looked through for what a crash left; issued/
+    // grows with every certificate and is never listed.
+    return { ...this.file(`issued/${checked(serial, SERIAL, 'serial')}.crt`, PUBLIC_MODE, `certificate ${serial}`), tempDir: this.dir };
+  }
+  /** Certificates moved out of the index, by the last two hex digits of their serial (archive.ts). */
+  archiveShard(shard: string): FileRef {
+    return this.file(`archive/${checked(shard, /^[0-9a-f]{2}$/, 'archive shard')}.jsonl`, PUBLIC_MODE, `the archive ${shard}`);
   }
   csr(name: string): FileRef {
     return this.file(`csrs/${storeName(name)}.csr`, PUBLIC_MODE, `request ${name}`);

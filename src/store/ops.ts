@@ -13,7 +13,8 @@ export type Op =
   /** a certificate in force for its name: the valid one it replaces becomes superseded */
   | { op: 'issue'; entry: IndexEntry; keepRequest?: boolean }
   | { op: 'revoke'; serial: string; at: string; reason: string }
-  | { op: 'crl'; number: number }
+  /** a CRL made: its number and (since the archive) its thisUpdate */
+  | { op: 'crl'; number: number; at?: string }
   | { op: 'token'; token: TokenRecord }
   | { op: 'token-use'; id: string; at: string }
   | { op: 'token-revoke'; id: string; at: string }
@@ -33,7 +34,7 @@ export function applyOp(state: IndexState, op: Op): Undo {
     case 'revoke':
       return state.revoke(op.serial, op.at, op.reason);
     case 'crl':
-      return state.setCrlNumber(op.number);
+      return state.setCrlNumber(op.number, op.at);
     case 'token':
       return state.putToken(op.token);
     case 'token-use':

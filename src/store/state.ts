@@ -113,12 +113,38 @@ export class IndexState {
     return () => Object.assign(e, before);
   }
 
-  setCrlNumber(n: number): Undo {
-    const before = this.data.crlNumber;
+  setCrlNumber(n: number, at: string | undefined): Undo {
+    const before = { crlNumber: this.data.crlNumber, crlAt: this.data.crlAt };
     this.data.crlNumber = n;
+    if (at !== undefined) this.data.crlAt = at;
     return () => {
-      this.data.crlNumber = before;
+      this.data.crlNumber = before.crlNumber;
+      if (before.crlAt === undefined) delete this.data.crlAt;
+      else this.data.crlAt = before.crlAt;
     };
+  }
+
+  /**
+   * Takes entries out of the index and its lookups (they have been written to the archive). Only
+   * entries that are not their name's current one are ever taken (archive.ts coldEntries).
+   */
+  archive(cold: IndexEntry[]): void {
+    const gone = new Set(cold);
+    // Each list is filtered once, however many of its entries go (a name may have hundreds).
+    const prune = (map: Map<string, IndexEntry[]>, keys: (string | null)[]) => {
+      for (const key of new Set(keys)) {
+        const kept = key === null ? undefined : map.get(key)?.filter((e) => !gone.has(e));
+        if (kept === undefined) continue;
+        if (kept.length > 0) map.set(key!, kept);
+        else map.delete(key!);
+      }
+    };
+    for (const e of cold) this.lookups.bySerial.delete(e.serial);
+    prune(this.lookups.byName, cold.map((e) => e.name));
+    prune(this.lookups.byKey, cold.map((e) => e.publicKey));
+    prune(this.lookups.byCommonName, cold.map(commonNameOfEntry));
+    this.data.certificates = this.data.certificates.filter((e) => !gone.has(e));
+    this.data.archived = (this.data.archived ?? 0) + cold.length;
   }
 
   putAcme(record: AcmeRecord): Undo {

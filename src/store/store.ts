@@ -9,6 +9,7 @@ import { alreadyExists, failure } from '../error.js';
 import { Committer } from './committer.js';
 import { DIR_MODE, exists, makePrivateDirectory, readKeyRef, readLimited, readRef, syncDirectory, writeAtomic, type FileRef } from './file.js';
 import { serializeIndex, type Index, type IndexEntry } from './index-file.js';
+import { Archive } from './archive.js';
 import { Layout, SUBDIRS } from './layout.js';
 import { parseMeta, type StoreMeta } from './meta.js';
 import { isStalePid } from './process.js';
@@ -83,6 +84,15 @@ export class Store extends Layout implements CaStore {
   /** The index as it stands (a format 1 index is upgraded first, upgrade.ts). */
   readIndex(): Promise<Index> {
     return this.committer.read();
+  }
+
+  async archivedEntry(serial: string): Promise<IndexEntry | undefined> {
+    return new Archive(this).find(serial);
+  }
+
+  archivedEntries(index: IndexEntry[]): AsyncIterable<IndexEntry> {
+    const inIndex = new Set(index.map((e) => e.serial));
+    return new Archive(this).entries((serial) => inIndex.has(serial));
   }
 
   /** The certificate of an index entry, PEM, from issued/ (where every certificate is kept). */

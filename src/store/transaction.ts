@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AcmeRecord, AcmeRemoval } from './acme-records.js';
-import { renameSync, unlinkSync } from 'node:fs';
+import { existsSync, renameSync, unlinkSync } from 'node:fs';
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { linkAllAtomic, sameFile, syncDirectory, type FileRef } from './file.js';
@@ -43,8 +43,12 @@ export class Transaction implements StoreTransaction {
     return this.state.data;
   }
 
+  /**
+   * In the index, or archived: every certificate ever issued is kept as issued/<serial>.crt (a
+   * file left by a change that never committed only makes a serial be drawn again).
+   */
   serialTaken(serial: string): boolean {
-    return this.state.serialTaken(serial);
+    return this.state.serialTaken(serial) || existsSync(this.files.issued(serial).path);
   }
 
   private apply(op: Op): void {
@@ -96,8 +100,8 @@ export class Transaction implements StoreTransaction {
     this.apply({ op: 'revoke', serial: entry.serial, at: at.toISOString(), reason });
   }
 
-  setCrlNumber(n: number): void {
-    this.apply({ op: 'crl', number: n });
+  setCrlNumber(n: number, at: Date): void {
+    this.apply({ op: 'crl', number: n, at: at.toISOString() });
   }
 
   putToken(token: TokenRecord): void {

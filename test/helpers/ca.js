@@ -103,7 +103,8 @@ export function storeIndex(storeDir) {
 
 /** Everything a store holds about its certificates, as text: to look for what must not be there. */
 export function storeText(storeDir) {
-  return ['index.json', 'journal.jsonl'].map((f) => (existsSync(join(storeDir, f)) ? readFileSync(join(storeDir, f), 'utf8') : '')).join('\n');
+  const archive = existsSync(join(storeDir, 'archive')) ? readdirSync(join(storeDir, 'archive')).map((f) => `archive/${f}`) : [];
+  return ['index.json', 'journal.jsonl', ...archive].map((f) => (existsSync(join(storeDir, f)) ? readFileSync(join(storeDir, f), 'utf8') : '')).join('\n');
 }
 
 /**

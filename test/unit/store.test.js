@@ -100,10 +100,10 @@ test('a change starts from what read() found, and still sees what another writer
 
   // Another writer appends to the journal between A's read and A's change.
   const seen = await a.readIndex();
-  await b.change(async (tx) => tx.setCrlNumber(7));
+  await b.change(async (tx) => tx.setCrlNumber(7, new Date()));
   const found = await a.change(async (tx) => {
     const before = tx.index.crlNumber;
-    tx.setCrlNumber(before + 1);
+    tx.setCrlNumber(before + 1, new Date());
     tx.revoke(tx.index.certificates.find((e) => e.name === 'alice'), new Date(), 'superseded');
     return before;
   });
@@ -117,9 +117,9 @@ test('a change starts from what read() found, and still sees what another writer
   // Another writer compacts (a new index.json, the journal emptied) and appends past where A's read ended.
   const c = await Store.open(storeDir);
   await c.readIndex();
-  await b.change(async (tx) => tx.setCrlNumber(20));
+  await b.change(async (tx) => tx.setCrlNumber(20, new Date()));
   await compact(b.index, b.journal, await b.readIndex());
-  for (let n = 21; n <= 40; n++) await b.change(async (tx) => tx.setCrlNumber(n));
+  for (let n = 21; n <= 40; n++) await b.change(async (tx) => tx.setCrlNumber(n, new Date()));
   assert.ok(statSync(b.journal.path).size > 0);
   assert.equal(await c.change(async (tx) => tx.index.crlNumber), 40, 'C read the whole index again');
 });
