@@ -95,7 +95,7 @@ function permissions(s: StoreSurvey): Check[] {
 
 function indexChecks(s: StoreSurvey): Check[] {
   if (s.index instanceof CaError) return [check('index', 'fail', s.index.message, s.index.hint ?? 'restore index.json and journal.jsonl from a backup')];
-  const checks = [check('index', 'ok', `readable: ${plural(s.index.certificates.length, 'certificate', 'certificates')} issued, ${plural(s.index.requests.length, 'pending request', 'pending requests')}`)];
+  const checks = [check('index', 'ok', `readable: ${plural(s.index.certificates.length + (s.index.archived ?? 0), 'certificate', 'certificates')} issued, ${plural(s.index.requests.length, 'pending request', 'pending requests')}`)];
   if (s.index.version === 1) checks.push(check('index', 'warn', 'the index is of clusterca 0.1 (format 1)', 'nothing to do: the next command that changes the store upgrades it'));
   if (s.journalTorn) checks.push(check('index', 'warn', "the journal's last line was cut short (a change interrupted by a crash; it did not happen)", 'nothing to do: the next change removes it'));
   return checks;

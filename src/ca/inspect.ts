@@ -1,21 +1,35 @@
 /** `ca list`, `ca show`, `ca chain`, `ca status`: reading the store, never changing it. */
 import { failure, missing } from '../error.js';
 import { describeCertificate, type CertificateDescription } from '../pki/describe.js';
-import { currentEntries, entryBySerial, requireEntry, type Index, type IndexEntry, type PendingRequest } from '../store/index-file.js';
+import { currentEntries, entryBySerial, normalizeSerial, requireEntry, type Index, type IndexEntry, type PendingRequest } from '../store/index-file.js';
 import { openStore } from '../store/store.js';
 import { readChain } from './chain.js';
 import { daysLeft, stateOf, type State } from './state.js';
 
 export type Listed = (IndexEntry & { state: State }) | (PendingRequest & { status: 'pending'; state: 'pending' });
 
-/** Every certificate issued (superseded ones included) and every pending request. */
-export async function listCertificates(req: { storeDir: string; now: Date; withinDays?: number }): Promise<Listed[]> {
+export interface Listing {
+  /** certificates moved to the archive (expired long enough ago), read a part at a time */
+  archived: AsyncIterable<Listed>;
+  /** the certificates of the index, then the pending requests */
+  recent: Listed[];
+}
+
+/**
+ * Every certificate issued (superseded ones included) and every pending request: the archived
+ * ones first (read as they are listed, so a store of a million certificates is never held whole).
+ */
+export async function listCertificates(req: { storeDir: string; now: Date; withinDays?: number }): Promise<Listing> {
   const store = await openStore(req.storeDir);
   const index = await store.readIndex();
-  return [
-    ...index.certificates.map((e) => ({ ...e, state: stateOf(e, req.now, req.withinDays) })),
-    ...index.requests.map((r) => ({ ...r, status: 'pending' as const, state: 'pending' as const })),
-  ];
+  const listed = (e: IndexEntry): Listed => ({ ...e, state: stateOf(e, req.now, req.withinDays) });
+  async function* archived(): AsyncGenerator<Listed> {
+    for await (const e of store.archivedEntries(index.certificates)) yield listed(e);
+  }
+  return {
+    archived: archived(),
+    recent: [...index.certificates.map(listed), ...index.requests.map((r) => ({ ...r, status: 'pending' as const, state: 'pending' as const }))],
+  };
 }
 
 export interface Shown {
@@ -30,7 +44,8 @@ export async function showCertificate(req: { storeDir: string; name?: string | u
   const index = await store.readIndex();
   let entry: IndexEntry;
   if (req.serial !== undefined) {
-    const found = entryBySerial(index, req.serial);
+    const serial = normalizeSerial(req.serial);
+    const found = entryBySerial(index, req.serial) ?? (serial === undefined ? undefined : await store.archivedEntry(serial));
     if (!found) throw missing(`no certificate with serial ${req.serial} was issued by this CA`, 'run `ca list --json` to see every serial');
     entry = found;
   } else {

@@ -248,12 +248,21 @@ export async function revokeFor(service: Service, ask: { serial: string; reason:
   return revokeIn(service.store, service.authority, { target: { serial: ask.serial }, reason: ask.reason, crlDays: DEFAULT_CRL_DAYS, now: ask.now });
 }
 
-/** Every certificate and pending request (requests without their PEM). */
-export async function listFor(service: Service): Promise<{ certificates: IndexEntry[]; requests: Omit<PendingRequest, 'csr'>[] }> {
-  return service.store.change(async (tx) => ({
-    certificates: tx.index.certificates.map((e) => ({ ...e })),
+/**
+ * Every certificate and pending request (requests without their PEM): the archived certificates
+ * first, read as they are sent, then those of the index as this change sees it.
+ */
+export async function listFor(service: Service): Promise<{ certificates: AsyncIterable<IndexEntry>; requests: Omit<PendingRequest, 'csr'>[] }> {
+  const { recent, requests } = await service.store.change(async (tx) => ({
+    recent: tx.index.certificates.map((e) => ({ ...e })),
     requests: tx.index.requests.map(({ csr: _csr, ...r }) => r),
   }));
+  const archived = service.store.archivedEntries(recent);
+  async function* certificates(): AsyncGenerator<IndexEntry> {
+    yield* archived;
+    yield* recent;
+  }
+  return { certificates: certificates(), requests };
 }
 
 /**

@@ -14,3 +14,21 @@ export function printable(text: string): string {
 export function safeJson(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/**
+ * An array written exactly as safeJson writes it, an element at a time, in pieces of about 64 KiB:
+ * a listing may be too large to hold as one value.
+ */
+export async function writeJsonArray(items: AsyncIterable<unknown>, write: (text: string) => void): Promise<void> {
+  let chunk = '';
+  let first = true;
+  for await (const item of items) {
+    chunk += `${first ? '[\n' : ',\n'}  ${safeJson(item).replace(/\n/g, '\n  ')}`;
+    first = false;
+    if (chunk.length >= 65536) {
+      write(chunk);
+      chunk = '';
+    }
+  }
+  write(first ? '[]\n' : `${chunk}\n]\n`);
+}

@@ -22,6 +22,26 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
+/**
+ * A JSON answer with one array too large to hold (every certificate of a large store): written as
+ * `prefix`, the items comma-separated, `suffix`, in chunks, waiting for the client to take each.
+ */
+export async function sendJsonArray(res: ServerResponse, prefix: string, items: AsyncIterable<unknown>, suffix: string): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  let chunk = prefix;
+  let first = true;
+  for await (const item of items) {
+    chunk += `${first ? '' : ','}${JSON.stringify(item)}`;
+    first = false;
+    if (chunk.length < 65536) continue;
+    const more = res.write(chunk);
+    chunk = '';
+    if (!more) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+    if (res.destroyed) return;
+  }
+  res.end(`${chunk}${suffix}`);
+}
+
 export function sendBytes(res: ServerResponse, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {
   res.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);

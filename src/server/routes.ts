@@ -9,7 +9,7 @@ import type { Issued } from '../ca/issue.js';
 import { caChainPem, crlFor, listFor, renewFor, revokeFor, signFor, type Credential, type Service } from '../ca/service.js';
 import { readBody } from './limits.js';
 import type { Route } from './policy.js';
-import { HttpError, sendBytes, sendJson } from './respond.js';
+import { HttpError, sendBytes, sendJson, sendJsonArray } from './respond.js';
 
 export interface Call {
   req: IncomingMessage;
@@ -84,7 +84,14 @@ export const ENDPOINTS: Record<string, Endpoint> = {
       sendJson(call.res, 200, { revoked: r.revoked, sameKey: r.sameKey, crl: { number: r.crl.number, nextUpdate: r.crl.nextUpdate } });
     },
   },
-  '/v1/certificates': { method: 'GET', route: 'certificates', handle: async ({ res, service }) => sendJson(res, 200, await listFor(service)) },
+  '/v1/certificates': {
+    method: 'GET',
+    route: 'certificates',
+    handle: async ({ res, service }) => {
+      const { certificates, requests } = await listFor(service);
+      await sendJsonArray(res, '{"certificates":[', certificates, `],"requests":${JSON.stringify(requests)}}\n`);
+    },
+  },
 };
 
 function answerCertificate(call: Call, issued: Issued): void {

@@ -2,8 +2,15 @@
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
 import type { GlobalArgs } from '../options.js';
-import { renderTable } from '../table.js';
-import { printable } from '../text.js';
+import type { Listed } from '../../ca/inspect.js';
+import { tableLayout } from '../table.js';
+import { printable, writeJsonArray } from '../text.js';
+
+const HEADER = ['NAME', 'PROFILE', 'STATUS', 'NOT AFTER', 'SANS'];
+
+function cells(r: Listed): string[] {
+  return [r.name, r.profile, r.state, 'notAfter' in r ? r.notAfter.slice(0, 10) : '-', r.sans.join(',') || '-'].map(printable);
+}
 
 export const listCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'list',
@@ -16,17 +23,27 @@ export const listCommand: CommandModule<GlobalArgs, GlobalArgs> = {
     () => 'list the certificates',
     async (_args, ctx) => {
       const { listCertificates } = await import('../../ca/inspect.js');
-      const rows = await listCertificates({ storeDir: ctx.storeDir, now: ctx.now });
-      if (ctx.json) return ctx.out.json(rows);
-      const table = rows.map((r) => [
-        r.name,
-        r.profile,
-        r.state,
-        'notAfter' in r ? r.notAfter.slice(0, 10) : '-',
-        r.sans.join(',') || '-',
-      ]);
-      const tty = Boolean(process.stdout.isTTY);
-      if (rows.length > 0) ctx.out.result(renderTable(['NAME', 'PROFILE', 'STATUS', 'NOT AFTER', 'SANS'], table.map((r) => r.map(printable)), tty));
+      const { archived, recent } = await listCertificates({ storeDir: ctx.storeDir, now: ctx.now });
+      const write = (text: string) => process.stdout.write(text);
+      async function* all(): AsyncGenerator<Listed> {
+        yield* archived;
+        yield* recent;
+      }
+      if (ctx.json) return writeJsonArray(all(), write);
+      // Columns as wide as the index's rows need: each archived certificate is of a name the index
+      // has (a name's current certificate is never archived).
+      const table = tableLayout(HEADER, recent.map(cells), Boolean(process.stdout.isTTY));
+      let lines = table.header === undefined ? [] : [table.header];
+      let any = false;
+      for await (const row of all()) {
+        any = true;
+        lines.push(table.line(cells(row)));
+        if (lines.length >= 1000) {
+          write(`${lines.join('\n')}\n`);
+          lines = [];
+        }
+      }
+      if (any && lines.length > 0) write(`${lines.join('\n')}\n`);
     },
   ),
 };
