@@ -6,29 +6,10 @@ import { emptyIndex } from '../../dist/store/index-file.js';
 import { Layout } from '../../dist/store/layout.js';
 import { IndexState } from '../../dist/store/state.js';
 import { tempDir } from '../helpers/ca.js';
+import { indexEntry } from '../helpers/index-entry.js';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
-let next = 0x10;
-function entry(name, notAfter, extra = {}) {
-  next += 1;
-  return {
-    name,
-    serial: `7a${'00'.repeat(14)}${next.toString(16).padStart(2, '0')}`,
-    profile: 'node',
-    subject: `CN=${name}, OU=c`,
-    sans: [],
-    notBefore: '2026-01-01T00:00:00.000Z',
-    notAfter,
-    fingerprint: Array(32).fill('AB').join(':'),
-    publicKey: 'ab'.repeat(32),
-    status: 'valid',
-    revokedAt: null,
-    revocationReason: null,
-    source: 'csr',
-    hasKey: false,
-    ...extra,
-  };
-}
+const entry = (name, notAfter, fields = {}) => indexEntry(name, { notAfter, ...fields });
 
 function indexOf(entries, crlAt) {
   const index = { ...emptyIndex(), certificates: entries, ...(crlAt ? { crlAt } : {}) };
