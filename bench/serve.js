@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { filledStore } from './fill-store.js';
 
 const CONNECTIONS = 16;
 
@@ -129,8 +130,10 @@ export async function benchServe({ work, ca, caBin, sh, have }) {
     }
     rows.push({ kind: k.label, ours, theirs, theirsDb });
   }
-  const scale = await benchScale({ dir, ca, caBin, sh, port: ++port, csr: pemForJson(readFileSync(join(dir, 'ECDSA-P-256', 'user.csr'), 'utf8')) });
-  return { rows, scale, seconds };
+  const csr = pemForJson(readFileSync(join(dir, 'ECDSA-P-256', 'user.csr'), 'utf8'));
+  const scale = await benchScale({ dir, ca, caBin, sh, port: (port += 10), csr });
+  const million = await benchMillion({ dir, ca, caBin, sh, port: (port += 10), csr });
+  return { rows, scale, million, seconds };
 }
 
 /**
@@ -187,26 +190,77 @@ async function benchScale({ dir, ca, caBin, sh, port, csr }) {
   await stop(server);
   const ratio = first.rps / last.rps;
   process.stdout.write(`issuance at ${issued.toLocaleString('en')} certificates: ${last.rps.toFixed(0)} req/s against ${first.rps.toFixed(0)} at the start: cost ×${ratio.toFixed(2)}; peak RSS ${rss.toFixed(0)} MiB (filled in ${fill.toFixed(0)} s)\n`);
-  const commands = await cliOnStores({ full: d, ca, caBin, sh, port: port + 1 });
+  const empty = join(dir, 'scale-empty');
+  mkdirSync(empty);
+  sh(`${ca} init -q --key-type ecdsa scale 2>/dev/null`, empty);
+  const commands = await cliOnStores({ empty, full: d, ca, caBin, port: port + 1 });
   return { target: issued, first, last, ratio, rss, window, commands };
+}
+
+/**
+ * A store as a cluster's CA holds one after months (bench/fill-store.js: 5,000 nodes renewing
+ * 1-day certificates daily, 1,000,000 certificates, all but 5,000 expired) against an empty one:
+ * `ca serve`'s issuance and peak RSS on each, and the command line. Each run works on a copy of
+ * the kept store, made with hard links (certificates are never rewritten in place) but for the
+ * files that are appended to.
+ */
+async function benchMillion({ dir, ca, caBin, sh, port, csr }) {
+  const target = Number(process.env.BENCH_MILLION_COUNT ?? 1_000_000);
+  if (target === 0) return undefined;
+  const window = Number(process.env.BENCH_SCALE_SECONDS ?? 15);
+  const t = Date.now();
+  const kept = await filledStore(target);
+  const fill = (Date.now() - t) / 1000;
+  const full = join(dir, 'million');
+  sh(`cp -al '${kept}' million && cd million && for f in .ca/journal.jsonl .ca/archive/*.jsonl; do cp --remove-destination "${kept}/$f" "$f"; done`, dir);
+  const empty = join(dir, 'million-empty');
+  mkdirSync(empty);
+  sh(`${ca} init -q --key-type ecdsa million 2>/dev/null`, empty);
+  const index = JSON.parse(readFileSync(join(full, '.ca', 'index.json'), 'utf8'));
+  const holds = { hot: index.certificates.length, archived: index.archived ?? 0 };
+  const issuance = async (cwd, p) => {
+    const url = `https://127.0.0.1:${p}`;
+    const t0 = Date.now();
+    const server = await start(process.execPath, [caBin, 'serve', '--listen', url.slice(8), '--rate-limit', '1000000'], cwd, () => answers(`${url}/v1/health`));
+    const ready = (Date.now() - t0) / 1000;
+    const token = spawnSync('sh', ['-c', `${ca} token create -q --profile client --uses 100000 --ttl 1d`], { cwd, encoding: 'utf8' }).stdout.trim();
+    const r = wrk(url, join(dir, 'ca.lua'), [csr, token, 'm'], window, cwd);
+    r.rss = peakMib(server.pid);
+    r.ready = ready;
+    await stop(server);
+    return r;
+  };
+  const onEmpty = await issuance(empty, port);
+  const onFull = await issuance(full, port + 1);
+  const ratio = onEmpty.rps / onFull.rps;
+  process.stdout.write(`issuance on ${target.toLocaleString('en')} certificates (${holds.hot.toLocaleString('en')} in the index): ${onFull.rps.toFixed(0)} req/s against ${onEmpty.rps.toFixed(0)} on an empty store: cost ×${ratio.toFixed(2)}; peak RSS ${onFull.rss.toFixed(0)} MiB; ready in ${onFull.ready.toFixed(2)} s\n`);
+  const commands = await cliOnStores({ empty, full, ca, caBin, port: port + 2, perCertificate: true });
+  return { target, holds, fill, window, onEmpty, onFull, ratio, commands };
 }
 
 /**
  * The CLI on the filled store against an empty one (a new store of the same key type): median
  * seconds of 3 runs and the peak RSS of one, for commands on one certificate and for those that
- * read every certificate; and how long `ca serve` takes to answer /v1/health.
+ * read every certificate (with how soon their first line comes); and how long `ca serve` takes to
+ * answer /v1/health. `perCertificate`: every command of SPEC's list that works on one certificate.
  */
-async function cliOnStores({ full, ca, caBin, sh, port }) {
-  const empty = join(full, '..', 'scale-empty');
-  mkdirSync(empty);
-  sh(`${ca} init -q --key-type ecdsa scale 2>/dev/null`, empty);
+async function cliOnStores({ empty, full, ca, caBin, port, perCertificate = false }) {
   const rows = [
     ['create-api-certificate', (i) => `${ca} create-api-certificate -q cli${i} >/dev/null`],
+    ...(perCertificate
+      ? [
+          ['new-cert + sign', (i) => `${ca} new-cert -q req${i} && ${ca} sign -q req${i} >/dev/null`],
+          ['export', (i) => `${ca} export --insecure cli${i} >/dev/null`],
+          ['verify', (i) => `${ca} verify cli${i}.crt >/dev/null`],
+          ['renew', (i) => `${ca} renew -q cli${i} >/dev/null`],
+          ['token create', () => `${ca} token create -q --profile client >/dev/null`],
+        ]
+      : []),
     ['show', () => `${ca} show cli0 >/dev/null`],
     ['revoke', (i) => `${ca} revoke -q cli${i} >/dev/null`],
-    ['list', () => `${ca} list >/dev/null`],
-    ['list --json', () => `${ca} list --json >/dev/null`],
-    ['status', () => `${ca} status >/dev/null || true`],
+    ['list', () => `${ca} list >/dev/null`, 'list'],
+    ['list --json', () => `${ca} list --json >/dev/null`, 'list --json'],
+    ['status', () => `${ca} status >/dev/null || true`, 'status'],
   ];
   const timed = (cmd, cwd) => {
     const t = process.hrtime.bigint();
@@ -216,9 +270,13 @@ async function cliOnStores({ full, ca, caBin, sh, port }) {
   const rssOf = (cmd, cwd) => Number(spawnSync('/usr/bin/time', ['-f', '%M', 'sh', '-c', cmd], { cwd, encoding: 'utf8' }).stderr.trim().split('\n').at(-1)) / 1024;
   const median3 = (xs) => [...xs].sort((a, b) => a - b)[1];
   const out = [];
-  for (const [label, cmd] of rows) {
-    const side = (cwd) => ({ seconds: median3([0, 1, 2].map((i) => timed(cmd(i * 2), cwd))), rss: rssOf(cmd(7), cwd) });
-    out.push({ label, empty: side(empty), full: side(full) });
+  for (const [label, cmd, streams] of rows) {
+    const side = async (cwd) => ({
+      seconds: median3([0, 1, 2].map((i) => timed(cmd(i * 2), cwd))),
+      rss: rssOf(cmd(7), cwd),
+      ...(streams ? { firstLine: await firstLine(streams, cwd) } : {}),
+    });
+    out.push({ label, empty: await side(empty), full: await side(full) });
   }
   const startup = async (cwd, p) => {
     const url = `https://127.0.0.1:${p}`;
@@ -229,6 +287,18 @@ async function cliOnStores({ full, ca, caBin, sh, port }) {
     return seconds;
   };
   out.push({ label: 'serve (until /v1/health answers)', empty: { seconds: await startup(empty, port) }, full: { seconds: await startup(full, port + 1) } });
-  for (const r of out) process.stdout.write(`  ${r.label.padEnd(34)} empty ${r.empty.seconds.toFixed(2)} s, full ${r.full.seconds.toFixed(2)} s (×${(r.full.seconds / r.empty.seconds).toFixed(2)})${r.full.rss ? `, peak RSS ${r.empty.rss.toFixed(0)} / ${r.full.rss.toFixed(0)} MiB` : ''}\n`);
+  for (const r of out) process.stdout.write(`  ${r.label.padEnd(34)} empty ${r.empty.seconds.toFixed(2)} s, full ${r.full.seconds.toFixed(2)} s (×${(r.full.seconds / r.empty.seconds).toFixed(2)})${r.full.rss ? `, peak RSS ${r.empty.rss.toFixed(0)} / ${r.full.rss.toFixed(0)} MiB` : ''}${r.full.firstLine ? `, first line after ${r.empty.firstLine.toFixed(2)} / ${r.full.firstLine.toFixed(2)} s` : ''}\n`);
   return out;
+
+  /** Seconds until `ca ARGS` writes its first byte to stdout. */
+  function firstLine(args, cwd) {
+    return new Promise((resolve) => {
+      const t = process.hrtime.bigint();
+      const child = spawn(process.execPath, [caBin, ...args.split(' ')], { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+      let seen;
+      child.stdout.once('data', () => (seen = Number(process.hrtime.bigint() - t) / 1e9));
+      child.stdout.resume();
+      child.on('close', () => resolve(seen ?? Number(process.hrtime.bigint() - t) / 1e9));
+    });
+  }
 }

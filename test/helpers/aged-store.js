@@ -1,7 +1,9 @@
 // A store with a history: the CA made `rounds` days ago, then every day a 1-day certificate for
 // each of `names` nodes, issued by the use cases themselves (ca/issue.ts, ca/revoke.ts) with the
 // clock of that day, so all but the last round expired. One change each: enough changes to compact
-// the index, which moves what expired to the archive (src/store/archive.ts).
+// the index, which moves what expired to the archive (src/store/archive.ts). bench/fill-store.js
+// fills a store of a million certificates with it, `concurrency` changes at a time (the store
+// commits concurrent changes together, as it does for `ca serve`).
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { openAuthority } from '../../dist/ca/authority.js';
@@ -17,7 +19,7 @@ const DAY = 86_400_000;
  * `revokeInRound`: names whose certificate of that round is revoked the same day (with a CRL then);
  * `crlAfter`: rounds after which a CRL is made again, the day after their certificates expired.
  */
-export async function agedStore(cwd, { names = 10, rounds = 110, revokeInRound = {}, crlAfter = [] } = {}) {
+export async function agedStore(cwd, { names = 10, rounds = 110, revokeInRound = {}, crlAfter = [], concurrency = 1, onRound = () => {} } = {}) {
   const storeDir = join(cwd, '.ca');
   const start = Date.now() - (rounds - 1) * DAY - 3_600_000;
   const day = (r, plus = 0) => new Date(start + r * DAY + plus);
@@ -29,7 +31,7 @@ export async function agedStore(cwd, { names = 10, rounds = 110, revokeInRound =
   const issued = [];
   const revoked = [];
   for (let r = 0; r < rounds; r++) {
-    for (let n = 0; n < names; n++) {
+    const issueOne = async (n) => {
       const name = `node-${n}`;
       const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
       const out = await issueCertificate({
@@ -47,12 +49,16 @@ export async function agedStore(cwd, { names = 10, rounds = 110, revokeInRound =
         force: true,
       });
       issued.push({ name, serial: out.entry.serial, round: r });
+    };
+    for (let n = 0; n < names; n += concurrency) {
+      await Promise.all(Array.from({ length: Math.min(concurrency, names - n) }, (_, i) => issueOne(n + i)));
     }
     for (const name of revokeInRound[r] ?? []) {
       const res = await revokeIn(store, authority, { target: { name, all: false }, reason: 'keyCompromise', crlDays: 1, now: day(r, 3_600_000) });
       revoked.push(res.revoked[0].serial);
     }
     if (crlAfter.includes(r)) await store.change(async (tx) => writeCrl(store, tx, authority, day(r + 2), 1));
+    onRound(r);
   }
   return { storeDir, issued, revoked };
 }
