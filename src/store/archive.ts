@@ -131,9 +131,22 @@ function parseLine(line: string, path: string, at: number): IndexEntry {
   return validateEntry(raw, `the line at offset ${at}`, path);
 }
 
-/** Cuts a last line that a crash left without its newline (under the lock: no one else writes). */
+/**
+ * Cuts a last line that a crash left without its newline (under the lock: no one else writes).
+ * Reads the last byte, and only when it is not a newline reads back to the one before: a shard
+ * grows with the archive, and this runs at every compaction.
+ */
 function cutTornTail(fd: number, size: number): void {
-  const bytes = Buffer.alloc(size);
-  readSync(fd, bytes, 0, size, 0);
-  if (bytes[size - 1] !== 0x0a) ftruncateSync(fd, bytes.lastIndexOf(0x0a) + 1);
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  if (last[0] === 0x0a) return;
+  const chunk = Buffer.alloc(64 * 1024);
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - chunk.length);
+    readSync(fd, chunk, 0, end - start, start);
+    const at = chunk.subarray(0, end - start).lastIndexOf(0x0a);
+    if (at >= 0) return ftruncateSync(fd, start + at + 1);
+    end = start;
+  }
+  ftruncateSync(fd, 0);
 }

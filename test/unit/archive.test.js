@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Archive, coldEntries } from '../../dist/store/archive.js';
 import { emptyIndex } from '../../dist/store/index-file.js';
 import { Layout } from '../../dist/store/layout.js';
@@ -61,4 +61,23 @@ test('an entry in the archive and still in the index (a crash between the two) i
   assert.deepEqual(without, [e1.serial]);
   assert.deepEqual(archive.find(e2.serial), e2);
   assert.equal(archive.find(`7a${'00'.repeat(14)}ff`), undefined);
+});
+
+test('a torn last line longer than one read is cut back to the line before it, and one alone to nothing', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(`${dir}/archive`);
+  const layout = new Layout(dir);
+  const archive = new Archive(layout);
+  const e1 = entry('a', '2026-03-01T00:00:00.000Z');
+  await archive.add([e1]);
+  const shard = layout.archiveShard(e1.serial.slice(-2)).path;
+  const whole = readFileSync(shard, 'utf8');
+  appendFileSync(shard, `{"name":"torn","serial":"${'0'.repeat(200_000)}`);
+  const e2 = entry('b', '2026-03-02T00:00:00.000Z', { serial: `${e1.serial.slice(0, -4)}99${e1.serial.slice(-2)}` });
+  await archive.add([e2]);
+  assert.equal(readFileSync(shard, 'utf8'), `${whole}${JSON.stringify(e2)}\n`);
+
+  writeFileSync(shard, '{"name":"torn"');
+  await archive.add([e1]);
+  assert.equal(readFileSync(shard, 'utf8'), `${JSON.stringify(e1)}\n`);
 });
