@@ -19,16 +19,16 @@ export function safeJson(value: unknown): string {
  * An array written exactly as safeJson writes it, an element at a time, in pieces of about 64 KiB:
  * a listing may be too large to hold as one value.
  */
-export async function writeJsonArray(items: AsyncIterable<unknown>, write: (text: string) => void): Promise<void> {
+export async function writeJsonArray(items: AsyncIterable<unknown>, write: (text: string) => void | Promise<void>): Promise<void> {
   let chunk = '';
   let first = true;
   for await (const item of items) {
     chunk += `${first ? '[\n' : ',\n'}  ${safeJson(item).replace(/\n/g, '\n  ')}`;
     first = false;
     if (chunk.length >= 65536) {
-      write(chunk);
+      await write(chunk);
       chunk = '';
     }
   }
-  write(first ? '[]\n' : `${chunk}\n]\n`);
+  await write(first ? '[]\n' : `${chunk}\n]\n`);
 }

@@ -1,4 +1,5 @@
 /** `ca list`: every certificate and pending request, with how each stands today. */
+import { once } from 'node:events';
 import type { Argv, CommandModule } from 'yargs';
 import { handler } from '../command.js';
 import type { GlobalArgs } from '../options.js';
@@ -24,7 +25,11 @@ export const listCommand: CommandModule<GlobalArgs, GlobalArgs> = {
     async (_args, ctx) => {
       const { listCertificates } = await import('../../ca/inspect.js');
       const { archived, recent } = await listCertificates({ storeDir: ctx.storeDir, now: ctx.now });
-      const write = (text: string) => process.stdout.write(text);
+      // Waits for a pipe to take what was written: a reader slower than the archive is read would
+      // otherwise have every line of a million-certificate store queued in memory.
+      const write = async (text: string) => {
+        if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+      };
       async function* all(): AsyncGenerator<Listed> {
         yield* archived;
         yield* recent;
@@ -39,11 +44,11 @@ export const listCommand: CommandModule<GlobalArgs, GlobalArgs> = {
         any = true;
         lines.push(table.line(cells(row)));
         if (lines.length >= 1000) {
-          write(`${lines.join('\n')}\n`);
+          await write(`${lines.join('\n')}\n`);
           lines = [];
         }
       }
-      if (any && lines.length > 0) write(`${lines.join('\n')}\n`);
+      if (any && lines.length > 0) await write(`${lines.join('\n')}\n`);
     },
   ),
 };
