@@ -10,7 +10,7 @@ import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TEMP_SUFFIX, writeAllAtomic, writeAtomic } from './file.js';
 import { INDEX_VERSION, serializeIndex, type ApplyAction, type Index } from './index-file.js';
-import { appendRecord, compact, cutTornLine, dueForCompaction, fileIdentity, readJournal, readSnapshot, type JournalRecord } from './journal.js';
+import { appendRecord, compact, cutTornLine, dueForCompaction, fileIdentity, readJournal, readSnapshot, sizeOf, type JournalRecord, type JournalSize } from './journal.js';
 import { TEMP_DIRS, type Layout } from './layout.js';
 import { isAbandonedLockTemp, withLock } from './lock.js';
 import { applyOp } from './ops.js';
@@ -25,8 +25,8 @@ interface Whole {
   /** the end of the last whole line of the journal */
   offset: number;
   torn: boolean;
-  /** changes (ops) in the journal, for compaction */
-  ops: number;
+  /** the journal's lines and changes, for compaction */
+  size: JournalSize;
   lastSeq: number;
   applying: ApplyAction[];
 }
@@ -38,7 +38,7 @@ async function readWhole(files: Layout, snapshot: Index): Promise<Whole> {
   for (const record of fresh) replay(state, record);
   const last = fresh.at(-1);
   const applying = last ? last.applying : snapshot.applying;
-  return { state, offset: journal.end, torn: journal.torn, ops: countOps(journal.records), lastSeq: last?.seq ?? snapshot.seq, applying };
+  return { state, offset: journal.end, torn: journal.torn, size: sizeOf(journal.records), lastSeq: last?.seq ?? snapshot.seq, applying };
 }
 
 interface Waiting {
@@ -51,8 +51,8 @@ export class Committer {
   private state: IndexState | undefined;
   private snapshotId = '';
   private offset = 0;
-  /** changes (ops) in the journal file, for compaction */
-  private ops = 0;
+  /** the journal file's lines and changes, for compaction */
+  private size: JournalSize = { lines: 0, ops: 0 };
   /** the sequence number of the last change committed */
   private lastSeq = 0;
   private applying: ApplyAction[] = [];
@@ -141,7 +141,8 @@ export class Committer {
     if (tail.end < 0) return this.load(); // another process compacted
     if (tail.records.length > 0) {
       for (const record of tail.records) replay(this.state, record);
-      this.ops += countOps(tail.records);
+      const more = sizeOf(tail.records);
+      this.size = { lines: this.size.lines + more.lines, ops: this.size.ops + more.ops };
       this.lastSeq = tail.records.at(-1)!.seq;
       this.applying = tail.records.at(-1)!.applying;
     }
@@ -185,7 +186,7 @@ export class Committer {
     this.state = whole.state;
     this.snapshotId = snapshotId;
     this.offset = whole.offset;
-    this.ops = whole.ops;
+    this.size = whole.size;
     this.lastSeq = whole.lastSeq;
     this.applying = whole.applying;
   }
@@ -197,11 +198,11 @@ export class Committer {
       const applying = done.flatMap((tx) => tx.actions);
       const record: JournalRecord = { seq: this.lastSeq + 1, ops, applying };
       this.offset += await appendRecord(this.files.journal, record);
-      this.ops += ops.length;
+      this.size = { lines: this.size.lines + 1, ops: this.size.ops + ops.length };
       this.lastSeq = record.seq;
       this.applying = applying;
       await applyActions(this.files, state.data, applying);
-      if (dueForCompaction(this.ops, state.data.certificates.length)) await this.compact(state, record.seq);
+      if (dueForCompaction(this.size, state.data.certificates.length)) await this.compact(state, record.seq);
     }
     // A later change's copy of the same file wins: only the last of each path is written.
     const derived = new Map(done.flatMap((tx) => tx.derived).map((f) => [f.ref.path, { ...f, overwrite: true }]));
@@ -223,7 +224,7 @@ export class Committer {
     await compact(this.files.index, this.files.journal, state.data);
     this.snapshotId = await fileIdentity(this.files.index);
     this.offset = 0;
-    this.ops = 0;
+    this.size = { lines: 0, ops: 0 };
   }
 
   /**
@@ -244,10 +245,6 @@ export class Committer {
       }),
     );
   }
-}
-
-function countOps(records: JournalRecord[]): number {
-  return records.reduce((n, r) => n + r.ops.length, 0);
 }
 
 function replay(state: IndexState, record: JournalRecord): void {
