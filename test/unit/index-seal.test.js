@@ -11,15 +11,15 @@ const index = () => ({
 });
 
 test('a snapshot is sealed with the SHA-256 of its text, and reads back as what was written', () => {
-  const text = serializeIndex(index());
+  const text = serializeIndex(index()).toString('utf8');
   assert.match(text, /,\n {2}"seal": "[0-9a-f]{64}"\n\}\n$/);
   assert.doesNotThrow(() => JSON.parse(text));
-  assert.deepEqual(parseIndex(text, 'index.json'), parseIndex(serializeIndex(parseIndex(text, 'index.json')), 'index.json'));
+  assert.deepEqual(parseIndex(text, 'index.json'), parseIndex(serializeIndex(parseIndex(text, 'index.json')).toString('utf8'), 'index.json'));
   assert.deepEqual(parseIndex(text, 'index.json').certificates, index().certificates);
 });
 
 test('an entry changed after sealing is checked, and a damaged one is reported as without a seal', () => {
-  const text = serializeIndex(index());
+  const text = serializeIndex(index()).toString('utf8');
   const damaged = text.replace('"serial": "0b0b"', '"serial": "not hex"');
   assert.notEqual(damaged, text);
   assert.throws(() => parseIndex(damaged, 'index.json'), /the index index\.json is damaged: certificate #2 "serial" is not valid \("not hex"\)/);
