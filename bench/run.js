@@ -241,6 +241,7 @@ current certificate and the CA's), the archive ${count(m.holds.archived)}. Each 
 |---|---|---|---|
 | requests/s (${m.window} s, 16 connections) | ${m.onEmpty.rps.toFixed(0)} | ${m.onFull.rps.toFixed(0)} | cost ×${m.ratio.toFixed(2)}, ≤ 1.2: ${m.ratio <= 1.2 ? 'met' : '**not met**'} |
 | p99 (ms) | ${m.onEmpty.p99.toFixed(1)} | ${m.onFull.p99.toFixed(1)} | — |
+| non-2xx | ${m.onEmpty.failed} | ${m.onFull.failed} | — |
 | peak RSS (MiB) | ${m.onEmpty.rss.toFixed(0)} | ${m.onFull.rss.toFixed(0)} | ≤ 400: ${m.onFull.rss <= 400 ? 'met' : '**not met**'} |
 | ready (s, until /v1/health answers) | ${m.onEmpty.ready.toFixed(2)} | ${m.onFull.ready.toFixed(2)} | ≤ 5: ${m.onFull.ready <= 5 ? 'met' : '**not met**'} |
 
