@@ -4,9 +4,9 @@
  * every change (transaction.ts). It is validated whole when read (SPEC "Trust of the store"): a
  * damaged index is reported with what to restore, never half-used or repaired by guessing.
  */
+import { createHash } from 'node:crypto';
 import { failure } from '../error.js';
 import { validateAcmeRecords, type AcmeRecords } from './acme-records.js';
-import { createHash } from 'node:crypto';
 import { Check, NO_CONTROL } from './check.js';
 import { commonNameOfEntry, lookupsOf } from './state.js';
 
@@ -123,11 +123,11 @@ export function emptyIndex(): Index {
 }
 
 /**
- * The snapshot's text, sealed: its last field is the SHA-256 of the text without it. Reading
- * checks every certificate entry (parseIndex), a few thousand regular expressions per thousand
- * entries, and that is most of what a command on a store with thousands of certificates in force
- * spends; a snapshot whose seal matches was checked when it was written, so its entries are taken
- * as they are. An index edited by hand, or damaged, no longer matches, and is checked whole.
+ * The snapshot's text, sealed: its last field is the SHA-256 of the text without it. Checking
+ * every certificate entry (parseIndex) costs a new process more than parsing them (~80 against
+ * ~45 ms for 5,600 entries), and every command on a store with thousands in force pays it; a
+ * snapshot whose seal matches was checked when it was written, so its entries are taken as they
+ * are. An index edited by hand, or damaged, no longer matches, and is checked whole.
  */
 export function serializeIndex(index: Index): Buffer {
   const body = `${JSON.stringify(index, null, 2)}\n`; // ends in "\n}\n"

@@ -5,7 +5,7 @@
  * line whose sequence number follows it. A line cut short by a crash (no newline) was never
  * committed: it is ignored, and cut off by the next writer, which holds the lock.
  *
- * Once the journal is long enough (changes for a quarter of the index, at least 1,000), the next commit
+ * Once the journal is long enough (dueForCompaction: about a quarter of the index), the next commit
  * writes a new snapshot (atomically, with the last sequence number it holds) and then empties the
  * journal; a crash in between leaves lines the snapshot already holds, which reading skips. So a
  * commit costs the same whatever the size of the index, and compaction is paid for a line at a time.
