@@ -33,7 +33,7 @@ export async function benchAcme({ work, ca, caBin, sh, have }) {
   }
   const dir = join(work, 'acme');
   mkdirSync(dir);
-  const port = (n) => 47000 + n;
+  const port = (n) => 22000 + n; // below the ephemeral range, as in serve.js
   const [dnsPort, mgmt, caPort, pebblePort, pebbleMgmt, httpPort] = [1, 2, 3, 4, 5, 6].map(port);
 
   const dns = await start('pebble-challtestsrv', ['-dns01', `127.0.0.1:${dnsPort}`, '-management', `127.0.0.1:${mgmt}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-http01', '', '-https01', '', '-tlsalpn01', ''], dir, () => answers(`http://127.0.0.1:${mgmt}/`));
