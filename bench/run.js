@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchAcme } from './acme.js';
-import { benchServe } from './serve.js';
+import { benchServe, millionSection } from './serve.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CA_BIN = join(ROOT, 'bin/ca.js');
@@ -220,43 +220,6 @@ const serveGoal = (served?.rows ?? []).map(({ kind, ours, theirs, theirsDb }) =>
 const scale = served?.scale;
 const count = (n) => n.toLocaleString('en');
 const scaleRow = (holds, r) => `| ${holds} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`;
-/** The store of a million certificates (bench/serve.js benchMillion), against an empty one. */
-function millionSection(m) {
-  if (!m) return '';
-  const cliGoal = (c) => {
-    const ratio = c.full.seconds / c.empty.seconds;
-    const streams = c.full.firstLine !== undefined;
-    if (streams) return c.full.rss < 200 ? 'met (< 200 MiB)' : '**not met** (< 200 MiB)';
-    return ratio <= 1.2 && c.full.rss < 100 ? 'met' : '**not met**';
-  };
-  return `
-### A store of ${count(m.target)} certificates
-
-Made once by \`bench/fill-store.js\` (and kept under ~/.cache/clusterca-bench; this run ${m.fill > 5 ? `filled it in ${m.fill.toFixed(0)} s` : 'reused it'}): 5,000
-nodes, each issued a 1-day certificate every day for ${count(Math.round(m.target / 5000))} days through the use cases and
-the store's own commit path, with the clock of each day. The index holds ${count(m.holds.hot)} entries (each node's
-current certificate and the CA's), the archive ${count(m.holds.archived)}. Each run works on a copy.
-
-| \`ca serve\`, ECDSA P-256 | empty store | ${count(m.target)} certificates | goal |
-|---|---|---|---|
-| requests/s (${m.window} s, 16 connections) | ${m.onEmpty.rps.toFixed(0)} | ${m.onFull.rps.toFixed(0)} | cost ×${m.ratio.toFixed(2)}, ≤ 1.2: ${m.ratio <= 1.2 ? 'met' : '**not met**'} |
-| p99 (ms) | ${m.onEmpty.p99.toFixed(1)} | ${m.onFull.p99.toFixed(1)} | — |
-| non-2xx | ${m.onEmpty.failed} | ${m.onFull.failed} | — |
-| peak RSS (MiB) | ${m.onEmpty.rss.toFixed(0)} | ${m.onFull.rss.toFixed(0)} | ≤ 400: ${m.onFull.rss <= 400 ? 'met' : '**not met**'} |
-| ready (s, until /v1/health answers) | ${m.onEmpty.ready.toFixed(2)} | ${m.onFull.ready.toFixed(2)} | ≤ 5: ${m.onFull.ready <= 5 ? 'met' : '**not met**'} |
-
-| command | empty store (s) | ${count(m.target)} certificates (s) | ratio | peak RSS empty / full (MiB) | first line empty / full (s) | goal |
-|---|---|---|---|---|---|---|
-${m.commands
-    .map((c) => {
-      const first = c.full.firstLine !== undefined ? `${c.empty.firstLine.toFixed(2)} / ${c.full.firstLine.toFixed(2)}` : '—';
-      const rss = c.full.rss ? `${c.empty.rss.toFixed(0)} / ${c.full.rss.toFixed(0)}` : '—';
-      const goal = c.full.rss ? cliGoal(c) : c.full.seconds <= 5 ? 'met (≤ 5 s)' : '**not met** (≤ 5 s)';
-      return `| \`ca ${c.label}\` | ${c.empty.seconds.toFixed(2)} | ${c.full.seconds.toFixed(2)} | ${(c.full.seconds / c.empty.seconds).toFixed(2)} | ${rss} | ${first} | ${goal} |`;
-    })
-    .join('\n')}
-`;
-}
 const serveSection = served
   ? `## \`ca serve\` against \`cfssl serve\`
 
