@@ -1,6 +1,7 @@
 // `ca serve` against `cfssl serve`, both over TLS, both driven by wrk at 16 connections with the
-// same CA key type and the same CSR; then the cost of issuance #100,000 against #1. Part of
-// `npm run bench` (run.js), not a test: nothing here asserts a time.
+// same CA key type and the same CSR; then the cost of issuance #100,000 against #1, and a store of
+// a million certificates against an empty one. Part of `npm run bench` (run.js), not a test:
+// nothing here asserts a time.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
