@@ -36,10 +36,21 @@ export async function sendJsonArray(res: ServerResponse, prefix: string, items: 
     if (chunk.length < 65536) continue;
     const more = res.write(chunk);
     chunk = '';
-    if (!more) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+    if (!more) await drainedOrClosed(res);
     if (res.destroyed) return;
   }
   res.end(`${chunk}${suffix}`);
+}
+
+/** Until the client took what was written, or went away; leaves no listener behind either way. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
 }
 
 export function sendBytes(res: ServerResponse, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {
